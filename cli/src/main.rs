@@ -1,0 +1,105 @@
+//! `dnatlas`: the analysis of dnatlas-core in a terminal, as text for a ticket or JSON for scripts.
+
+mod render;
+
+use std::io::{Read, Write};
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand, ValueEnum};
+use dnatlas_core::{analyze, Kind, Options, Source};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "dnatlas",
+    version,
+    about = "Rebuild what a Kubernetes node does with Service traffic, from files"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Analyse inputs (kube-proxy iptables-save dumps, …); each file's kind is detected from its content.
+    Analyze {
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = Format::Text)]
+        format: Format,
+        /// Input files; `-` reads standard input.
+        #[arg(required = true, value_name = "FILE")]
+        files: Vec<String>,
+    },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum Format {
+    /// A readable report.
+    Text,
+    /// The `dnatlas.analysis/1` JSON object.
+    Json,
+}
+
+/// Exit status when the command line or an input could not be used.
+const EXIT_UNUSABLE: u8 = 2;
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match cli.command {
+        Command::Analyze { format, files } => run_analyze(format, &files),
+    }
+}
+
+fn read_input(path: &str) -> std::io::Result<Vec<u8>> {
+    if path == "-" {
+        let mut bytes = Vec::new();
+        std::io::stdin().read_to_end(&mut bytes)?;
+        Ok(bytes)
+    } else {
+        std::fs::read(path)
+    }
+}
+
+fn run_analyze(format: Format, files: &[String]) -> ExitCode {
+    let mut inputs = Vec::with_capacity(files.len());
+    for path in files {
+        match read_input(path) {
+            Ok(bytes) => inputs.push((path.as_str(), bytes)),
+            Err(error) => {
+                eprintln!("dnatlas: cannot read {path:?}: {error}");
+                return ExitCode::from(EXIT_UNUSABLE);
+            }
+        }
+    }
+    let sources: Vec<Source<'_>> = inputs
+        .iter()
+        .map(|(name, bytes)| Source::new(name, bytes))
+        .collect();
+    let analysis = analyze(&sources, &Options::default());
+    let output = match format {
+        Format::Json => match serde_json::to_string_pretty(&analysis) {
+            Ok(json) => json + "\n",
+            Err(error) => {
+                eprintln!("dnatlas: cannot write JSON: {error}");
+                return ExitCode::from(EXIT_UNUSABLE);
+            }
+        },
+        Format::Text => render::analysis(&analysis),
+    };
+    let mut stdout = std::io::stdout().lock();
+    // A closed pipe (`| head`) is not an error worth reporting.
+    let _ = stdout.write_all(output.as_bytes());
+    let _ = stdout.flush();
+    if let Some(unknown) = analysis.sources.iter().find(|s| s.kind == Kind::Unknown) {
+        eprintln!(
+            "dnatlas: {:?} is not a kind of input dnatlas reads",
+            unknown.name
+        );
+        return ExitCode::from(EXIT_UNUSABLE);
+    }
+    if analysis.has_errors() {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    }
+}

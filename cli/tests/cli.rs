@@ -1,0 +1,173 @@
+//! The `dnatlas` binary as a user runs it: arguments, standard input, output formats and exit codes.
+
+use std::io::Write;
+use std::process::{Command, Output, Stdio};
+
+use serde_json::Value;
+
+fn fixture(name: &str) -> String {
+    format!(
+        "{}/../fixtures/iptables/{name}/input.txt",
+        env!("CARGO_MANIFEST_DIR")
+    )
+}
+
+fn dnatlas(args: &[&str], stdin: Option<&[u8]>) -> Output {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_dnatlas"))
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut input = child.stdin.take().unwrap();
+    input.write_all(stdin.unwrap_or_default()).unwrap();
+    drop(input);
+    child.wait_with_output().unwrap()
+}
+
+fn json(output: &Output) -> Value {
+    serde_json::from_slice(&output.stdout).unwrap()
+}
+
+#[test]
+fn json_follows_the_contract() {
+    let out = dnatlas(
+        &["analyze", "--format", "json", &fixture("seed-004-node")],
+        None,
+    );
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v = json(&out);
+    assert_eq!(v["schema"], "dnatlas.analysis/1");
+    assert_eq!(v["sources"][0]["kind"], "iptables-save");
+    assert_eq!(v["sources"][0]["diagnostics"], Value::Array(vec![]));
+    assert!(v["findings"].is_array());
+    let dns = v["services"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["name"] == "kube-dns" && s["port_name"] == "dns")
+        .unwrap();
+    assert_eq!(dns["namespace"], "kube-system");
+    assert_eq!(dns["protocol"], "udp");
+    assert_eq!(dns["cluster_ip"], "10.96.0.10");
+    assert_eq!(dns["port"], 53);
+    assert_eq!(dns["chain"], "KUBE-SVC-TCOU7JCQXEZGVUNU");
+    assert_eq!(dns["endpoints"][0]["ip"], "10.244.0.2");
+    assert_eq!(dns["endpoints"][0]["port"], 53);
+    assert_eq!(dns["endpoints"][0]["chain"], "KUBE-SEP-YIL6JZP7A3QYXJU2");
+    assert_eq!(dns["endpoints"][0]["probability"], 1.0);
+    let nginx = v["services"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["name"] == "nginx")
+        .unwrap();
+    assert_eq!(nginx["port_name"], "");
+    let shares: Vec<f64> = nginx["endpoints"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["probability"].as_f64().unwrap())
+        .collect();
+    assert_eq!(shares.len(), 3);
+    assert!(
+        shares.iter().all(|p| (p - 1.0 / 3.0).abs() < 1e-4),
+        "{shares:?}"
+    );
+}
+
+#[test]
+fn dash_reads_standard_input() {
+    let dump = std::fs::read(fixture("corpus-01-iptables-overall")).unwrap();
+    let out = dnatlas(&["analyze", "--format", "json", "-"], Some(&dump));
+    assert_eq!(out.status.code(), Some(0));
+    let v = json(&out);
+    assert_eq!(v["sources"][0]["name"], "-");
+    assert_eq!(v["services"].as_array().unwrap().len(), 6);
+}
+
+#[test]
+fn text_is_a_readable_table() {
+    let out = dnatlas(&["analyze", &fixture("seed-004-node")], None);
+    assert_eq!(out.status.code(), Some(0));
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(text.contains("SERVICE"), "{text}");
+    let nginx_rows: Vec<&str> = text.lines().filter(|l| l.contains("10.244.0.")).collect();
+    assert!(
+        nginx_rows.iter().filter(|l| l.contains("33.3%")).count() == 3,
+        "{text}"
+    );
+    let dns = text
+        .lines()
+        .find(|l| l.contains("kube-system/kube-dns:dns ") && l.contains("udp"))
+        .unwrap();
+    assert!(
+        dns.contains("10.96.0.10:53") && dns.contains("10.244.0.2:53") && dns.contains("100.0%"),
+        "{dns}"
+    );
+}
+
+#[test]
+fn diagnostics_name_line_and_column() {
+    let out = dnatlas(&["analyze", &fixture("seed-002-blog-excerpt")], None);
+    assert_eq!(out.status.code(), Some(0));
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        text.contains("input.txt:3:20: error[missing-argument]"),
+        "{text}"
+    );
+}
+
+#[test]
+fn several_inputs_are_analysed_together() {
+    let out = dnatlas(
+        &[
+            "analyze",
+            "--format",
+            "json",
+            &fixture("seed-004-node"),
+            &fixture("corpus-02-iptables-repeated-initial"),
+        ],
+        None,
+    );
+    let v = json(&out);
+    assert_eq!(v["sources"].as_array().unwrap().len(), 2);
+    assert_eq!(v["services"].as_array().unwrap().len(), 6);
+}
+
+#[test]
+fn a_missing_file_exits_2() {
+    let out = dnatlas(&["analyze", "/nonexistent/dump.txt"], None);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("cannot read"));
+}
+
+#[test]
+fn an_unreadable_kind_exits_2_after_reporting_it() {
+    let out = dnatlas(
+        &["analyze", "--format", "json", "-"],
+        Some(b"hello world\n"),
+    );
+    assert_eq!(out.status.code(), Some(2));
+    let v = json(&out);
+    assert_eq!(v["sources"][0]["kind"], "unknown");
+    assert_eq!(v["sources"][0]["diagnostics"][0]["code"], "unknown-kind");
+}
+
+#[test]
+fn a_bad_command_line_exits_2() {
+    assert_eq!(dnatlas(&["analyze"], None).status.code(), Some(2));
+    assert_eq!(
+        dnatlas(&["analyze", "--format", "xml", "x"], None)
+            .status
+            .code(),
+        Some(2)
+    );
+    assert_eq!(dnatlas(&["frobnicate"], None).status.code(), Some(2));
+}

@@ -1,0 +1,153 @@
+//! dnatlas-core: parse what a customer sent about a Kubernetes node (kube-proxy `iptables-save` dumps first) and
+//! rebuild what the node does with Service traffic.
+//!
+//! The façade is [`analyze`]: inputs in, an [`Analysis`] (plain serde data) out. The core does no I/O, reads no
+//! clock, uses no randomness or threads, and never panics on any input; it builds for `wasm32-unknown-unknown`.
+
+#![forbid(unsafe_code)]
+#![deny(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing,
+    clippy::unreachable
+)]
+#![cfg_attr(
+    test,
+    allow(
+        clippy::unwrap_used,
+        clippy::expect_used,
+        clippy::indexing_slicing,
+        clippy::panic
+    )
+)]
+
+pub mod analysis;
+pub mod diagnostic;
+pub mod model;
+pub mod source;
+pub mod text;
+
+pub use analysis::{Analysis, Counts, Evidence, Finding, SourceReport, SCHEMA};
+pub use diagnostic::{Diagnostic, Parsed, Severity};
+pub use model::services::{Endpoint, Service};
+pub use source::{detect, Kind, Source};
+
+/// The largest input read, in bytes; the rest of a larger one is ignored with a diagnostic.
+pub const MAX_SOURCE_BYTES: usize = 64 * 1024 * 1024;
+
+/// The most diagnostics kept per input; a summary diagnostic says how many more there were.
+pub const MAX_DIAGNOSTICS: usize = 500;
+
+/// Settings of an analysis.
+#[derive(Debug, Clone, Default)]
+pub struct Options {}
+
+/// Analyses a set of inputs.
+pub fn analyze(sources: &[Source<'_>], _options: &Options) -> Analysis {
+    let mut reports = Vec::with_capacity(sources.len());
+    let mut services = Vec::new();
+    for source in sources {
+        let mut diagnostics = Vec::new();
+        let bytes = match source.bytes.get(..MAX_SOURCE_BYTES) {
+            Some(head) if source.bytes.len() > MAX_SOURCE_BYTES => {
+                let line = u32::try_from(text::lines(head).count()).unwrap_or(u32::MAX);
+                diagnostics.push(Diagnostic::new(
+                    Severity::Error,
+                    "input-too-large",
+                    line,
+                    1,
+                    format!(
+                        "input of {} bytes is larger than the {} bytes read; the rest is ignored",
+                        source.bytes.len(),
+                        MAX_SOURCE_BYTES
+                    ),
+                ));
+                head
+            }
+            _ => source.bytes,
+        };
+        let kind = source.kind.unwrap_or_else(|| detect(bytes));
+        let mut counts = Counts {
+            lines: text::lines(bytes).count(),
+            ..Counts::default()
+        };
+        let mut generated_by = None;
+        match kind {
+            Kind::IptablesSave => {
+                let parsed = source::iptables::parse(bytes);
+                diagnostics.extend(parsed.diagnostics);
+                let (found, graph_diagnostics) = model::services::build(source.name, &parsed.value);
+                diagnostics.extend(graph_diagnostics);
+                counts.tables = parsed.value.tables.len();
+                counts.chains = parsed.value.chain_count();
+                counts.rules = parsed.value.rule_count();
+                counts.services = found.len();
+                counts.endpoints = found.iter().map(|s| s.endpoints.len()).sum();
+                generated_by = parsed.value.generated_by;
+                services.extend(found);
+            }
+            Kind::Unknown => {
+                let message = if bytes.iter().all(u8::is_ascii_whitespace) {
+                    "the input is empty".to_string()
+                } else if bytes.get(..4096).unwrap_or(bytes).contains(&0) {
+                    "binary input of a kind dnatlas does not read".to_string()
+                } else {
+                    "not an iptables-save dump or another kind dnatlas reads".to_string()
+                };
+                diagnostics.push(Diagnostic::new(
+                    Severity::Error,
+                    "unknown-kind",
+                    1,
+                    1,
+                    message,
+                ));
+            }
+        }
+        diagnostics.sort_by_key(|d| (d.line, d.column));
+        if diagnostics.len() > MAX_DIAGNOSTICS {
+            let more = diagnostics.len() - MAX_DIAGNOSTICS;
+            diagnostics.truncate(MAX_DIAGNOSTICS);
+            let line = diagnostics.last().map_or(1, |d| d.line);
+            diagnostics.push(Diagnostic::new(
+                Severity::Info,
+                "more-diagnostics",
+                line,
+                1,
+                format!("{more} more diagnostics not shown"),
+            ));
+        }
+        reports.push(SourceReport {
+            name: source.name.to_string(),
+            kind,
+            bytes: source.bytes.len(),
+            counts,
+            generated_by,
+            diagnostics,
+        });
+    }
+    services.sort_by(|a, b| {
+        (
+            &a.namespace,
+            &a.name,
+            &a.port_name,
+            &a.protocol,
+            &a.source,
+            &a.cluster_ip,
+        )
+            .cmp(&(
+                &b.namespace,
+                &b.name,
+                &b.port_name,
+                &b.protocol,
+                &b.source,
+                &b.cluster_ip,
+            ))
+    });
+    Analysis {
+        schema: SCHEMA.to_string(),
+        sources: reports,
+        services,
+        findings: Vec::new(),
+    }
+}

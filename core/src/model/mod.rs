@@ -1,0 +1,4 @@
+//! The cluster model rebuilt from the inputs.
+
+pub mod hash;
+pub mod services;

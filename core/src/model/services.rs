@@ -1,0 +1,495 @@
+//! The Service graph of one node in kube-proxy's iptables mode: each Service port's cluster IP entry in
+//! `KUBE-SERVICES` → its `KUBE-SVC`/`KUBE-SVL` chain → `KUBE-SEP` chains → DNAT endpoints, with the effective
+//! share of each endpoint computed from the `statistic` cascade as the kernel applies it.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use crate::diagnostic::{Diagnostic, Severity};
+use crate::model::hash;
+use crate::source::iptables::{Opt, Rule, Ruleset, Table};
+
+/// One Service port as this node routes it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Service {
+    /// Namespace, from the rule comments (`""` when the dump has none).
+    pub namespace: String,
+    /// Service name.
+    pub name: String,
+    /// Port name; `""` for an unnamed port.
+    pub port_name: String,
+    /// `tcp`, `udp` or `sctp`.
+    pub protocol: String,
+    /// The cluster IP (the VIP), without prefix length.
+    pub cluster_ip: Option<String>,
+    /// The service port.
+    pub port: Option<u16>,
+    /// The chain the cluster IP jumps to (`KUBE-SVC-…`, or `KUBE-SVL-…` with internalTrafficPolicy Local).
+    pub chain: Option<String>,
+    /// Where a new connection goes, with each endpoint's share.
+    pub endpoints: Vec<Endpoint>,
+    /// The input this was read from.
+    pub source: String,
+    /// Line of the `KUBE-SERVICES` rule (or of the filter `REJECT` rule for a service with no endpoints).
+    pub line: u32,
+    /// The service port name as written in the comments (`ns/name:port`).
+    pub spn: String,
+    /// The comment ends in `:` for an unnamed port: kube-proxy before ≈1.19 wrote it that way.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub legacy_port_name: bool,
+    /// Whether the chain's name is kube-proxy's hash of this service port (`None` when there is nothing to check).
+    pub chain_hash_matches: Option<bool>,
+    /// The chain is jumped to but not defined in this input (e.g. kube-proxy's partial restore input).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub chain_missing: bool,
+    /// ClientIP session affinity timeout, from the `-m recent --rcheck --seconds` rules.
+    pub affinity_timeout_secs: Option<u32>,
+    /// The filter-table `REJECT` rule saying the service has no endpoints.
+    pub reject_line: Option<u32>,
+    /// Share of new connections that no endpoint rule takes (0 for a well-formed cascade).
+    pub unrouted_share: f64,
+}
+
+/// One endpoint of a Service port.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Endpoint {
+    /// The DNAT address (`""` when the endpoint chain is missing or has no DNAT rule).
+    pub ip: String,
+    /// The DNAT port (the service port when the DNAT rule names none).
+    pub port: Option<u16>,
+    /// The `KUBE-SEP-…` chain.
+    pub chain: String,
+    /// The effective share of new connections from a pod: the product through the cascade.
+    pub probability: f64,
+    /// The `--probability` of the jump rule as the kernel applies it; `None` for the unconditional last rule.
+    pub rule_probability: Option<f64>,
+    /// The `--probability` text as written in the dump.
+    pub rule_probability_text: Option<String>,
+    /// Line of the jump from the service chain.
+    pub line: u32,
+    /// Line of the DNAT rule.
+    pub dnat_line: Option<u32>,
+    /// Whether the chain's name is kube-proxy's hash of this endpoint (`None` when there is nothing to check).
+    pub chain_hash_matches: Option<bool>,
+    /// The endpoint chain sets the `recent` list used by ClientIP affinity.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub affinity: bool,
+}
+
+/// A service port name split into its parts.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ServicePortName {
+    /// Namespace.
+    pub namespace: String,
+    /// Name.
+    pub name: String,
+    /// Port name (`""` when unnamed).
+    pub port_name: String,
+    /// Written with kube-proxy's old trailing colon for an unnamed port.
+    pub legacy: bool,
+}
+
+impl ServicePortName {
+    /// Parses `ns/name`, `ns/name:port` or the legacy `ns/name:`.
+    pub fn parse(text: &str) -> Option<Self> {
+        let (namespace, rest) = text.split_once('/')?;
+        if namespace.is_empty() || rest.is_empty() || text.contains(char::is_whitespace) {
+            return None;
+        }
+        let (name, port_name, legacy) = match rest.split_once(':') {
+            Some((name, "")) => (name, "", true),
+            Some((name, port)) => (name, port, false),
+            None => (rest, "", false),
+        };
+        if name.is_empty() {
+            return None;
+        }
+        Some(Self {
+            namespace: namespace.to_string(),
+            name: name.to_string(),
+            port_name: port_name.to_string(),
+            legacy,
+        })
+    }
+}
+
+/// The probability the kernel applies for a `--probability` value: iptables stores `lround(2^31 · p)` as a u32.
+pub fn kernel_probability(p: f64) -> f64 {
+    const SCALE: f64 = 2_147_483_648.0;
+    let stored = (p.clamp(0.0, 1.0) * SCALE).round();
+    stored / SCALE
+}
+
+/// Rounds a share for output, so that printed values do not carry float noise.
+fn round6(x: f64) -> f64 {
+    (x * 1e6).round() / 1e6
+}
+
+/// An address option's value without its prefix length, e.g. `10.96.0.10/32` → `10.96.0.10`.
+fn host(opt: &Opt) -> String {
+    let value = opt.value();
+    match value.split_once('/') {
+        Some((ip, "32" | "128")) => ip.to_string(),
+        _ => value,
+    }
+}
+
+/// Parses a DNAT `--to-destination`: `ip`, `ip:port`, `[v6]:port`, or a range (the first address and port are taken).
+pub fn parse_destination(text: &str) -> Option<(String, Option<u16>)> {
+    let first_port = |p: &str| p.split('-').next().and_then(|p| p.parse::<u16>().ok());
+    if let Some(rest) = text.strip_prefix('[') {
+        let (ip, after) = rest.split_once(']')?;
+        let port = after.strip_prefix(':').and_then(first_port);
+        return Some((ip.to_string(), port));
+    }
+    let (ip, port) = match text.matches(':').count() {
+        1 => {
+            let (ip, port) = text.split_once(':')?;
+            (ip, first_port(port))
+        }
+        // Zero colons: IPv4 without port; more than one: a bare IPv6 address.
+        _ => (text, None),
+    };
+    let ip = ip.split('-').next().unwrap_or(ip);
+    (!ip.is_empty()).then(|| (ip.to_string(), port))
+}
+
+/// Builds the Service graph of one ruleset. Diagnostics point at lines of the same input.
+pub fn build(source: &str, ruleset: &Ruleset) -> (Vec<Service>, Vec<Diagnostic>) {
+    let mut services: BTreeMap<(String, String, String, String, String), Service> = BTreeMap::new();
+    let mut diagnostics = Vec::new();
+    if let Some(nat) = ruleset.table("nat") {
+        if let Some(entry_chain) = nat.chain("KUBE-SERVICES") {
+            for rule in &entry_chain.rules {
+                let Some(target) = rule.target_name() else {
+                    continue;
+                };
+                if !(target.starts_with("KUBE-SVC-") || target.starts_with("KUBE-SVL-")) {
+                    continue;
+                }
+                let comment = rule.comment().unwrap_or_default();
+                if comment.ends_with(" external IP") || comment.ends_with(" loadbalancer IP") {
+                    continue;
+                }
+                let spn_text = comment
+                    .strip_suffix(" cluster IP")
+                    .unwrap_or(&comment)
+                    .to_string();
+                let protocol = rule
+                    .basic("-p")
+                    .map(Opt::value)
+                    .unwrap_or_default()
+                    .to_ascii_lowercase();
+                let cluster_ip = rule.basic("-d").map(host).filter(|ip| !ip.is_empty());
+                let key = (
+                    spn_text.clone(),
+                    protocol.clone(),
+                    cluster_ip.clone().unwrap_or_default(),
+                    target.to_string(),
+                    String::new(),
+                );
+                if services.contains_key(&key) {
+                    continue;
+                }
+                let mut service = new_service(source, rule.line, &spn_text, &protocol);
+                service.cluster_ip = cluster_ip;
+                service.port = rule.dport().and_then(|o| o.value().parse().ok());
+                service.chain = Some(target.to_string());
+                if !spn_text.is_empty() && !protocol.is_empty() {
+                    service.chain_hash_matches = hash::chain_suffix(target)
+                        .map(|h| h == hash::service_hash(&spn_text, &protocol));
+                }
+                match nat.chain(target) {
+                    Some(_) => resolve(nat, target, &mut service, &mut diagnostics),
+                    None => {
+                        service.chain_missing = true;
+                        service.unrouted_share = 1.0;
+                        diagnostics.push(undefined_chain(rule, target));
+                    }
+                }
+                services.insert(key, service);
+            }
+        }
+    }
+    if let Some(filter) = ruleset.table("filter") {
+        if let Some(chain) = filter.chain("KUBE-SERVICES") {
+            for rule in chain
+                .rules
+                .iter()
+                .filter(|r| r.target_name() == Some("REJECT"))
+            {
+                let Some(comment) = rule.comment() else {
+                    continue;
+                };
+                let Some(spn_text) = comment.strip_suffix(" has no endpoints") else {
+                    continue;
+                };
+                let protocol = rule
+                    .basic("-p")
+                    .map(Opt::value)
+                    .unwrap_or_default()
+                    .to_ascii_lowercase();
+                let cluster_ip = rule.basic("-d").map(host).filter(|ip| !ip.is_empty());
+                let routed = services.values_mut().find(|s| {
+                    s.spn == spn_text && s.protocol == protocol && s.cluster_ip == cluster_ip
+                });
+                if let Some(service) = routed {
+                    service.reject_line = Some(rule.line);
+                    continue;
+                }
+                let key = (
+                    spn_text.to_string(),
+                    protocol.clone(),
+                    cluster_ip.clone().unwrap_or_default(),
+                    String::new(),
+                    "reject".to_string(),
+                );
+                let mut service = new_service(source, rule.line, spn_text, &protocol);
+                service.cluster_ip = cluster_ip;
+                service.port = rule.dport().and_then(|o| o.value().parse().ok());
+                service.reject_line = Some(rule.line);
+                services.entry(key).or_insert(service);
+            }
+        }
+    }
+    let mut services: Vec<Service> = services.into_values().collect();
+    services.sort_by(|a, b| {
+        (
+            &a.namespace,
+            &a.name,
+            &a.port_name,
+            &a.protocol,
+            &a.cluster_ip,
+            a.line,
+        )
+            .cmp(&(
+                &b.namespace,
+                &b.name,
+                &b.port_name,
+                &b.protocol,
+                &b.cluster_ip,
+                b.line,
+            ))
+    });
+    (services, diagnostics)
+}
+
+fn new_service(source: &str, line: u32, spn_text: &str, protocol: &str) -> Service {
+    let spn = ServicePortName::parse(spn_text);
+    Service {
+        namespace: spn
+            .as_ref()
+            .map(|s| s.namespace.clone())
+            .unwrap_or_default(),
+        name: spn.as_ref().map(|s| s.name.clone()).unwrap_or_default(),
+        port_name: spn
+            .as_ref()
+            .map(|s| s.port_name.clone())
+            .unwrap_or_default(),
+        protocol: protocol.to_string(),
+        cluster_ip: None,
+        port: None,
+        chain: None,
+        endpoints: Vec::new(),
+        source: source.to_string(),
+        line,
+        spn: spn_text.to_string(),
+        legacy_port_name: spn.as_ref().is_some_and(|s| s.legacy),
+        chain_hash_matches: None,
+        chain_missing: false,
+        affinity_timeout_secs: None,
+        reject_line: None,
+        unrouted_share: 0.0,
+    }
+}
+
+fn undefined_chain(rule: &Rule, target: &str) -> Diagnostic {
+    Diagnostic::new(
+        Severity::Warning,
+        "undefined-chain",
+        rule.line,
+        1,
+        format!("the rule jumps to {target:?}, which this input does not define (a partial kube-proxy restore input, or a cut dump?)"),
+    )
+}
+
+/// Walks a service chain's rules in order, as the kernel does for a new connection, and collects the endpoints.
+fn resolve(
+    nat: &Table,
+    chain_name: &str,
+    service: &mut Service,
+    diagnostics: &mut Vec<Diagnostic>,
+) {
+    let Some(chain) = nat.chain(chain_name) else {
+        return;
+    };
+    let mut remaining = 1.0_f64;
+    let mut endpoints: Vec<Endpoint> = Vec::new();
+    for rule in &chain.rules {
+        let Some(target) = rule.target_name() else {
+            continue;
+        };
+        if rule.match_opt("recent", "--rcheck").is_some()
+            || rule.match_opt("recent", "--update").is_some()
+        {
+            // A returning client with a `recent` entry is pinned to its endpoint; a new client passes on.
+            if service.affinity_timeout_secs.is_none() {
+                service.affinity_timeout_secs = rule
+                    .match_opt("recent", "--seconds")
+                    .and_then(|o| o.value().parse().ok());
+            }
+            continue;
+        }
+        if !target.starts_with("KUBE-SEP-") {
+            continue;
+        }
+        let statistic = rule.match_opt("statistic", "--probability").filter(|_| {
+            rule.match_opt("statistic", "--mode")
+                .is_none_or(|m| m.value() == "random")
+        });
+        let (rule_p, text) = match statistic {
+            Some(opt) => {
+                let text = opt.value();
+                match text.parse::<f64>() {
+                    Ok(p) if p.is_finite() => (Some(kernel_probability(p)), Some(text)),
+                    _ => {
+                        diagnostics.push(Diagnostic::new(
+                            Severity::Warning,
+                            "bad-probability",
+                            rule.line,
+                            1,
+                            format!("{text:?} is not a probability; read as 1"),
+                        ));
+                        (None, Some(text))
+                    }
+                }
+            }
+            None => (None, None),
+        };
+        let p = rule_p.unwrap_or(1.0);
+        let share = remaining * p;
+        remaining *= 1.0 - p;
+        if let Some(existing) = endpoints.iter_mut().find(|e| e.chain == target) {
+            existing.probability += share;
+            continue;
+        }
+        let mut endpoint = Endpoint {
+            ip: String::new(),
+            port: None,
+            chain: target.to_string(),
+            probability: share,
+            rule_probability: rule_p,
+            rule_probability_text: text,
+            line: rule.line,
+            dnat_line: None,
+            chain_hash_matches: None,
+            affinity: false,
+        };
+        match nat.chain(target) {
+            Some(sep) => {
+                if let Some(dnat) = sep.rules.iter().find(|r| r.target_name() == Some("DNAT")) {
+                    endpoint.dnat_line = Some(dnat.line);
+                    endpoint.affinity = dnat.match_opt("recent", "--set").is_some();
+                    match dnat
+                        .target_opt("--to-destination")
+                        .and_then(|o| parse_destination(&o.value()))
+                    {
+                        Some((ip, port)) => {
+                            endpoint.ip = ip;
+                            endpoint.port = port.or(service.port);
+                        }
+                        None => diagnostics.push(Diagnostic::new(
+                            Severity::Warning,
+                            "bad-dnat",
+                            dnat.line,
+                            1,
+                            "DNAT rule without a readable --to-destination".to_string(),
+                        )),
+                    }
+                } else {
+                    diagnostics.push(Diagnostic::new(
+                        Severity::Warning,
+                        "no-dnat",
+                        sep.declared_line.unwrap_or(rule.line),
+                        1,
+                        format!("endpoint chain {target:?} has no DNAT rule"),
+                    ));
+                }
+            }
+            None => diagnostics.push(undefined_chain(rule, target)),
+        }
+        if !endpoint.ip.is_empty() && !service.spn.is_empty() && !service.protocol.is_empty() {
+            let address = match endpoint.ip.contains(':') {
+                true => format!("[{}]:{}", endpoint.ip, endpoint.port.unwrap_or(0)),
+                false => format!("{}:{}", endpoint.ip, endpoint.port.unwrap_or(0)),
+            };
+            endpoint.chain_hash_matches = hash::chain_suffix(target)
+                .map(|h| h == hash::endpoint_hash(&service.spn, &service.protocol, &address));
+        }
+        endpoints.push(endpoint);
+    }
+    for e in &mut endpoints {
+        e.probability = round6(e.probability);
+    }
+    service.unrouted_share = round6(remaining);
+    service.endpoints = endpoints;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn service_port_names() {
+        let legacy = ServicePortName::parse("default/nginx:").expect("legacy");
+        assert_eq!(
+            (
+                legacy.name.as_str(),
+                legacy.port_name.as_str(),
+                legacy.legacy
+            ),
+            ("nginx", "", true)
+        );
+        let named = ServicePortName::parse("kube-system/kube-dns:dns-tcp").expect("named");
+        assert_eq!(
+            (
+                named.namespace.as_str(),
+                named.port_name.as_str(),
+                named.legacy
+            ),
+            ("kube-system", "dns-tcp", false)
+        );
+        assert!(ServicePortName::parse("kubernetes service portals").is_none());
+    }
+
+    #[test]
+    fn kernel_rounds_probabilities_like_iptables_save_prints_them() {
+        // SPEC §1.4: 0.33333 is stored as lround(2^31·p) and printed back as 0.33332999982.
+        assert!((kernel_probability(0.33333) - 0.33332999982).abs() < 1e-11);
+        assert!((kernel_probability(0.3333333333) - 0.33333333349).abs() < 1e-11);
+        assert_eq!(kernel_probability(0.5), 0.5);
+    }
+
+    #[test]
+    fn destinations() {
+        assert_eq!(
+            parse_destination("10.244.0.2:53"),
+            Some(("10.244.0.2".into(), Some(53)))
+        );
+        assert_eq!(
+            parse_destination("[fd00::2]:53"),
+            Some(("fd00::2".into(), Some(53)))
+        );
+        assert_eq!(
+            parse_destination("10.0.0.1"),
+            Some(("10.0.0.1".into(), None))
+        );
+        assert_eq!(parse_destination("fd00::1"), Some(("fd00::1".into(), None)));
+        assert_eq!(
+            parse_destination("10.0.0.1-10.0.0.9:80-90"),
+            Some(("10.0.0.1".into(), Some(80)))
+        );
+        assert_eq!(parse_destination(""), None);
+    }
+}

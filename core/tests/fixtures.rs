@@ -1,0 +1,118 @@
+//! Every fixture under `fixtures/iptables/` is analysed and compared with its hand-written `expected.json`.
+//!
+//! The expectations were reasoned from each case's source (kube-proxy's test configuration in the corpus, or the
+//! seed document), not copied from dnatlas's output. Only the fields an expectation names are compared.
+
+use std::path::{Path, PathBuf};
+
+use dnatlas_core::{analyze, Options, Source};
+use serde_json::Value;
+
+fn fixture_dirs() -> Vec<PathBuf> {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../fixtures/iptables");
+    let mut dirs: Vec<PathBuf> = std::fs::read_dir(&root)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.join("expected.json").exists())
+        .collect();
+    dirs.sort();
+    dirs
+}
+
+fn same(expected: &Value, actual: &Value) -> bool {
+    match (expected, actual) {
+        (Value::Number(e), Value::Number(a)) => {
+            (e.as_f64().unwrap() - a.as_f64().unwrap()).abs() < 1e-6
+        }
+        _ => expected == actual,
+    }
+}
+
+fn compare_object(context: &str, expected: &Value, actual: &Value, errors: &mut Vec<String>) {
+    for (key, want) in expected.as_object().unwrap() {
+        if key == "endpoints" {
+            continue;
+        }
+        let got = actual.get(key).unwrap_or(&Value::Null);
+        if !same(want, got) {
+            errors.push(format!("{context}: {key}: expected {want}, got {got}"));
+        }
+    }
+}
+
+#[test]
+fn every_fixture_matches_its_expectation() {
+    let dirs = fixture_dirs();
+    assert!(dirs.len() >= 10, "fixtures are missing: {dirs:?}");
+    let mut errors = Vec::new();
+    for dir in &dirs {
+        let name = dir.file_name().unwrap().to_string_lossy().to_string();
+        let input = std::fs::read(dir.join("input.txt")).unwrap();
+        let expected: Value =
+            serde_json::from_str(&std::fs::read_to_string(dir.join("expected.json")).unwrap())
+                .unwrap();
+        let analysis = analyze(&[Source::new("input.txt", &input)], &Options::default());
+        let actual = serde_json::to_value(&analysis).unwrap();
+        assert_eq!(actual["sources"][0]["kind"], "iptables-save", "{name}");
+
+        let want_services = expected["services"].as_array().unwrap();
+        let got_services = actual["services"].as_array().unwrap();
+        if want_services.len() != got_services.len() {
+            errors.push(format!(
+                "{name}: expected {} services, got {}: {:?}",
+                want_services.len(),
+                got_services.len(),
+                got_services
+                    .iter()
+                    .map(|s| s["spn"].clone())
+                    .collect::<Vec<_>>()
+            ));
+            continue;
+        }
+        for (want, got) in want_services.iter().zip(got_services) {
+            let context = format!("{name} {}", want["spn"]);
+            compare_object(&context, want, got, &mut errors);
+            let want_eps = want["endpoints"].as_array().unwrap();
+            let got_eps = got["endpoints"].as_array().unwrap();
+            if want_eps.len() != got_eps.len() {
+                errors.push(format!(
+                    "{context}: expected {} endpoints, got {}",
+                    want_eps.len(),
+                    got_eps.len()
+                ));
+                continue;
+            }
+            for (i, (we, ge)) in want_eps.iter().zip(got_eps).enumerate() {
+                compare_object(&format!("{context} endpoint {i}"), we, ge, &mut errors);
+            }
+            if !want_eps.is_empty() {
+                let sum: f64 = got_eps
+                    .iter()
+                    .map(|e| e["probability"].as_f64().unwrap())
+                    .sum();
+                if (sum - 1.0).abs() > 1e-6 {
+                    errors.push(format!("{context}: endpoint shares sum to {sum}"));
+                }
+            }
+        }
+
+        let want_diags = expected["diagnostics"].as_array().unwrap();
+        let got_diags = actual["sources"][0]["diagnostics"].as_array().unwrap();
+        let got_keys: Vec<String> = got_diags
+            .iter()
+            .map(|d| format!("{} {}:{}", d["code"], d["line"], d["column"]))
+            .collect();
+        let matches = want_diags.len() == got_diags.len()
+            && want_diags.iter().zip(got_diags).all(|(w, g)| {
+                w["code"] == g["code"]
+                    && w["line"] == g["line"]
+                    && (w.get("column").is_none() || w["column"] == g["column"])
+            });
+        if !matches {
+            errors.push(format!(
+                "{name}: diagnostics differ: expected {want_diags:?}, got {got_keys:?}"
+            ));
+        }
+    }
+    assert!(errors.is_empty(), "{}", errors.join("\n"));
+}

@@ -1,0 +1,99 @@
+//! No input makes the analysis panic (a panic in the browser kills the page).
+//!
+//! Every fixture is analysed whole, cut at every line, cut inside lines, and with single bytes replaced by
+//! bytes that matter to the parsers (quotes, `!`, newlines, NUL, invalid UTF-8, bit flips).
+
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::path::{Path, PathBuf};
+
+use dnatlas_core::{analyze, Options, Source};
+
+fn all_fixture_files() -> Vec<PathBuf> {
+    fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                walk(&path, out);
+            } else if path.extension().is_none_or(|e| e != "json" && e != "md") {
+                out.push(path);
+            }
+        }
+    }
+    let mut out = Vec::new();
+    walk(
+        &Path::new(env!("CARGO_MANIFEST_DIR")).join("../fixtures"),
+        &mut out,
+    );
+    out.sort();
+    out
+}
+
+fn check(name: &str, what: &str, bytes: &[u8]) {
+    let result = catch_unwind(AssertUnwindSafe(|| {
+        let analysis = analyze(&[Source::new(name, bytes)], &Options::default());
+        // Serialising is part of what the app and CLI do with every analysis.
+        serde_json::to_string(&analysis).unwrap();
+    }));
+    assert!(result.is_ok(), "{name}: panicked on {what}");
+}
+
+#[test]
+fn no_fixture_variant_panics() {
+    let files = all_fixture_files();
+    assert!(files.len() >= 10, "fixtures are missing");
+    let mut variants = 0usize;
+    for path in &files {
+        let name = path.to_string_lossy().to_string();
+        let bytes = std::fs::read(path).unwrap();
+        check(&name, "the whole input", &bytes);
+        for (i, _) in bytes.iter().enumerate().filter(|(_, b)| **b == b'\n') {
+            check(&name, &format!("a cut after byte {i}"), &bytes[..=i]);
+            check(&name, &format!("a cut before byte {i}"), &bytes[..i]);
+            variants += 2;
+        }
+        let stride = (bytes.len() / 1000).max(1);
+        for i in (0..bytes.len()).step_by(stride) {
+            check(&name, &format!("a cut at byte {i}"), &bytes[..i]);
+            for replacement in [
+                bytes[i] ^ 0xff,
+                bytes[i] ^ 0x01,
+                b'"',
+                b'!',
+                b'\n',
+                0,
+                b'[',
+                b':',
+                b'-',
+            ] {
+                let mut mutated = bytes.clone();
+                mutated[i] = replacement;
+                check(
+                    &name,
+                    &format!("byte {i} set to {replacement:#04x}"),
+                    &mutated,
+                );
+                variants += 1;
+            }
+        }
+    }
+    assert!(variants > 10_000, "only {variants} variants were tried");
+}
+
+#[test]
+fn hostile_inputs_do_not_panic() {
+    let cases: Vec<(&str, Vec<u8>)> = vec![
+        ("empty", Vec::new()),
+        ("only newlines", b"\n\n\r\n".to_vec()),
+        ("lone quote", b"-A X -m comment --comment \"".to_vec()),
+        ("lone bang", b"-A X !".to_vec()),
+        ("huge counters", b"*nat\n:X - [99999999999999999999999:1]\n[1:1] -A X -j Y\n".to_vec()),
+        ("insert past end", b"*nat\n-I X 999 -j Y\n-I X 0 -j Z\n".to_vec()),
+        ("nan probability", b"*nat\n-A KUBE-SERVICES -d 1.2.3.4/32 -p tcp --dport 80 -j KUBE-SVC-A\n-A KUBE-SVC-A -m statistic --mode random --probability NaN -j KUBE-SEP-A\n-A KUBE-SVC-A -m statistic --mode random --probability -5 -j KUBE-SEP-B\n-A KUBE-SEP-A -j DNAT --to-destination [::1\n-A KUBE-SEP-B -j DNAT --to-destination :\n".to_vec()),
+        ("self loop", b"*nat\n-A KUBE-SERVICES -d 1.2.3.4/32 -j KUBE-SVC-A\n-A KUBE-SVC-A -j KUBE-SVC-A\n".to_vec()),
+        ("long line", [b"-A X ".to_vec(), vec![b'a'; 100_000]].concat()),
+        ("binary", (0..=255u8).cycle().take(10_000).collect()),
+    ];
+    for (name, bytes) in cases {
+        check(name, "the whole input", &bytes);
+    }
+}
