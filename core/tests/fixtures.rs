@@ -116,3 +116,28 @@ fn every_fixture_matches_its_expectation() {
     }
     assert!(errors.is_empty(), "{}", errors.join("\n"));
 }
+
+/// The same dump with CRLF line ends, a BOM, and `iptables-save -c` counters on every rule routes the same way.
+#[test]
+fn line_ends_bom_and_counters_do_not_change_the_routing() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../fixtures/iptables");
+    for case in ["seed-004-node", "corpus-01-iptables-overall-saved"] {
+        let plain = std::fs::read_to_string(root.join(case).join("input.txt")).unwrap();
+        let mut variant = String::from("\u{feff}");
+        for line in plain.lines() {
+            if line.starts_with("-A ") {
+                variant.push_str("[17:1020] ");
+            }
+            variant.push_str(line);
+            variant.push_str("\r\n");
+        }
+        let a = analyze(&[Source::new("x", plain.as_bytes())], &Options::default());
+        let b = analyze(&[Source::new("x", variant.as_bytes())], &Options::default());
+        assert_eq!(a.services, b.services, "{case}");
+        assert!(
+            b.sources[0].diagnostics.is_empty(),
+            "{case}: {:?}",
+            b.sources[0].diagnostics
+        );
+    }
+}

@@ -575,7 +575,16 @@ impl Parser {
                 "unknown-line",
                 number,
                 column,
-                format!("not an iptables-save line: {:?}", shorten(&command.text)),
+                format!(
+                    "not an iptables-save line: {:?}",
+                    shorten(
+                        &tokens
+                            .iter()
+                            .map(|t| t.text.as_str())
+                            .collect::<Vec<_>>()
+                            .join(" ")
+                    )
+                ),
             );
             return;
         }
