@@ -30,6 +30,11 @@ enum Command {
         #[arg(required = true, value_name = "FILE")]
         files: Vec<String>,
     },
+    /// Print what a finding code means, why it matters, an example and the fix.
+    Explain {
+        /// A finding code, e.g. `service-no-endpoints`.
+        code: String,
+    },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -47,6 +52,27 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
         Command::Analyze { format, files } => run_analyze(format, &files),
+        Command::Explain { code } => run_explain(&code),
+    }
+}
+
+fn run_explain(code: &str) -> ExitCode {
+    match dnatlas_core::lint::explain(code) {
+        Some(doc) => {
+            print!("{}", doc.render());
+            ExitCode::SUCCESS
+        }
+        None => {
+            let codes: Vec<&str> = dnatlas_core::lint::rules::ALL
+                .iter()
+                .map(|r| r.doc().code)
+                .collect();
+            eprintln!(
+                "dnatlas: no finding code {code:?}; the codes are:\n  {}",
+                codes.join("\n  ")
+            );
+            ExitCode::from(EXIT_UNUSABLE)
+        }
     }
 }
 

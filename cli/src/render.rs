@@ -93,17 +93,23 @@ pub fn analysis(analysis: &Analysis) -> String {
     if analysis.findings.is_empty() {
         let _ = writeln!(out, "\nFindings: none");
     } else {
-        let _ = writeln!(out, "\nFindings");
+        let _ = writeln!(out, "\nFindings ({})", analysis.findings.len());
         for f in &analysis.findings {
-            let _ = writeln!(
-                out,
-                "  {:?} [{}] {}: {}",
-                f.severity, f.code, f.title, f.message
-            );
+            let severity = match f.severity {
+                dnatlas_core::Severity::Error => "error",
+                dnatlas_core::Severity::Warning => "warning",
+                dnatlas_core::Severity::Info => "info",
+            };
+            let _ = writeln!(out, "  {severity}[{}]: {}", f.code, f.title);
+            let _ = writeln!(out, "    {}", f.message);
             for e in &f.evidence {
-                let _ = writeln!(out, "    at {}:{}", e.source, e.line);
+                let _ = writeln!(out, "    --> {}:{}", e.source, e.line);
             }
         }
+        let _ = writeln!(
+            out,
+            "\n  `dnatlas explain CODE` says why each matters and how to fix it."
+        );
     }
     out
 }

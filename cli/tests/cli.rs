@@ -86,7 +86,8 @@ fn json_follows_the_contract() {
 fn dash_reads_standard_input() {
     let dump = std::fs::read(fixture("corpus-01-iptables-overall")).unwrap();
     let out = dnatlas(&["analyze", "--format", "json", "-"], Some(&dump));
-    assert_eq!(out.status.code(), Some(0));
+    // ns6/svc6 has no endpoints: an error finding, so the exit status is 1.
+    assert_eq!(out.status.code(), Some(1));
     let v = json(&out);
     assert_eq!(v["sources"][0]["name"], "-");
     assert_eq!(v["services"].as_array().unwrap().len(), 6);
@@ -170,4 +171,37 @@ fn a_bad_command_line_exits_2() {
         Some(2)
     );
     assert_eq!(dnatlas(&["frobnicate"], None).status.code(), Some(2));
+}
+
+#[test]
+fn error_findings_exit_1_and_are_printed_with_evidence() {
+    let out = dnatlas(
+        &[
+            "analyze",
+            &fixture("corpus-04-iptables-repeated-no-endpoints-reject"),
+        ],
+        None,
+    );
+    assert_eq!(out.status.code(), Some(1));
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(text.contains("error[service-no-endpoints]"), "{text}");
+    assert!(text.contains("input.txt:8"), "{text}");
+}
+
+#[test]
+fn explain_prints_the_rule_documentation() {
+    let out = dnatlas(&["explain", "dns-single-endpoint"], None);
+    assert_eq!(out.status.code(), Some(0));
+    let text = String::from_utf8(out.stdout).unwrap();
+    for section in [
+        "## What it does",
+        "## Why is this bad?",
+        "## Example",
+        "## How to fix",
+    ] {
+        assert!(text.contains(section), "{text}");
+    }
+    let out = dnatlas(&["explain", "no-such-code"], None);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("service-no-endpoints"));
 }

@@ -24,7 +24,9 @@
 
 pub mod analysis;
 pub mod diagnostic;
+pub mod lint;
 pub mod model;
+pub mod simulate;
 pub mod source;
 pub mod text;
 
@@ -46,7 +48,8 @@ pub struct Options {}
 /// Analyses a set of inputs.
 pub fn analyze(sources: &[Source<'_>], _options: &Options) -> Analysis {
     let mut reports = Vec::with_capacity(sources.len());
-    let mut services = Vec::new();
+    // Each node dump's name, rules and Service ports, kept for the lint rules.
+    let mut nodes: Vec<(String, source::iptables::Ruleset, Vec<Service>)> = Vec::new();
     for source in sources {
         let mut diagnostics = Vec::new();
         let bytes = match source.bytes.get(..MAX_SOURCE_BYTES) {
@@ -84,8 +87,8 @@ pub fn analyze(sources: &[Source<'_>], _options: &Options) -> Analysis {
                 counts.rules = parsed.value.rule_count();
                 counts.services = found.len();
                 counts.endpoints = found.iter().map(|s| s.endpoints.len()).sum();
-                generated_by = parsed.value.generated_by;
-                services.extend(found);
+                generated_by = parsed.value.generated_by.clone();
+                nodes.push((source.name.to_string(), parsed.value, found));
             }
             Kind::Unknown => {
                 let message = if bytes.iter().all(u8::is_ascii_whitespace) {
@@ -126,6 +129,18 @@ pub fn analyze(sources: &[Source<'_>], _options: &Options) -> Analysis {
             diagnostics,
         });
     }
+    let context = lint::Context {
+        nodes: nodes
+            .iter()
+            .map(|(name, ruleset, services)| lint::NodeInput {
+                source: name,
+                ruleset,
+                services,
+            })
+            .collect(),
+    };
+    let findings = lint::run(&context);
+    let mut services: Vec<Service> = nodes.into_iter().flat_map(|(_, _, s)| s).collect();
     services.sort_by(|a, b| {
         (
             &a.namespace,
@@ -148,6 +163,6 @@ pub fn analyze(sources: &[Source<'_>], _options: &Options) -> Analysis {
         schema: SCHEMA.to_string(),
         sources: reports,
         services,
-        findings: Vec::new(),
+        findings,
     }
 }

@@ -96,6 +96,40 @@ fn every_fixture_matches_its_expectation() {
             }
         }
 
+        let want_findings: Vec<(String, Vec<u64>)> = expected["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| {
+                let lines = f["evidence"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|l| l.as_u64().unwrap())
+                    .collect();
+                (f["code"].as_str().unwrap().to_string(), lines)
+            })
+            .collect();
+        let got_findings: Vec<(String, Vec<u64>)> = actual["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| {
+                let lines = f["evidence"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|e| e["line"].as_u64().unwrap())
+                    .collect();
+                (f["code"].as_str().unwrap().to_string(), lines)
+            })
+            .collect();
+        if want_findings != got_findings {
+            errors.push(format!(
+                "{name}: findings differ: expected {want_findings:?}, got {got_findings:?}"
+            ));
+        }
+
         let want_diags = expected["diagnostics"].as_array().unwrap();
         let got_diags = actual["sources"][0]["diagnostics"].as_array().unwrap();
         let got_keys: Vec<String> = got_diags

@@ -91,3 +91,16 @@ test("hostile text in an input renders as text", (t) =>
     const texts = await page.locator('[data-testid="diagnostic"]').allTextContents();
     assert.ok(texts.some((x) => x.includes("<script>alert(2)</script>")), texts.join("\n"));
   }));
+
+test("findings are listed with their code and evidence lines", (t) =>
+  withPage(t, async ({ page, screenshot }) => {
+    const example = page.locator('[data-testid="finding"][data-code="dns-single-endpoint"]');
+    await example.waitFor();
+    assert.match(await example.locator(".evidence").textContent(), /example-node-2017\.txt:58, example-node-2017\.txt:61/);
+    await page.locator('[data-testid="paste"]').fill(fixture("corpus-04-iptables-repeated-no-endpoints-reject"));
+    const rejected = page.locator('[data-testid="finding"][data-code="service-no-endpoints"]');
+    await rejected.waitFor();
+    assert.match(await rejected.locator(".message").textContent(), /ns4\/svc4:p80/);
+    assert.match(await rejected.locator(".evidence").textContent(), /pasted:8/);
+    await screenshot("findings");
+  }));

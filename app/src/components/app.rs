@@ -2,6 +2,7 @@
 
 use leptos::prelude::*;
 
+use crate::components::findings::Findings;
 use crate::components::graph::NodeGraph;
 use crate::components::inputs::InputsPanel;
 use crate::state::AppState;
@@ -29,6 +30,7 @@ pub fn App() -> impl IntoView {
         <div class="layout">
             <InputsPanel/>
             <main class="maps" data-testid="maps">
+                <Findings/>
                 {move || {
                     let nodes = nodes();
                     if nodes.is_empty() {

@@ -1,0 +1,111 @@
+//! Findings: one rule per file under `rules/`, each with its documentation (what, why it matters, an example, the
+//! fix) and a check over the whole analysis context. `dnatlas explain CODE` and the app show the same text.
+
+pub mod context;
+pub mod rules;
+
+pub use context::{Context, NodeInput};
+
+use crate::analysis::{Evidence, Finding};
+use crate::diagnostic::Severity;
+
+/// The documentation of a rule, in Ruff's sections.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RuleDoc {
+    /// Stable kebab-case code.
+    pub code: &'static str,
+    /// Severity of its findings.
+    pub severity: Severity,
+    /// One-line title.
+    pub title: &'static str,
+    /// What it finds.
+    pub what: &'static str,
+    /// Why it matters.
+    pub why: &'static str,
+    /// An example of input that triggers it.
+    pub example: &'static str,
+    /// How to fix it.
+    pub fix: &'static str,
+}
+
+impl RuleDoc {
+    /// A finding of this rule.
+    pub fn finding(&self, message: String, evidence: Vec<Evidence>) -> Finding {
+        Finding {
+            code: self.code.to_string(),
+            severity: self.severity,
+            title: self.title.to_string(),
+            message,
+            evidence,
+        }
+    }
+
+    /// The documentation as Markdown-ish text for a terminal.
+    pub fn render(&self) -> String {
+        format!(
+            "{code} ({severity}): {title}\n\n## What it does\n{what}\n\n## Why is this bad?\n{why}\n\n## Example\n{example}\n\n## How to fix\n{fix}\n",
+            code = self.code,
+            severity = match self.severity {
+                Severity::Error => "error",
+                Severity::Warning => "warning",
+                Severity::Info => "info",
+            },
+            title = self.title,
+            what = self.what,
+            why = self.why,
+            example = self.example,
+            fix = self.fix,
+        )
+    }
+}
+
+/// A lint rule.
+pub trait Rule: Sync {
+    /// Its documentation.
+    fn doc(&self) -> &'static RuleDoc;
+    /// Adds its findings for `context` to `out`.
+    fn check(&self, context: &Context<'_>, out: &mut Vec<Finding>);
+}
+
+/// The documentation of the rule with `code`.
+pub fn explain(code: &str) -> Option<&'static RuleDoc> {
+    rules::ALL.iter().map(|r| r.doc()).find(|d| d.code == code)
+}
+
+/// Runs every rule; findings come back worst first, then by code and first evidence.
+pub fn run(context: &Context<'_>) -> Vec<Finding> {
+    let mut out = Vec::new();
+    for rule in rules::ALL {
+        rule.check(context, &mut out);
+    }
+    for finding in &mut out {
+        finding
+            .evidence
+            .sort_by(|a, b| (&a.source, a.line).cmp(&(&b.source, b.line)));
+        finding.evidence.dedup();
+    }
+    out.sort_by(|a, b| {
+        (
+            a.severity,
+            &a.code,
+            a.evidence.first().map(|e| (&e.source, e.line)),
+            &a.message,
+        )
+            .cmp(&(
+                b.severity,
+                &b.code,
+                b.evidence.first().map(|e| (&e.source, e.line)),
+                &b.message,
+            ))
+    });
+    out.dedup();
+    out
+}
+
+/// Evidence at `line` of `source`.
+pub fn at(source: &str, line: u32) -> Evidence {
+    Evidence {
+        source: source.to_string(),
+        line,
+    }
+}

@@ -1,0 +1,89 @@
+//! The rules, one per file. `ALL` is the registry, in catalog order.
+
+mod chain_hash_mismatch;
+mod dangling_jump;
+mod dns_service_unreachable;
+mod dns_single_endpoint;
+mod masquerade_missing;
+mod no_local_endpoints;
+mod orphan_chain;
+mod probability_skew;
+mod service_no_endpoints;
+mod userspace_proxy_residue;
+
+use super::Rule;
+
+/// Every rule.
+pub static ALL: &[&dyn Rule] = &[
+    &service_no_endpoints::ServiceNoEndpoints,
+    &no_local_endpoints::NoLocalEndpoints,
+    &probability_skew::ProbabilitySkew,
+    &chain_hash_mismatch::ChainHashMismatch,
+    &dangling_jump::DanglingJump,
+    &orphan_chain::OrphanChain,
+    &userspace_proxy_residue::UserspaceProxyResidue,
+    &masquerade_missing::MasqueradeMissing,
+    &dns_service_unreachable::DnsServiceUnreachable,
+    &dns_single_endpoint::DnsSingleEndpoint,
+];
+
+/// Targets built into iptables (extensions), as opposed to user chains.
+pub(crate) const BUILTIN_TARGETS: &[&str] = &[
+    "ACCEPT",
+    "DROP",
+    "REJECT",
+    "RETURN",
+    "QUEUE",
+    "NFQUEUE",
+    "DNAT",
+    "SNAT",
+    "MASQUERADE",
+    "REDIRECT",
+    "MARK",
+    "CONNMARK",
+    "LOG",
+    "NFLOG",
+    "ULOG",
+    "TRACE",
+    "CT",
+    "NOTRACK",
+    "TPROXY",
+    "TOS",
+    "TTL",
+    "HL",
+    "DSCP",
+    "CLASSIFY",
+    "TCPMSS",
+    "CHECKSUM",
+    "SET",
+    "AUDIT",
+    "TEE",
+    "HMARK",
+    "IDLETIMER",
+    "LED",
+    "NETMAP",
+    "SECMARK",
+    "CONNSECMARK",
+    "SYNPROXY",
+    "ECN",
+    "RATEEST",
+    "TCPOPTSTRIP",
+    "CLUSTERIP",
+];
+
+/// Whether a table was read from a complete dump section (`*table` … `COMMIT`) rather than pasted rules:
+/// only a complete dump can prove that something is absent.
+pub(crate) fn complete(table: &crate::source::iptables::Table) -> bool {
+    table.line.is_some()
+}
+
+/// Whether a Service port is cluster DNS.
+pub(crate) fn is_cluster_dns(s: &crate::model::services::Service) -> bool {
+    matches!(
+        (s.namespace.as_str(), s.name.as_str()),
+        (
+            "kube-system",
+            "kube-dns" | "coredns" | "rke2-coredns-rke2-coredns"
+        ) | ("openshift-dns", "dns-default")
+    ) && s.port == Some(53)
+}

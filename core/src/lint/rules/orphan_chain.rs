@@ -1,0 +1,67 @@
+//! `orphan-chain`: a kube-proxy service or endpoint chain nothing jumps to.
+
+use std::collections::BTreeSet;
+
+use crate::analysis::Finding;
+use crate::diagnostic::Severity;
+use crate::lint::rules::complete;
+use crate::lint::{at, Context, Rule, RuleDoc};
+
+pub struct OrphanChain;
+
+static DOC: RuleDoc = RuleDoc {
+    code: "orphan-chain",
+    severity: Severity::Warning,
+    title: "Service or endpoint chain that nothing jumps to",
+    what: "Finds `KUBE-SVC-`, `KUBE-SVL-`, `KUBE-EXT-`, `KUBE-FW-`, `KUBE-XLB-` and `KUBE-SEP-` chains that no rule of their table jumps to.",
+    why: "kube-proxy deletes the chains of removed Services and endpoints on its next full sync. Left-over chains mean kube-proxy failed to sync (errors in its log), was replaced by another proxy, or the rules were edited by hand; the rest of the node's rules may be just as stale.",
+    example: ":KUBE-SEP-UHEGFW77JX3KXTOV - [0:0]\n-A KUBE-SEP-UHEGFW77JX3KXTOV -p tcp -m tcp -j DNAT --to-destination 10.0.2.1:8080   (no rule jumps to it)",
+    fix: "Look at kube-proxy's log on the node for sync errors and restart it; if kube-proxy no longer runs (another proxy took over), flush its chains (`kube-proxy --cleanup`).",
+};
+
+const PREFIXES: [&str; 6] = [
+    "KUBE-SVC-",
+    "KUBE-SVL-",
+    "KUBE-EXT-",
+    "KUBE-FW-",
+    "KUBE-XLB-",
+    "KUBE-SEP-",
+];
+
+impl Rule for OrphanChain {
+    fn doc(&self) -> &'static RuleDoc {
+        &DOC
+    }
+
+    fn check(&self, context: &Context<'_>, out: &mut Vec<Finding>) {
+        for node in &context.nodes {
+            for table in node.ruleset.tables.iter().filter(|t| complete(t)) {
+                let targets: BTreeSet<&str> = table
+                    .chains
+                    .iter()
+                    .filter(|c| !c.deleted)
+                    .flat_map(|c| c.rules.iter())
+                    .filter_map(|r| r.target_name())
+                    .collect();
+                for chain in table.chains.iter().filter(|c| !c.deleted) {
+                    if !PREFIXES.iter().any(|p| chain.name.starts_with(p))
+                        || targets.contains(chain.name.as_str())
+                    {
+                        continue;
+                    }
+                    let line = chain
+                        .declared_line
+                        .or_else(|| chain.rules.first().map(|r| r.line))
+                        .unwrap_or(1);
+                    out.push(DOC.finding(
+                        format!(
+                            "{} in the {} table of {} is not jumped to by any rule",
+                            chain.name, table.name, node.source
+                        ),
+                        vec![at(node.source, line)],
+                    ));
+                }
+            }
+        }
+    }
+}
