@@ -6,6 +6,7 @@ use std::io::{Read, Write};
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand, ValueEnum};
+use dnatlas_core::simulate::netfilter::{walk, Hook, NodeContext, Packet};
 use dnatlas_core::{analyze, Kind, Options, Source};
 
 #[derive(Debug, Parser)]
@@ -30,11 +31,46 @@ enum Command {
         #[arg(required = true, value_name = "FILE")]
         files: Vec<String>,
     },
+    /// Walk one packet of a new connection through each node dump's netfilter rules, as the kernel would.
+    Walk {
+        /// Source address.
+        #[arg(long)]
+        src: std::net::IpAddr,
+        /// Destination address.
+        #[arg(long)]
+        dst: std::net::IpAddr,
+        /// Destination port.
+        #[arg(long)]
+        port: u16,
+        /// Protocol.
+        #[arg(long, default_value = "tcp", value_parser = ["tcp", "udp", "sctp"])]
+        protocol: String,
+        /// Where the packet enters: `prerouting` for a pod's or the network's packet, `output` for the node's own.
+        #[arg(long, value_enum, default_value_t = HookArg::Prerouting)]
+        hook: HookArg,
+        /// The node's own addresses (for `addrtype LOCAL` matches); repeat for several.
+        #[arg(long = "node-ip")]
+        node_ips: Vec<std::net::IpAddr>,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = Format::Text)]
+        format: Format,
+        /// Node dumps (`iptables-save`); `-` reads standard input.
+        #[arg(required = true, value_name = "FILE")]
+        files: Vec<String>,
+    },
     /// Print what a finding code means, why it matters, an example and the fix.
     Explain {
         /// A finding code, e.g. `service-no-endpoints`.
         code: String,
     },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum HookArg {
+    /// PREROUTING: a packet arriving at the node (from a pod on it, or from the network).
+    Prerouting,
+    /// OUTPUT: a packet the node itself sends.
+    Output,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -53,7 +89,65 @@ fn main() -> ExitCode {
     match cli.command {
         Command::Analyze { format, files } => run_analyze(format, &files),
         Command::Explain { code } => run_explain(&code),
+        Command::Walk {
+            src,
+            dst,
+            port,
+            protocol,
+            hook,
+            node_ips,
+            format,
+            files,
+        } => {
+            let hook = match hook {
+                HookArg::Prerouting => Hook::Prerouting,
+                HookArg::Output => Hook::Output,
+            };
+            let packet = Packet::new(src, dst, &protocol, port, hook);
+            run_walk(&packet, node_ips, format, &files)
+        }
     }
+}
+
+fn run_walk(
+    packet: &Packet,
+    node_ips: Vec<std::net::IpAddr>,
+    format: Format,
+    files: &[String],
+) -> ExitCode {
+    let node = NodeContext {
+        local_addresses: node_ips,
+    };
+    let mut walks = Vec::new();
+    for path in files {
+        let bytes = match read_input(path) {
+            Ok(bytes) => bytes,
+            Err(error) => {
+                eprintln!("dnatlas: cannot read {path:?}: {error}");
+                return ExitCode::from(EXIT_UNUSABLE);
+            }
+        };
+        if dnatlas_core::detect(&bytes) != Kind::IptablesSave {
+            eprintln!("dnatlas: {path:?} is not an iptables-save dump");
+            return ExitCode::from(EXIT_UNUSABLE);
+        }
+        let ruleset = dnatlas_core::source::iptables::parse(&bytes).value;
+        walks.push((path.clone(), walk(&ruleset, packet, &node)));
+    }
+    let output = match format {
+        Format::Json => {
+            let value = serde_json::json!({
+                "schema": "dnatlas.walk/1",
+                "packet": packet,
+                "nodes": walks.iter().map(|(source, outcomes)| serde_json::json!({"source": source, "outcomes": outcomes})).collect::<Vec<_>>(),
+            });
+            serde_json::to_string_pretty(&value).unwrap_or_default() + "\n"
+        }
+        Format::Text => render::walks(packet, &walks),
+    };
+    let mut stdout = std::io::stdout().lock();
+    let _ = stdout.write_all(output.as_bytes());
+    ExitCode::SUCCESS
 }
 
 fn run_explain(code: &str) -> ExitCode {

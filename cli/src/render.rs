@@ -2,6 +2,7 @@
 
 use std::fmt::Write;
 
+use dnatlas_core::simulate::netfilter::{Outcome, Packet, Verdict};
 use dnatlas_core::{Analysis, Service};
 
 /// How a service port is named in reports: `ns/name:port`, or `ns/name` for an unnamed port.
@@ -200,4 +201,70 @@ fn service_table(out: &mut String, services: &[&Service]) {
         }
         let _ = writeln!(out, "{}", line.trim_end());
     }
+}
+
+/// Renders netfilter walks: every outcome with its probability and the rules that decided it.
+pub fn walks(packet: &Packet, walks: &[(String, Vec<Outcome>)]) -> String {
+    let mut out = String::new();
+    let hook = match packet.hook {
+        dnatlas_core::simulate::netfilter::Hook::Prerouting => "PREROUTING",
+        dnatlas_core::simulate::netfilter::Hook::Output => "OUTPUT",
+    };
+    for (source, outcomes) in walks {
+        let _ = writeln!(
+            out,
+            "{}:{} -> {}/{} entering {hook} on {source}: {} outcome{}",
+            packet.src,
+            packet.sport,
+            address(Some(&packet.dst.to_string()), Some(packet.dport)),
+            packet.protocol,
+            outcomes.len(),
+            if outcomes.len() == 1 { "" } else { "s" }
+        );
+        for (i, o) in outcomes.iter().enumerate() {
+            let verdict = match &o.verdict {
+                Verdict::Accept => "ACCEPT".to_string(),
+                Verdict::Drop => "DROP".to_string(),
+                Verdict::Reject { with } => format!("REJECT ({with})"),
+            };
+            let dest = address(Some(&o.destination.to_string()), Some(o.destination_port));
+            let what = match (o.dnat, &o.verdict) {
+                (true, Verdict::Accept) => format!("to {dest} (DNAT)"),
+                (false, Verdict::Accept) => format!("to {dest} (not rewritten)"),
+                _ => String::new(),
+            };
+            let masq = if o.masquerade {
+                ", source masqueraded"
+            } else {
+                ""
+            };
+            let _ = writeln!(
+                out,
+                "\n  {}. {:>6}  {verdict} {what}{masq}",
+                i + 1,
+                percent(o.probability)
+            );
+            for step in &o.steps {
+                let line = if step.line == 0 {
+                    "policy".to_string()
+                } else {
+                    format!("line {}", step.line)
+                };
+                let fork = step
+                    .probability
+                    .map(|p| format!("  (p {p:.5})"))
+                    .unwrap_or_default();
+                let _ = writeln!(
+                    out,
+                    "       {:<6} {:<28} {:<10} {}{fork}",
+                    step.table, step.chain, line, step.action
+                );
+            }
+            for a in &o.assumptions {
+                let _ = writeln!(out, "       assumed: {a}");
+            }
+        }
+        out.push('\n');
+    }
+    out
 }

@@ -205,3 +205,67 @@ fn explain_prints_the_rule_documentation() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("service-no-endpoints"));
 }
+
+#[test]
+fn walk_shows_every_branch_with_its_rules() {
+    let out = dnatlas(
+        &[
+            "walk",
+            "--src",
+            "10.244.0.20",
+            "--dst",
+            "10.109.102.230",
+            "--port",
+            "80",
+            "--format",
+            "json",
+            &fixture("seed-004-node"),
+        ],
+        None,
+    );
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v = json(&out);
+    assert_eq!(v["schema"], "dnatlas.walk/1");
+    let outcomes = v["nodes"][0]["outcomes"].as_array().unwrap();
+    let mut dests: Vec<String> = outcomes
+        .iter()
+        .map(|o| {
+            format!(
+                "{}:{}",
+                o["destination"].as_str().unwrap(),
+                o["destination_port"]
+            )
+        })
+        .collect();
+    dests.sort();
+    assert_eq!(dests, ["10.244.0.3:80", "10.244.0.4:80", "10.244.0.5:80"]);
+    for o in outcomes {
+        assert!((o["probability"].as_f64().unwrap() - 1.0 / 3.0).abs() < 1e-4);
+        assert_eq!(o["verdict"]["kind"], "accept");
+        assert!(o["steps"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|s| s["action"].as_str().unwrap().starts_with("DNAT")));
+    }
+    let text = dnatlas(
+        &[
+            "walk",
+            "--src",
+            "10.0.0.2",
+            "--dst",
+            "172.30.0.46",
+            "--port",
+            "80",
+            &fixture("corpus-07-iptables-tracepacket-ruleset"),
+        ],
+        None,
+    );
+    let text = String::from_utf8(text.stdout).unwrap();
+    assert!(text.contains("REJECT (icmp-port-unreachable)"), "{text}");
+}
