@@ -18,8 +18,23 @@ pub struct Analysis {
     pub sources: Vec<SourceReport>,
     /// One entry per Service port (per input that routes it), sorted by namespace, name, port name, protocol.
     pub services: Vec<Service>,
+    /// What `kubectl` output said, per input, with the line of every object.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub kubernetes: Vec<KubeSource>,
     /// Misconfigurations and failure signatures, worst first.
     pub findings: Vec<Finding>,
+}
+
+/// The Kubernetes objects read from one `kubectl` input.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct KubeSource {
+    /// The input's name.
+    pub source: String,
+    /// The first format recognised in it (`get-endpoints`, `json`, …).
+    pub format: Option<String>,
+    /// Services, Endpoints, EndpointSlices and Pods, each with its line.
+    #[serde(flatten)]
+    pub objects: crate::model::kube::Objects,
 }
 
 impl Analysis {

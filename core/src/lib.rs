@@ -30,7 +30,7 @@ pub mod simulate;
 pub mod source;
 pub mod text;
 
-pub use analysis::{Analysis, Counts, Evidence, Finding, SourceReport, SCHEMA};
+pub use analysis::{Analysis, Counts, Evidence, Finding, KubeSource, SourceReport, SCHEMA};
 pub use diagnostic::{Diagnostic, Parsed, Severity};
 pub use model::services::{Endpoint, Service};
 pub use source::{detect, Kind, Source};
@@ -50,6 +50,7 @@ pub fn analyze(sources: &[Source<'_>], _options: &Options) -> Analysis {
     let mut reports = Vec::with_capacity(sources.len());
     // Each node dump's name, rules and Service ports, kept for the lint rules.
     let mut nodes: Vec<(String, source::iptables::Ruleset, Vec<Service>)> = Vec::new();
+    let mut kubernetes: Vec<KubeSource> = Vec::new();
     for source in sources {
         let mut diagnostics = Vec::new();
         let bytes = match source.bytes.get(..MAX_SOURCE_BYTES) {
@@ -71,14 +72,28 @@ pub fn analyze(sources: &[Source<'_>], _options: &Options) -> Analysis {
             _ => source.bytes,
         };
         let kind = source.kind.unwrap_or_else(|| detect(bytes));
-        let mut counts = Counts {
-            lines: text::lines(bytes).count(),
-            ..Counts::default()
-        };
+        // The parser counts lines as it reads them; other kinds are counted below.
+        let mut counts = Counts::default();
         let mut generated_by = None;
         match kind {
             Kind::IptablesSave => {
-                let parsed = source::iptables::parse(bytes);
+                // The graph is built from the parser's view of the input, which borrows its text.
+                let parsed = source::iptables::parse_view(bytes);
+                diagnostics.extend(parsed.diagnostics);
+                let (found, graph_diagnostics) =
+                    model::services::build_view(source.name, &parsed.value);
+                diagnostics.extend(graph_diagnostics);
+                counts.lines = parsed.value.line_count();
+                counts.tables = parsed.value.table_count();
+                counts.chains = parsed.value.chain_count();
+                counts.rules = parsed.value.rule_count();
+                counts.services = found.len();
+                counts.endpoints = found.iter().map(|s| s.endpoints.len()).sum();
+                generated_by = parsed.value.generated_by().map(str::to_string);
+                nodes.push((source.name.to_string(), parsed.value.to_ruleset(), found));
+            }
+            Kind::IptablesList => {
+                let parsed = source::iptables_list::parse(bytes);
                 diagnostics.extend(parsed.diagnostics);
                 let (found, graph_diagnostics) = model::services::build(source.name, &parsed.value);
                 diagnostics.extend(graph_diagnostics);
@@ -87,8 +102,30 @@ pub fn analyze(sources: &[Source<'_>], _options: &Options) -> Analysis {
                 counts.rules = parsed.value.rule_count();
                 counts.services = found.len();
                 counts.endpoints = found.iter().map(|s| s.endpoints.len()).sum();
-                generated_by = parsed.value.generated_by.clone();
                 nodes.push((source.name.to_string(), parsed.value, found));
+            }
+            Kind::Kubectl => {
+                let parsed = source::kubectl::parse(bytes);
+                diagnostics.extend(parsed.diagnostics);
+                counts.services = parsed.value.services.len();
+                counts.endpoints = parsed
+                    .value
+                    .endpoints
+                    .iter()
+                    .flat_map(|e| e.subsets.iter())
+                    .map(|s| s.addresses.len())
+                    .sum::<usize>()
+                    + parsed
+                        .value
+                        .endpoint_slices
+                        .iter()
+                        .map(|s| s.endpoints.len())
+                        .sum::<usize>();
+                kubernetes.push(KubeSource {
+                    source: source.name.to_string(),
+                    format: source::kubectl::detect(bytes).map(|f| f.as_str().to_string()),
+                    objects: parsed.value,
+                });
             }
             Kind::Unknown => {
                 let message = if bytes.iter().all(u8::is_ascii_whitespace) {
@@ -106,6 +143,9 @@ pub fn analyze(sources: &[Source<'_>], _options: &Options) -> Analysis {
                     message,
                 ));
             }
+        }
+        if counts.lines == 0 {
+            counts.lines = text::lines(bytes).count();
         }
         diagnostics.sort_by_key(|d| (d.line, d.column));
         if diagnostics.len() > MAX_DIAGNOSTICS {
@@ -130,6 +170,7 @@ pub fn analyze(sources: &[Source<'_>], _options: &Options) -> Analysis {
         });
     }
     let context = lint::Context {
+        kubernetes: &kubernetes,
         nodes: nodes
             .iter()
             .map(|(name, ruleset, services)| lint::NodeInput {
@@ -163,6 +204,7 @@ pub fn analyze(sources: &[Source<'_>], _options: &Options) -> Analysis {
         schema: SCHEMA.to_string(),
         sources: reports,
         services,
+        kubernetes,
         findings,
     }
 }

@@ -11,27 +11,74 @@ pub struct Line<'a> {
 
 /// Iterates over the lines of `bytes`, accepting `\n` and `\r\n` endings and skipping a leading UTF-8 BOM.
 pub fn lines(bytes: &[u8]) -> impl Iterator<Item = Line<'_>> {
-    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
-    let mut rest = Some(bytes);
+    line_spans(bytes).map(move |span| Line {
+        number: span.number,
+        bytes: bytes.get(span.start..span.end).unwrap_or_default(),
+    })
+}
+
+/// Where one line of an input is: its number and its byte range in the input (BOM included in the offsets),
+/// without the line terminator. The same lines as [`lines`], for parsers that keep offsets instead of slices.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct LineSpan {
+    /// 1-based line number.
+    pub number: u32,
+    /// Offset of the line's first byte.
+    pub start: usize,
+    /// Offset just past the line's last byte (before `\r\n` or `\n`).
+    pub end: usize,
+}
+
+/// The byte ranges of the lines of `bytes`; see [`lines`].
+pub(crate) fn line_spans(bytes: &[u8]) -> impl Iterator<Item = LineSpan> + '_ {
+    let first = if bytes.starts_with(b"\xEF\xBB\xBF") {
+        3
+    } else {
+        0
+    };
+    let mut next = Some(first);
     let mut number = 0u32;
     std::iter::from_fn(move || {
-        let current = rest?;
+        let start = next?;
         number = number.saturating_add(1);
-        let (line, next) = match current.iter().position(|&b| b == b'\n') {
-            Some(end) => (
-                current.get(..end).unwrap_or_default(),
-                current.get(end + 1..),
-            ),
-            None => (current, None),
+        let rest = bytes.get(start..).unwrap_or_default();
+        let end = match find_newline(rest) {
+            Some(i) => {
+                // A final empty line after the last terminator is not a line of its own.
+                next = Some(start + i + 1).filter(|&n| n < bytes.len());
+                start + i
+            }
+            None => {
+                next = None;
+                bytes.len()
+            }
         };
-        // A final empty line after the last terminator is not a line of its own.
-        rest = next.filter(|n| !n.is_empty());
-        let line = line.strip_suffix(b"\r").unwrap_or(line);
-        Some(Line {
-            number,
-            bytes: line,
-        })
+        let end = if end > start && bytes.get(end - 1) == Some(&b'\r') {
+            end - 1
+        } else {
+            end
+        };
+        Some(LineSpan { number, start, end })
     })
+}
+
+/// The offset of the first `\n` in `bytes`, eight bytes at a time: lines are long and this runs over every byte.
+fn find_newline(bytes: &[u8]) -> Option<usize> {
+    let mut chunks = bytes.chunks_exact(8);
+    let mut offset = 0;
+    for chunk in &mut chunks {
+        let word = u64::from_le_bytes(<[u8; 8]>::try_from(chunk).unwrap_or_default());
+        let found = lanes_equal(word, b'\n');
+        if found != 0 {
+            return Some(offset + (found.trailing_zeros() / 8) as usize);
+        }
+        offset += 8;
+    }
+    chunks
+        .remainder()
+        .iter()
+        .position(|&b| b == b'\n')
+        .map(|i| offset + i)
 }
 
 /// Decodes a line as UTF-8. On invalid bytes returns the lossy text and the 1-based column of the first bad byte.
@@ -77,57 +124,248 @@ pub struct TokenError {
 /// Splits a line on spaces and tabs, honouring double quotes with backslash escapes as `iptables-save` writes them
 /// (`xtables_save_string`). An unterminated quote yields the rest of the line as the token and an error.
 pub fn tokenize(line: &str) -> (Vec<Token>, Option<TokenError>) {
-    let mut tokens = Vec::new();
+    let mut raw = Vec::new();
+    let mut scratch = String::new();
+    let error = tokenize_into(line, line.is_ascii(), &mut raw, &mut scratch);
+    let tokens = raw
+        .iter()
+        .map(|t| Token {
+            text: t.text(line, &scratch).to_string(),
+            quoted: t.quoted,
+            column: t.column,
+        })
+        .collect();
+    (tokens, error)
+}
+
+/// Where a token's text is: a byte range of its line when the text is written there as is (the usual case), or a
+/// byte range of the tokenizer's scratch string when quotes split it or escapes had to be resolved.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum TokenText {
+    /// `line[start..end]`.
+    Line(usize, usize),
+    /// `scratch[start..end]`.
+    Scratch(usize, usize),
+}
+
+/// A token as [`tokenize_into`] leaves it: like [`Token`], with its text not copied.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct RawToken {
+    /// Where the text is.
+    pub text: TokenText,
+    /// Whether the token was written in double quotes.
+    pub quoted: bool,
+    /// 1-based column of the token's first character.
+    pub column: u32,
+}
+
+impl RawToken {
+    /// The token's text, given the line and the scratch string it was tokenized with.
+    pub fn text<'s>(&self, line: &'s str, scratch: &'s str) -> &'s str {
+        match self.text {
+            TokenText::Line(start, end) => line.get(start..end),
+            TokenText::Scratch(start, end) => scratch.get(start..end),
+        }
+        .unwrap_or_default()
+    }
+}
+
+/// [`tokenize`] into reusable buffers, without copying the text of tokens that are written as is. `tokens` and
+/// `scratch` are cleared first. `ascii` says whether `line` is ASCII (columns are then byte offsets).
+pub(crate) fn tokenize_into(
+    line: &str,
+    ascii: bool,
+    tokens: &mut Vec<RawToken>,
+    scratch: &mut String,
+) -> Option<TokenError> {
+    tokens.clear();
+    scratch.clear();
+    let bytes = line.as_bytes();
     let mut error = None;
-    let mut chars = line.char_indices().peekable();
-    while let Some(&(start, c)) = chars.peek() {
-        if c == ' ' || c == '\t' {
-            chars.next();
+    // Columns count characters; they are counted incrementally from the previous token, or are byte offsets.
+    let mut counted_to = 0;
+    let mut column = 1u32;
+    let mut i = 0;
+    while let Some(&b) = bytes.get(i) {
+        if b == b' ' || b == b'\t' {
+            i += 1;
             continue;
         }
-        let column = column_of(line, start);
-        let mut text = String::new();
+        let start = i;
+        column = if ascii {
+            u32::try_from(start + 1).unwrap_or(u32::MAX)
+        } else {
+            column.saturating_add(chars_in(bytes.get(counted_to..start).unwrap_or_default()))
+        };
+        counted_to = start;
+        // The two shapes nearly every token has, read without copying: a bare word, and one quoted string with no
+        // escapes. Anything else (quotes inside a word, escapes, an unterminated quote) takes the general loop.
+        let end = start + find3(bytes.get(start..).unwrap_or_default(), b' ', b'\t', b'"');
+        if bytes.get(end) != Some(&b'"') {
+            tokens.push(RawToken {
+                text: TokenText::Line(start, end),
+                quoted: false,
+                column,
+            });
+            i = end;
+            continue;
+        }
+        if end == start {
+            let close = start
+                + 1
+                + find3(
+                    bytes.get(start + 1..).unwrap_or_default(),
+                    b'"',
+                    b'\\',
+                    b'"',
+                );
+            if bytes.get(close) == Some(&b'"')
+                && matches!(bytes.get(close + 1), None | Some(b' ' | b'\t'))
+            {
+                tokens.push(RawToken {
+                    text: TokenText::Line(start + 1, close),
+                    quoted: true,
+                    column,
+                });
+                i = close + 1;
+                continue;
+            }
+        }
+        let mut text = Pieces::default();
         let mut quoted = false;
-        while let Some(&(_, c)) = chars.peek() {
-            match c {
-                ' ' | '\t' => break,
-                '"' => {
+        while let Some(&b) = bytes.get(i) {
+            match b {
+                b' ' | b'\t' => break,
+                b'"' => {
                     quoted = true;
-                    chars.next();
+                    i += 1;
+                    let mut piece = i;
                     let mut closed = false;
-                    while let Some((_, c)) = chars.next() {
-                        match c {
-                            '\\' => match chars.next() {
-                                Some((_, escaped)) => text.push(escaped),
-                                None => text.push('\\'),
-                            },
-                            '"' => {
+                    while let Some(&b) = bytes.get(i) {
+                        match b {
+                            b'\\' => {
+                                text.push(line, scratch, piece, i);
+                                // The escaped character stands for itself; a backslash at the end for a backslash.
+                                let escaped = line
+                                    .get(i + 1..)
+                                    .and_then(|rest| rest.chars().next())
+                                    .map_or(0, char::len_utf8);
+                                if escaped > 0 {
+                                    text.push(line, scratch, i + 1, i + 1 + escaped);
+                                    i += 1 + escaped;
+                                } else {
+                                    text.push(line, scratch, i, i + 1);
+                                    i += 1;
+                                }
+                                piece = i;
+                            }
+                            b'"' => {
                                 closed = true;
                                 break;
                             }
-                            other => text.push(other),
+                            _ => i += 1,
                         }
                     }
-                    if !closed && error.is_none() {
+                    text.push(line, scratch, piece, i);
+                    if closed {
+                        i += 1;
+                    } else if error.is_none() {
                         error = Some(TokenError {
                             column,
                             message: "unterminated double quote".to_string(),
                         });
                     }
                 }
-                other => {
-                    text.push(other);
-                    chars.next();
+                _ => {
+                    let piece = i;
+                    i += find3(bytes.get(i..).unwrap_or_default(), b' ', b'\t', b'"');
+                    text.push(line, scratch, piece, i);
                 }
             }
         }
-        tokens.push(Token {
-            text,
+        tokens.push(RawToken {
+            text: text.finish(start, scratch),
             quoted,
             column,
         });
     }
-    (tokens, error)
+    error
+}
+
+const ONES: u64 = u64::from_le_bytes([1; 8]);
+const HIGHS: u64 = ONES << 7;
+
+/// The high bit of each byte of `word` that equals `byte` (exact for the lowest such byte; a borrow can only flag
+/// bytes above it).
+#[inline(always)]
+fn lanes_equal(word: u64, byte: u8) -> u64 {
+    let x = word ^ (ONES * u64::from(byte));
+    x.wrapping_sub(ONES) & !x & HIGHS
+}
+
+/// The number of bytes before the first `a`, `b` or `c` (all of them if there is none), eight bytes at a time:
+/// this is the tokenizer's inner loop.
+#[inline(always)]
+fn find3(bytes: &[u8], a: u8, b: u8, c: u8) -> usize {
+    let mut chunks = bytes.chunks_exact(8);
+    let mut offset = 0;
+    for chunk in &mut chunks {
+        let word = u64::from_le_bytes(<[u8; 8]>::try_from(chunk).unwrap_or_default());
+        let found = lanes_equal(word, a) | lanes_equal(word, b) | lanes_equal(word, c);
+        if found != 0 {
+            return offset + (found.trailing_zeros() / 8) as usize;
+        }
+        offset += 8;
+    }
+    let rest = chunks.remainder();
+    offset
+        + rest
+            .iter()
+            .position(|&x| x == a || x == b || x == c)
+            .unwrap_or(rest.len())
+}
+
+/// Characters in UTF-8 `bytes`: the bytes that do not continue a character.
+fn chars_in(bytes: &[u8]) -> u32 {
+    let count = bytes.iter().filter(|&&b| (b as i8) >= -0x40).count();
+    u32::try_from(count).unwrap_or(u32::MAX)
+}
+
+/// The pieces of one token's text: one range of the line while it is contiguous, the scratch string once not.
+#[derive(Debug, Default)]
+struct Pieces {
+    line: Option<(usize, usize)>,
+    scratch_start: Option<usize>,
+}
+
+impl Pieces {
+    fn push(&mut self, line: &str, scratch: &mut String, start: usize, end: usize) {
+        if start >= end {
+            return;
+        }
+        if self.scratch_start.is_some() {
+            scratch.push_str(line.get(start..end).unwrap_or_default());
+            return;
+        }
+        match self.line {
+            None => self.line = Some((start, end)),
+            Some((s, e)) if e == start => self.line = Some((s, end)),
+            Some((s, e)) => {
+                self.scratch_start = Some(scratch.len());
+                scratch.push_str(line.get(s..e).unwrap_or_default());
+                scratch.push_str(line.get(start..end).unwrap_or_default());
+                self.line = None;
+            }
+        }
+    }
+
+    fn finish(self, token_start: usize, scratch: &str) -> TokenText {
+        match (self.scratch_start, self.line) {
+            (Some(s), _) => TokenText::Scratch(s, scratch.len()),
+            (None, Some((s, e))) => TokenText::Line(s, e),
+            (None, None) => TokenText::Line(token_start, token_start),
+        }
+    }
 }
 
 #[cfg(test)]
@@ -178,6 +416,81 @@ mod tests {
         let (tokens, error) = tokenize(r#"-A X --comment "open"#);
         assert_eq!(tokens.last().map(|t| t.text.as_str()), Some("open"));
         assert_eq!(error.map(|e| e.column), Some(16));
+    }
+
+    #[test]
+    fn tokenize_joins_pieces_and_counts_columns_in_characters() {
+        let line = "é \"a b\"c x\"y\" \"\" \"q\\\\\" \"e\\\"\\é\" un\\q \"end\\";
+        let (tokens, error) = tokenize(line);
+        let got: Vec<(&str, bool, u32)> = tokens
+            .iter()
+            .map(|t| (t.text.as_str(), t.quoted, t.column))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                ("é", false, 1),
+                ("a bc", true, 3),
+                ("xy", true, 10),
+                ("", true, 15),
+                ("q\\", true, 18),
+                ("e\"é", true, 24),
+                ("un\\q", false, 32),
+                ("end\\", true, 37),
+            ]
+        );
+        assert_eq!(error.map(|e| e.column), Some(37));
+        // The borrowed form gives the same tokens, and borrows the ones written as is.
+        let mut raw = Vec::new();
+        let mut scratch = String::new();
+        tokenize_into(line, false, &mut raw, &mut scratch);
+        assert_eq!(raw[0].text, TokenText::Line(0, 2));
+        assert_eq!(raw[4].text, TokenText::Scratch(6, 8));
+        for (r, t) in raw.iter().zip(&tokens) {
+            assert_eq!(r.text(line, &scratch), t.text);
+        }
+    }
+
+    #[test]
+    fn line_spans_match_lines_at_every_length() {
+        let text = b"ab\ncdefghijklmnop\r\n\n0123456789abcdefg\nlast";
+        for end in 0..=text.len() {
+            let bytes = &text[..end];
+            let from_spans: Vec<(u32, &[u8])> = line_spans(bytes)
+                .map(|s| (s.number, &bytes[s.start..s.end]))
+                .collect();
+            let mut expected = Vec::new();
+            let mut rest = Some(bytes);
+            let mut n = 0;
+            while let Some(current) = rest {
+                n += 1;
+                let (line, next) = match current.iter().position(|&b| b == b'\n') {
+                    Some(i) => (&current[..i], Some(&current[i + 1..])),
+                    None => (current, None),
+                };
+                rest = next.filter(|r| !r.is_empty());
+                expected.push((n, line.strip_suffix(b"\r").unwrap_or(line)));
+            }
+            assert_eq!(from_spans, expected, "prefix of {end} bytes");
+        }
+    }
+
+    #[test]
+    fn find3_finds_the_first_of_three_bytes_at_every_position() {
+        for len in 0..20 {
+            for at in 0..=len {
+                let mut bytes = vec![b'x'; len];
+                if at < len {
+                    bytes[at] = b'"';
+                }
+                // A later match of another byte does not hide an earlier one.
+                if at + 1 < len {
+                    bytes[at + 1] = b' ';
+                }
+                assert_eq!(find3(&bytes, b' ', b'\t', b'"'), at, "len {len} at {at}");
+            }
+        }
+        assert_eq!(find3(b"\x80\x81\x80 ", b' ', b'\t', b'"'), 3);
     }
 
     #[test]

@@ -7,13 +7,59 @@ use dnatlas_core::lint::{explain, rules::ALL};
 use dnatlas_core::{analyze, Options, Source};
 use serde_json::Value;
 
-fn findings(path: &Path) -> Vec<(String, Vec<u32>)> {
-    let bytes = std::fs::read(path).unwrap();
-    analyze(&[Source::new("input", &bytes)], &Options::default())
+/// The findings for a fixture: one file (`bad.txt`, named `input`) or a folder of inputs named by file name;
+/// evidence as `line` for one file and `file:line` for a folder.
+fn findings(path: &Path) -> Vec<(String, Vec<String>)> {
+    let (files, single): (Vec<(String, Vec<u8>)>, bool) = if path.is_dir() {
+        let mut files: Vec<(String, Vec<u8>)> = std::fs::read_dir(path)
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .map(|p| {
+                (
+                    p.file_name().unwrap().to_string_lossy().to_string(),
+                    std::fs::read(&p).unwrap(),
+                )
+            })
+            .collect();
+        files.sort();
+        (files, false)
+    } else {
+        (
+            vec![(
+                "input".to_string(),
+                std::fs::read(path).unwrap_or_else(|e| panic!("{path:?}: {e}")),
+            )],
+            true,
+        )
+    };
+    let sources: Vec<Source> = files.iter().map(|(n, b)| Source::new(n, b)).collect();
+    analyze(&sources, &Options::default())
         .findings
         .into_iter()
-        .map(|f| (f.code, f.evidence.iter().map(|e| e.line).collect()))
+        .map(|f| {
+            let evidence = f
+                .evidence
+                .iter()
+                .map(|e| {
+                    if single {
+                        e.line.to_string()
+                    } else {
+                        format!("{}:{}", e.source, e.line)
+                    }
+                })
+                .collect();
+            (f.code, evidence)
+        })
         .collect()
+}
+
+fn input(dir: &Path, name: &str) -> std::path::PathBuf {
+    let file = dir.join(format!("{name}.txt"));
+    if file.exists() {
+        file
+    } else {
+        dir.join(name)
+    }
 }
 
 #[test]
@@ -26,7 +72,7 @@ fn every_rule_has_a_triggering_and_a_clean_fixture() {
         let expected: Value =
             serde_json::from_str(&std::fs::read_to_string(dir.join("expected.json")).unwrap())
                 .unwrap();
-        let want: Vec<(String, Vec<u32>)> = expected["findings"]
+        let want: Vec<(String, Vec<String>)> = expected["findings"]
             .as_array()
             .unwrap()
             .iter()
@@ -35,19 +81,19 @@ fn every_rule_has_a_triggering_and_a_clean_fixture() {
                     .as_array()
                     .unwrap()
                     .iter()
-                    .map(|l| l.as_u64().unwrap() as u32)
+                    .map(|l| l.as_str().map_or_else(|| l.to_string(), str::to_string))
                     .collect();
                 (f["code"].as_str().unwrap().to_string(), lines)
             })
             .collect();
-        let got: Vec<(String, Vec<u32>)> = findings(&dir.join("bad.txt"))
+        let got: Vec<(String, Vec<String>)> = findings(&input(&dir, "bad"))
             .into_iter()
             .filter(|(c, _)| c == code)
             .collect();
         if got != want {
             errors.push(format!("{code}: bad.txt gave {got:?}, expected {want:?}"));
         }
-        let clean: Vec<_> = findings(&dir.join("good.txt"))
+        let clean: Vec<_> = findings(&input(&dir, "good"))
             .into_iter()
             .filter(|(c, _)| c == code)
             .collect();

@@ -14,7 +14,10 @@ fn all_fixture_files() -> Vec<PathBuf> {
             let path = entry.unwrap().path();
             if path.is_dir() {
                 walk(&path, out);
-            } else if path.file_name().is_some_and(|n| n != "expected.json" && n != "README.md") {
+            } else if path
+                .file_name()
+                .is_some_and(|n| n != "expected.json" && n != "README.md")
+            {
                 out.push(path);
             }
         }
@@ -47,7 +50,12 @@ fn no_fixture_variant_panics() {
         let bytes = std::fs::read(path).unwrap();
         check(&name, "the whole input", &bytes);
         // Cut after every line (at most 400 evenly spread cuts for long inputs).
-        let ends: Vec<usize> = bytes.iter().enumerate().filter(|(_, b)| **b == b'\n').map(|(i, _)| i).collect();
+        let ends: Vec<usize> = bytes
+            .iter()
+            .enumerate()
+            .filter(|(_, b)| **b == b'\n')
+            .map(|(i, _)| i)
+            .collect();
         let step = (ends.len() / 400).max(1);
         for &i in ends.iter().step_by(step) {
             check(&name, &format!("a cut after byte {i}"), &bytes[..=i]);
@@ -57,10 +65,23 @@ fn no_fixture_variant_panics() {
         let stride = (bytes.len() / 400).max(1);
         for i in (0..bytes.len()).step_by(stride) {
             check(&name, &format!("a cut at byte {i}"), &bytes[..i]);
-            for replacement in [bytes[i] ^ 0xff, bytes[i] ^ 0x01, b'"', b'!', b'\n', 0, b'{', b':'] {
+            for replacement in [
+                bytes[i] ^ 0xff,
+                bytes[i] ^ 0x01,
+                b'"',
+                b'!',
+                b'\n',
+                0,
+                b'{',
+                b':',
+            ] {
                 let mut mutated = bytes.clone();
                 mutated[i] = replacement;
-                check(&name, &format!("byte {i} set to {replacement:#04x}"), &mutated);
+                check(
+                    &name,
+                    &format!("byte {i} set to {replacement:#04x}"),
+                    &mutated,
+                );
                 variants += 1;
             }
         }

@@ -19,4 +19,6 @@ pub struct NodeInput<'a> {
 pub struct Context<'a> {
     /// Every node dump.
     pub nodes: Vec<NodeInput<'a>>,
+    /// Every `kubectl` input.
+    pub kubernetes: &'a [crate::analysis::KubeSource],
 }

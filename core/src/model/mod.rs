@@ -1,4 +1,5 @@
 //! The cluster model rebuilt from the inputs.
 
 pub mod hash;
+pub mod kube;
 pub mod services;

@@ -2,13 +2,14 @@
 //! `KUBE-SERVICES` → its `KUBE-SVC`/`KUBE-SVL` chain → `KUBE-SEP` chains → DNAT endpoints, with the effective
 //! share of each endpoint computed from the `statistic` cascade as the kernel applies it.
 
-use std::collections::BTreeMap;
+use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, DefaultHasher};
 
 use serde::{Deserialize, Serialize};
 
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::model::hash;
-use crate::source::iptables::{Opt, Rule, Ruleset, Table};
+use crate::source::iptables::{ChainView, OptView, Ruleset, RulesetView, TableView};
 
 /// One Service port as this node routes it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -127,11 +128,11 @@ fn round6(x: f64) -> f64 {
 }
 
 /// An address option's value without its prefix length, e.g. `10.96.0.10/32` → `10.96.0.10`.
-fn host(opt: &Opt) -> String {
+fn host(opt: OptView<'_>) -> String {
     let value = opt.value();
     match value.split_once('/') {
         Some((ip, "32" | "128")) => ip.to_string(),
-        _ => value,
+        _ => value.into_owned(),
     }
 }
 
@@ -157,11 +158,31 @@ pub fn parse_destination(text: &str) -> Option<(String, Option<u16>)> {
 
 /// Builds the Service graph of one ruleset. Diagnostics point at lines of the same input.
 pub fn build(source: &str, ruleset: &Ruleset) -> (Vec<Service>, Vec<Diagnostic>) {
-    let mut services: BTreeMap<(String, String, String, String, String), Service> = BTreeMap::new();
+    build_view(source, &RulesetView::from_ruleset(ruleset))
+}
+
+/// The Service ports that share a service port name, protocol and cluster IP: those routed through a chain (with
+/// the chain's name), and the one that only has a filter `REJECT` rule.
+#[derive(Debug, Default)]
+struct Group {
+    routed: Vec<(String, Service)>,
+    reject: Option<Service>,
+}
+
+/// Groups by (service port name, protocol, cluster IP or `""`). A fixed hasher: the core uses no randomness, and
+/// the order of the result comes from the sort at the end, never from the map.
+type Groups = HashMap<(String, String, String), Group, BuildHasherDefault<DefaultHasher>>;
+
+/// [`build`] over the parser's view of the input, which `analyze` keeps instead of an owned [`Ruleset`].
+pub(crate) fn build_view(
+    source: &str,
+    ruleset: &RulesetView<'_>,
+) -> (Vec<Service>, Vec<Diagnostic>) {
+    let mut groups = Groups::default();
     let mut diagnostics = Vec::new();
     if let Some(nat) = ruleset.table("nat") {
         if let Some(entry_chain) = nat.chain("KUBE-SERVICES") {
-            for rule in &entry_chain.rules {
+            for rule in entry_chain.rules() {
                 let Some(target) = rule.target_name() else {
                     continue;
                 };
@@ -172,53 +193,52 @@ pub fn build(source: &str, ruleset: &Ruleset) -> (Vec<Service>, Vec<Diagnostic>)
                 if comment.ends_with(" external IP") || comment.ends_with(" loadbalancer IP") {
                     continue;
                 }
-                let spn_text = comment
-                    .strip_suffix(" cluster IP")
-                    .unwrap_or(&comment)
-                    .to_string();
+                let spn_text = comment.strip_suffix(" cluster IP").unwrap_or(&comment);
                 let protocol = rule
                     .basic("-p")
-                    .map(Opt::value)
+                    .map(|o| o.value())
                     .unwrap_or_default()
                     .to_ascii_lowercase();
                 let cluster_ip = rule.basic("-d").map(host).filter(|ip| !ip.is_empty());
                 let key = (
-                    spn_text.clone(),
-                    protocol.clone(),
+                    spn_text.to_string(),
+                    protocol,
                     cluster_ip.clone().unwrap_or_default(),
-                    target.to_string(),
-                    String::new(),
                 );
-                if services.contains_key(&key) {
+                if groups
+                    .get(&key)
+                    .is_some_and(|g| g.routed.iter().any(|(chain, _)| chain == target))
+                {
                     continue;
                 }
-                let mut service = new_service(source, rule.line, &spn_text, &protocol);
+                let protocol = &key.1;
+                let mut service = new_service(source, rule.line(), spn_text, protocol);
                 service.cluster_ip = cluster_ip;
                 service.port = rule.dport().and_then(|o| o.value().parse().ok());
                 service.chain = Some(target.to_string());
                 if !spn_text.is_empty() && !protocol.is_empty() {
                     service.chain_hash_matches = hash::chain_suffix(target)
-                        .map(|h| h == hash::service_hash(&spn_text, &protocol));
+                        .map(|h| h == hash::service_hash(spn_text, protocol));
                 }
                 match nat.chain(target) {
-                    Some(_) => resolve(nat, target, &mut service, &mut diagnostics),
+                    Some(chain) => resolve(nat, chain, &mut service, &mut diagnostics),
                     None => {
                         service.chain_missing = true;
                         service.unrouted_share = 1.0;
-                        diagnostics.push(undefined_chain(rule, target));
+                        diagnostics.push(undefined_chain(rule.line(), target));
                     }
                 }
-                services.insert(key, service);
+                groups
+                    .entry(key)
+                    .or_default()
+                    .routed
+                    .push((target.to_string(), service));
             }
         }
     }
     if let Some(filter) = ruleset.table("filter") {
         if let Some(chain) = filter.chain("KUBE-SERVICES") {
-            for rule in chain
-                .rules
-                .iter()
-                .filter(|r| r.target_name() == Some("REJECT"))
-            {
+            for rule in chain.rules().filter(|r| r.target_is("REJECT")) {
                 let Some(comment) = rule.comment() else {
                     continue;
                 };
@@ -227,35 +247,50 @@ pub fn build(source: &str, ruleset: &Ruleset) -> (Vec<Service>, Vec<Diagnostic>)
                 };
                 let protocol = rule
                     .basic("-p")
-                    .map(Opt::value)
+                    .map(|o| o.value())
                     .unwrap_or_default()
                     .to_ascii_lowercase();
                 let cluster_ip = rule.basic("-d").map(host).filter(|ip| !ip.is_empty());
-                let routed = services.values_mut().find(|s| {
-                    s.spn == spn_text && s.protocol == protocol && s.cluster_ip == cluster_ip
-                });
-                if let Some(service) = routed {
-                    service.reject_line = Some(rule.line);
-                    continue;
-                }
                 let key = (
                     spn_text.to_string(),
-                    protocol.clone(),
+                    protocol,
                     cluster_ip.clone().unwrap_or_default(),
-                    String::new(),
-                    "reject".to_string(),
                 );
-                let mut service = new_service(source, rule.line, spn_text, &protocol);
+                // A port with the same name, protocol and cluster IP takes the REJECT line: the reject-only one if
+                // there is one, else the routed one with the first chain name.
+                if let Some(group) = groups.get_mut(&key) {
+                    let first = match group.reject.as_mut() {
+                        Some(service) => Some(service),
+                        None => group
+                            .routed
+                            .iter_mut()
+                            .min_by(|a, b| a.0.cmp(&b.0))
+                            .map(|(_, service)| service),
+                    };
+                    if let Some(service) = first {
+                        service.reject_line = Some(rule.line());
+                        continue;
+                    }
+                }
+                let mut service = new_service(source, rule.line(), spn_text, &key.1);
                 service.cluster_ip = cluster_ip;
                 service.port = rule.dport().and_then(|o| o.value().parse().ok());
-                service.reject_line = Some(rule.line);
-                services.entry(key).or_insert(service);
+                service.reject_line = Some(rule.line());
+                groups.entry(key).or_default().reject.get_or_insert(service);
             }
         }
     }
-    let mut services: Vec<Service> = services.into_values().collect();
-    services.sort_by(|a, b| {
-        (
+    // Sorted for output; ties (only possible with repeated line numbers) keep the order of (name, protocol,
+    // cluster IP, chain, reject-only last), as the graph always had.
+    let mut found: Vec<(String, bool, Service)> = Vec::new();
+    for group in groups.into_values() {
+        found.extend(group.routed.into_iter().map(|(chain, s)| (chain, false, s)));
+        found.extend(group.reject.map(|s| (String::new(), true, s)));
+    }
+    // Indices are sorted, not the Services themselves, which are large to move.
+    let mut order: Vec<usize> = (0..found.len()).collect();
+    order.sort_by(|&a, &b| match (found.get(a), found.get(b)) {
+        (Some((a_chain, a_reject, a)), Some((b_chain, b_reject, b))) => (
             &a.namespace,
             &a.name,
             &a.port_name,
@@ -271,22 +306,42 @@ pub fn build(source: &str, ruleset: &Ruleset) -> (Vec<Service>, Vec<Diagnostic>)
                 &b.cluster_ip,
                 b.line,
             ))
+            .then_with(|| {
+                (
+                    &a.spn,
+                    &a.protocol,
+                    a.cluster_ip.as_deref().unwrap_or_default(),
+                    a_chain,
+                    a_reject,
+                )
+                    .cmp(&(
+                        &b.spn,
+                        &b.protocol,
+                        b.cluster_ip.as_deref().unwrap_or_default(),
+                        b_chain,
+                        b_reject,
+                    ))
+            }),
+        _ => std::cmp::Ordering::Equal,
     });
+    let mut slots: Vec<Option<Service>> = found.into_iter().map(|(_, _, s)| Some(s)).collect();
+    let services = order
+        .into_iter()
+        .filter_map(|i| slots.get_mut(i).and_then(Option::take))
+        .collect();
     (services, diagnostics)
 }
 
 fn new_service(source: &str, line: u32, spn_text: &str, protocol: &str) -> Service {
     let spn = ServicePortName::parse(spn_text);
+    let legacy_port_name = spn.as_ref().is_some_and(|s| s.legacy);
+    let (namespace, name, port_name) = spn
+        .map(|s| (s.namespace, s.name, s.port_name))
+        .unwrap_or_default();
     Service {
-        namespace: spn
-            .as_ref()
-            .map(|s| s.namespace.clone())
-            .unwrap_or_default(),
-        name: spn.as_ref().map(|s| s.name.clone()).unwrap_or_default(),
-        port_name: spn
-            .as_ref()
-            .map(|s| s.port_name.clone())
-            .unwrap_or_default(),
+        namespace,
+        name,
+        port_name,
         protocol: protocol.to_string(),
         cluster_ip: None,
         port: None,
@@ -295,7 +350,7 @@ fn new_service(source: &str, line: u32, spn_text: &str, protocol: &str) -> Servi
         source: source.to_string(),
         line,
         spn: spn_text.to_string(),
-        legacy_port_name: spn.as_ref().is_some_and(|s| s.legacy),
+        legacy_port_name,
         chain_hash_matches: None,
         chain_missing: false,
         affinity_timeout_secs: None,
@@ -304,11 +359,11 @@ fn new_service(source: &str, line: u32, spn_text: &str, protocol: &str) -> Servi
     }
 }
 
-fn undefined_chain(rule: &Rule, target: &str) -> Diagnostic {
+fn undefined_chain(line: u32, target: &str) -> Diagnostic {
     Diagnostic::new(
         Severity::Warning,
         "undefined-chain",
-        rule.line,
+        line,
         1,
         format!("the rule jumps to {target:?}, which this input does not define (a partial kube-proxy restore input, or a cut dump?)"),
     )
@@ -316,17 +371,14 @@ fn undefined_chain(rule: &Rule, target: &str) -> Diagnostic {
 
 /// Walks a service chain's rules in order, as the kernel does for a new connection, and collects the endpoints.
 fn resolve(
-    nat: &Table,
-    chain_name: &str,
+    nat: TableView<'_>,
+    chain: ChainView<'_>,
     service: &mut Service,
     diagnostics: &mut Vec<Diagnostic>,
 ) {
-    let Some(chain) = nat.chain(chain_name) else {
-        return;
-    };
     let mut remaining = 1.0_f64;
     let mut endpoints: Vec<Endpoint> = Vec::new();
-    for rule in &chain.rules {
+    for rule in chain.rules() {
         let Some(target) = rule.target_name() else {
             continue;
         };
@@ -350,14 +402,14 @@ fn resolve(
         });
         let (rule_p, text) = match statistic {
             Some(opt) => {
-                let text = opt.value();
+                let text = opt.value().into_owned();
                 match text.parse::<f64>() {
                     Ok(p) if p.is_finite() => (Some(kernel_probability(p)), Some(text)),
                     _ => {
                         diagnostics.push(Diagnostic::new(
                             Severity::Warning,
                             "bad-probability",
-                            rule.line,
+                            rule.line(),
                             1,
                             format!("{text:?} is not a probability; read as 1"),
                         ));
@@ -381,15 +433,15 @@ fn resolve(
             probability: share,
             rule_probability: rule_p,
             rule_probability_text: text,
-            line: rule.line,
+            line: rule.line(),
             dnat_line: None,
             chain_hash_matches: None,
             affinity: false,
         };
         match nat.chain(target) {
             Some(sep) => {
-                if let Some(dnat) = sep.rules.iter().find(|r| r.target_name() == Some("DNAT")) {
-                    endpoint.dnat_line = Some(dnat.line);
+                if let Some(dnat) = sep.rules().find(|r| r.target_is("DNAT")) {
+                    endpoint.dnat_line = Some(dnat.line());
                     endpoint.affinity = dnat.match_opt("recent", "--set").is_some();
                     match dnat
                         .target_opt("--to-destination")
@@ -402,7 +454,7 @@ fn resolve(
                         None => diagnostics.push(Diagnostic::new(
                             Severity::Warning,
                             "bad-dnat",
-                            dnat.line,
+                            dnat.line(),
                             1,
                             "DNAT rule without a readable --to-destination".to_string(),
                         )),
@@ -411,13 +463,13 @@ fn resolve(
                     diagnostics.push(Diagnostic::new(
                         Severity::Warning,
                         "no-dnat",
-                        sep.declared_line.unwrap_or(rule.line),
+                        sep.declared_line().unwrap_or(rule.line()),
                         1,
                         format!("endpoint chain {target:?} has no DNAT rule"),
                     ));
                 }
             }
-            None => diagnostics.push(undefined_chain(rule, target)),
+            None => diagnostics.push(undefined_chain(rule.line(), target)),
         }
         if !endpoint.ip.is_empty() && !service.spn.is_empty() && !service.protocol.is_empty() {
             let address = match endpoint.ip.contains(':') {

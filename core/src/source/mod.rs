@@ -1,6 +1,8 @@
 //! Inputs: what a user pasted or dropped, how its kind is detected, and one parser per kind.
 
 pub mod iptables;
+pub mod iptables_list;
+pub mod kubectl;
 
 use serde::{Deserialize, Serialize};
 
@@ -34,6 +36,10 @@ impl<'a> Source<'a> {
 pub enum Kind {
     /// `iptables-save` output, kube-proxy's restore input, or pasted rules.
     IptablesSave,
+    /// An `iptables -L` listing (`-n`, `-v`, any table).
+    IptablesList,
+    /// `kubectl` output: `get` tables, `describe svc`, or `-o json` / `-o yaml` objects.
+    Kubectl,
     /// Nothing dnatlas can read.
     Unknown,
 }
@@ -43,6 +49,8 @@ impl Kind {
     pub fn as_str(self) -> &'static str {
         match self {
             Kind::IptablesSave => "iptables-save",
+            Kind::IptablesList => "iptables-list",
+            Kind::Kubectl => "kubectl",
             Kind::Unknown => "unknown",
         }
     }
@@ -61,8 +69,13 @@ pub fn detect(bytes: &[u8]) -> Kind {
         .take(DETECT_LINES)
         .filter(|l| iptables::looks_like_line(&text::decode(l.bytes).0))
         .count();
+    // A document that holds several kinds (a pasted terminal session) is read as the richest: node rules first.
     if iptables_lines > 0 {
         Kind::IptablesSave
+    } else if iptables_list::looks_like(bytes) {
+        Kind::IptablesList
+    } else if kubectl::detect(bytes).is_some() {
+        Kind::Kubectl
     } else {
         Kind::Unknown
     }
@@ -83,6 +96,18 @@ mod tests {
             Kind::IptablesSave
         );
         assert_eq!(detect(b"nameserver 10.96.0.10\n"), Kind::Unknown);
+        assert_eq!(
+            detect(b"Chain KUBE-SERVICES (2 references)\ntarget     prot opt source               destination\n"),
+            Kind::IptablesList
+        );
+        assert_eq!(
+            detect(b"NAME         ENDPOINTS           AGE\nkube-dns     10.244.0.2:53       5d\n"),
+            Kind::Kubectl
+        );
+        assert_eq!(
+            detect(br#"{"apiVersion": "v1", "kind": "Service", "metadata": {"name": "x"}}"#),
+            Kind::Kubectl
+        );
         assert_eq!(
             detect(b"\xd4\xc3\xb2\xa1\x02\x00\x04\x00\x00"),
             Kind::Unknown

@@ -4,11 +4,14 @@ mod chain_hash_mismatch;
 mod dangling_jump;
 mod dns_service_unreachable;
 mod dns_single_endpoint;
+mod kube_view;
 mod masquerade_missing;
+mod missing_endpoint;
 mod no_local_endpoints;
 mod orphan_chain;
 mod probability_skew;
 mod service_no_endpoints;
+mod stale_endpoint;
 mod userspace_proxy_residue;
 
 use super::Rule;
@@ -17,6 +20,8 @@ use super::Rule;
 pub static ALL: &[&dyn Rule] = &[
     &service_no_endpoints::ServiceNoEndpoints,
     &no_local_endpoints::NoLocalEndpoints,
+    &stale_endpoint::StaleEndpoint,
+    &missing_endpoint::MissingEndpoint,
     &probability_skew::ProbabilitySkew,
     &chain_hash_mismatch::ChainHashMismatch,
     &dangling_jump::DanglingJump,

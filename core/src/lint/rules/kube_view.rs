@@ -1,0 +1,97 @@
+//! What kubectl output says a Service's endpoints are, gathered over every kubectl input, for comparing with a
+//! node's rules.
+
+use crate::analysis::{Evidence, KubeSource};
+use crate::lint::at;
+use crate::model::kube::Origin;
+
+/// One endpoint address and port kubectl lists for a Service.
+#[derive(Debug, Clone)]
+pub(crate) struct Listed {
+    pub ip: String,
+    /// `None` when the format gives no port (a subset without ports).
+    pub port: Option<u16>,
+    /// Known to be ready (Endpoints `addresses`, or a slice endpoint with `ready: true`).
+    pub ready: bool,
+    pub evidence: Evidence,
+}
+
+/// Everything kubectl says about one Service's endpoints.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct KubeView {
+    pub listed: Vec<Listed>,
+    /// Some list was cut (`+ N more...`), so an address missing from it proves nothing.
+    pub truncated: bool,
+    /// The objects that were read, for evidence.
+    pub objects: Vec<Evidence>,
+}
+
+fn namespace_matches(kube: Option<&str>, node: &str) -> bool {
+    kube.is_none_or(|ns| ns == node)
+}
+
+/// kubectl's view of Service `namespace/name`, or `None` when no kubectl input mentions its endpoints.
+pub(crate) fn view(kubernetes: &[KubeSource], namespace: &str, name: &str) -> Option<KubeView> {
+    let mut v = KubeView::default();
+    for k in kubernetes {
+        for e in k
+            .objects
+            .endpoints
+            .iter()
+            .filter(|e| e.name == name && namespace_matches(e.namespace.as_deref(), namespace))
+        {
+            v.objects.push(at(&k.source, e.line));
+            v.truncated |= e.truncated_more.is_some();
+            for subset in &e.subsets {
+                let ports: Vec<Option<u16>> = if subset.ports.is_empty() {
+                    vec![None]
+                } else {
+                    subset.ports.iter().map(|p| p.port).collect()
+                };
+                for (addresses, ready) in [
+                    (&subset.addresses, true),
+                    (&subset.not_ready_addresses, false),
+                ] {
+                    for a in addresses {
+                        for port in &ports {
+                            v.listed.push(Listed {
+                                ip: a.ip.clone(),
+                                port: *port,
+                                ready,
+                                evidence: at(&k.source, a.line),
+                            });
+                        }
+                    }
+                }
+            }
+        }
+        for s in k.objects.endpoint_slices.iter().filter(|s| {
+            s.probable_service_name() == Some(name)
+                && namespace_matches(s.namespace.as_deref(), namespace)
+        }) {
+            v.objects.push(at(&k.source, s.line));
+            v.truncated |= s.truncated_more.is_some() || s.ports_truncated_more.is_some();
+            let ports: Vec<Option<u16>> = if s.ports.is_empty() {
+                vec![None]
+            } else {
+                s.ports.iter().map(|p| p.port).collect()
+            };
+            for e in &s.endpoints {
+                for ip in &e.addresses {
+                    for port in &ports {
+                        // The API reads an unset `ready` as ready; a `get endpointslices` table shows every endpoint
+                        // without saying which are ready.
+                        let ready = s.origin != Origin::Table && e.ready != Some(false);
+                        v.listed.push(Listed {
+                            ip: ip.clone(),
+                            port: *port,
+                            ready,
+                            evidence: at(&k.source, e.line),
+                        });
+                    }
+                }
+            }
+        }
+    }
+    (!v.objects.is_empty()).then_some(v)
+}
