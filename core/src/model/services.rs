@@ -481,8 +481,16 @@ fn resolve(
         }
         endpoints.push(endpoint);
     }
+    // Rounded shares keep their exact total: the last endpoint with a share takes the rounding remainder, so the
+    // shares of a well-formed cascade sum to exactly 1 as the JSON contract promises.
+    let routed = round6(1.0 - remaining);
+    let mut sum = 0.0;
     for e in &mut endpoints {
         e.probability = round6(e.probability);
+        sum += e.probability;
+    }
+    if let Some(last) = endpoints.iter_mut().rev().find(|e| e.probability > 0.0) {
+        last.probability = round6(last.probability + routed - sum);
     }
     service.unrouted_share = round6(remaining);
     service.endpoints = endpoints;
@@ -521,6 +529,36 @@ mod tests {
         assert!((kernel_probability(0.33333) - 0.33332999982).abs() < 1e-11);
         assert!((kernel_probability(0.3333333333) - 0.33333333349).abs() < 1e-11);
         assert_eq!(kernel_probability(0.5), 0.5);
+    }
+
+    #[test]
+    fn rounded_shares_sum_to_one() {
+        // Seven endpoints: 1/7 does not round evenly to six decimals.
+        let mut dump = String::from("*nat\n:KUBE-SERVICES - [0:0]\n:KUBE-SVC-A - [0:0]\n");
+        dump.push_str("-A KUBE-SERVICES -d 10.0.0.1/32 -p tcp -m comment --comment \"ns/a cluster IP\" -m tcp --dport 80 -j KUBE-SVC-A\n");
+        for i in 0..7u32 {
+            let p = 1.0 / f64::from(7 - i);
+            let stat = if i < 6 {
+                format!("-m statistic --mode random --probability {p:.11} ")
+            } else {
+                String::new()
+            };
+            dump.push_str(&format!("-A KUBE-SVC-A {stat}-j KUBE-SEP-{i}\n-A KUBE-SEP-{i} -p tcp -m tcp -j DNAT --to-destination 10.1.0.{i}:80\n"));
+        }
+        dump.push_str("COMMIT\n");
+        let ruleset = crate::source::iptables::parse(dump.as_bytes()).value;
+        let (services, _) = build("x", &ruleset);
+        let shares: Vec<f64> = services[0]
+            .endpoints
+            .iter()
+            .map(|e| e.probability)
+            .collect();
+        assert_eq!(shares.len(), 7);
+        assert_eq!(shares.iter().sum::<f64>(), 1.0);
+        assert!(
+            shares.iter().all(|p| (p - 1.0 / 7.0).abs() < 1e-5),
+            "{shares:?}"
+        );
     }
 
     #[test]
