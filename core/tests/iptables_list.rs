@@ -5,6 +5,8 @@
 //! listings of kube-proxy dumps must also read back into the same rules and the same Service graph as the
 //! `iptables-save` dumps they were rendered from. No cut or damaged fixture may make the parser panic.
 
+mod common;
+
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::path::{Path, PathBuf};
 
@@ -365,38 +367,9 @@ fn no_cut_or_damaged_fixture_panics() {
     for dir in case_dirs() {
         let name = dir.to_string_lossy().to_string();
         let bytes = std::fs::read(dir.join("input.txt")).unwrap();
-        check(&name, "the whole input", &bytes);
-        for (i, _) in bytes.iter().enumerate().filter(|(_, b)| **b == b'\n') {
-            check(&name, &format!("a cut after byte {i}"), &bytes[..=i]);
-            check(&name, &format!("a cut before byte {i}"), &bytes[..i]);
-            variants += 2;
-        }
-        let stride = (bytes.len() / 1500).max(1);
-        for i in (0..bytes.len()).step_by(stride) {
-            check(&name, &format!("a cut at byte {i}"), &bytes[..i]);
-            for replacement in [
-                bytes[i] ^ 0xff,
-                bytes[i] ^ 0x01,
-                b'"',
-                b'!',
-                b'/',
-                b'*',
-                b':',
-                b' ',
-                b'\n',
-                0,
-                0xc3,
-            ] {
-                let mut damaged = bytes.clone();
-                damaged[i] = replacement;
-                check(
-                    &name,
-                    &format!("byte {i} replaced by {replacement:#x}"),
-                    &damaged,
-                );
-                variants += 1;
-            }
-        }
+        variants += common::for_each_variant(&bytes, 1500, b"\"!/*: \n\0\xc3", |what, v| {
+            check(&name, what, v)
+        });
     }
     assert!(variants > 1000, "only {variants} variants");
 }

@@ -7,6 +7,8 @@
 //! given). Objects are compared field by field for the fields the expectation names; lists must have the same
 //! length.
 
+mod common;
+
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::path::{Path, PathBuf};
 
@@ -217,39 +219,9 @@ fn no_kubectl_fixture_variant_panics() {
         let path = input(&dir);
         let name = path.to_string_lossy().to_string();
         let bytes = std::fs::read(&path).unwrap();
-        check(&name, "the whole input", &bytes);
-        for (i, _) in bytes.iter().enumerate().filter(|(_, b)| **b == b'\n') {
-            check(&name, &format!("a cut after byte {i}"), &bytes[..=i]);
-            check(&name, &format!("a cut before byte {i}"), &bytes[..i]);
-            variants += 2;
-        }
-        let stride = (bytes.len() / 300).max(1);
-        for i in (0..bytes.len()).step_by(stride) {
-            check(&name, &format!("a cut at byte {i}"), &bytes[..i]);
-            for replacement in [
-                bytes[i] ^ 0xff,
-                bytes[i] ^ 0x01,
-                b'"',
-                b'\n',
-                0,
-                b'{',
-                b'[',
-                b':',
-                b'-',
-                b' ',
-                b'\t',
-                b'\\',
-            ] {
-                let mut mutated = bytes.clone();
-                mutated[i] = replacement;
-                check(
-                    &name,
-                    &format!("byte {i} set to {replacement:#04x}"),
-                    &mutated,
-                );
-                variants += 1;
-            }
-        }
+        variants += common::for_each_variant(&bytes, 300, b"\"\n\0{[:- \t\\", |what, v| {
+            check(&name, what, v)
+        });
     }
     assert!(variants > 10_000, "only {variants} variants were tried");
 }

@@ -3,6 +3,8 @@
 //! Every fixture is analysed whole, cut at every line, cut inside lines, and with single bytes replaced by
 //! bytes that matter to the parsers (quotes, `!`, newlines, NUL, invalid UTF-8, bit flips).
 
+mod common;
+
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::path::{Path, PathBuf};
 
@@ -48,43 +50,8 @@ fn no_fixture_variant_panics() {
     for path in &files {
         let name = path.to_string_lossy().to_string();
         let bytes = std::fs::read(path).unwrap();
-        check(&name, "the whole input", &bytes);
-        // Cut after every line (at most 400 evenly spread cuts for long inputs).
-        let ends: Vec<usize> = bytes
-            .iter()
-            .enumerate()
-            .filter(|(_, b)| **b == b'\n')
-            .map(|(i, _)| i)
-            .collect();
-        let step = (ends.len() / 400).max(1);
-        for &i in ends.iter().step_by(step) {
-            check(&name, &format!("a cut after byte {i}"), &bytes[..=i]);
-            variants += 1;
-        }
-        // Cuts inside lines and single-byte replacements at up to 400 evenly spread places.
-        let stride = (bytes.len() / 400).max(1);
-        for i in (0..bytes.len()).step_by(stride) {
-            check(&name, &format!("a cut at byte {i}"), &bytes[..i]);
-            for replacement in [
-                bytes[i] ^ 0xff,
-                bytes[i] ^ 0x01,
-                b'"',
-                b'!',
-                b'\n',
-                0,
-                b'{',
-                b':',
-            ] {
-                let mut mutated = bytes.clone();
-                mutated[i] = replacement;
-                check(
-                    &name,
-                    &format!("byte {i} set to {replacement:#04x}"),
-                    &mutated,
-                );
-                variants += 1;
-            }
-        }
+        variants +=
+            common::for_each_variant(&bytes, 250, b"\"!\n\0{:", |what, v| check(&name, what, v));
     }
     assert!(variants > 10_000, "only {variants} variants were tried");
 }

@@ -28,18 +28,21 @@ pub fn endpoint_hash(spn: &str, protocol: &str, endpoint: &str) -> String {
     hash16(&[spn, &protocol.to_ascii_lowercase(), endpoint])
 }
 
+/// The prefixes of kube-proxy's per-service and per-endpoint chains, whose names end in a hash.
+pub const HASHED_CHAIN_PREFIXES: [&str; 6] = [
+    "KUBE-SVC-",
+    "KUBE-SVL-",
+    "KUBE-EXT-",
+    "KUBE-FW-",
+    "KUBE-XLB-",
+    "KUBE-SEP-",
+];
+
 /// The 16-character hash part of a kube-proxy chain name (`KUBE-SVC-…` and its kin), if it has one.
 pub fn chain_suffix(chain: &str) -> Option<&str> {
-    [
-        "KUBE-SVC-",
-        "KUBE-SVL-",
-        "KUBE-EXT-",
-        "KUBE-FW-",
-        "KUBE-XLB-",
-        "KUBE-SEP-",
-    ]
-    .iter()
-    .find_map(|prefix| chain.strip_prefix(prefix))
+    HASHED_CHAIN_PREFIXES
+        .iter()
+        .find_map(|prefix| chain.strip_prefix(prefix))
 }
 
 #[cfg(test)]

@@ -95,3 +95,21 @@ pub(crate) fn view(kubernetes: &[KubeSource], namespace: &str, name: &str) -> Op
     }
     (!v.objects.is_empty()).then_some(v)
 }
+
+/// A node's Service ports grouped by Service (`namespace`, `name`): kubectl tables do not say which port an
+/// address is for, so the cross-checks judge a Service's ports together.
+pub(crate) fn ports_by_service(
+    services: &[crate::model::services::Service],
+) -> std::collections::BTreeMap<(&str, &str), Vec<&crate::model::services::Service>> {
+    let mut by_service: std::collections::BTreeMap<
+        (&str, &str),
+        Vec<&crate::model::services::Service>,
+    > = std::collections::BTreeMap::new();
+    for s in services.iter().filter(|s| !s.name.is_empty()) {
+        by_service
+            .entry((s.namespace.as_str(), s.name.as_str()))
+            .or_default()
+            .push(s);
+    }
+    by_service
+}

@@ -1,10 +1,8 @@
 //! `missing-endpoint`: kubectl lists a ready endpoint that a node's rules do not route to.
 
-use std::collections::BTreeMap;
-
 use crate::analysis::Finding;
 use crate::diagnostic::Severity;
-use crate::lint::rules::kube_view::view;
+use crate::lint::rules::kube_view::{ports_by_service, view};
 use crate::lint::{at, Context, Rule, RuleDoc};
 
 pub struct MissingEndpoint;
@@ -26,15 +24,7 @@ impl Rule for MissingEndpoint {
 
     fn check(&self, context: &Context<'_>, out: &mut Vec<Finding>) {
         for node in &context.nodes {
-            let mut by_service: BTreeMap<(&str, &str), Vec<&crate::model::services::Service>> =
-                BTreeMap::new();
-            for s in node.services.iter().filter(|s| !s.name.is_empty()) {
-                by_service
-                    .entry((s.namespace.as_str(), s.name.as_str()))
-                    .or_default()
-                    .push(s);
-            }
-            for ((namespace, name), ports) in by_service {
+            for ((namespace, name), ports) in ports_by_service(node.services) {
                 // Only a node whose rules for the Service are all readable can prove an endpoint is missing.
                 if ports
                     .iter()

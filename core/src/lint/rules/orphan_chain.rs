@@ -6,6 +6,7 @@ use crate::analysis::Finding;
 use crate::diagnostic::Severity;
 use crate::lint::rules::complete;
 use crate::lint::{at, Context, Rule, RuleDoc};
+use crate::model::hash::HASHED_CHAIN_PREFIXES;
 
 pub struct OrphanChain;
 
@@ -18,15 +19,6 @@ static DOC: RuleDoc = RuleDoc {
     example: ":KUBE-SEP-UHEGFW77JX3KXTOV - [0:0]\n-A KUBE-SEP-UHEGFW77JX3KXTOV -p tcp -m tcp -j DNAT --to-destination 10.0.2.1:8080   (no rule jumps to it)",
     fix: "Look at kube-proxy's log on the node for sync errors and restart it; if kube-proxy no longer runs (another proxy took over), flush its chains (`kube-proxy --cleanup`).",
 };
-
-const PREFIXES: [&str; 6] = [
-    "KUBE-SVC-",
-    "KUBE-SVL-",
-    "KUBE-EXT-",
-    "KUBE-FW-",
-    "KUBE-XLB-",
-    "KUBE-SEP-",
-];
 
 impl Rule for OrphanChain {
     fn doc(&self) -> &'static RuleDoc {
@@ -44,7 +36,9 @@ impl Rule for OrphanChain {
                     .filter_map(|r| r.target_name())
                     .collect();
                 for chain in table.chains.iter().filter(|c| !c.deleted) {
-                    if !PREFIXES.iter().any(|p| chain.name.starts_with(p))
+                    if !HASHED_CHAIN_PREFIXES
+                        .iter()
+                        .any(|p| chain.name.starts_with(p))
                         || targets.contains(chain.name.as_str())
                     {
                         continue;

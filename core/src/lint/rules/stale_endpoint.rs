@@ -1,10 +1,8 @@
 //! `stale-endpoint`: a node DNATs to an address that kubectl's endpoints do not list.
 
-use std::collections::BTreeMap;
-
 use crate::analysis::Finding;
 use crate::diagnostic::Severity;
-use crate::lint::rules::kube_view::view;
+use crate::lint::rules::kube_view::{ports_by_service, view};
 use crate::lint::{at, Context, Rule, RuleDoc};
 
 pub struct StaleEndpoint;
@@ -26,16 +24,7 @@ impl Rule for StaleEndpoint {
 
     fn check(&self, context: &Context<'_>, out: &mut Vec<Finding>) {
         for node in &context.nodes {
-            // Service ports of one Service are judged together: kubectl tables do not say which port an address is for.
-            let mut by_service: BTreeMap<(&str, &str), Vec<&crate::model::services::Service>> =
-                BTreeMap::new();
-            for s in node.services.iter().filter(|s| !s.name.is_empty()) {
-                by_service
-                    .entry((s.namespace.as_str(), s.name.as_str()))
-                    .or_default()
-                    .push(s);
-            }
-            for ((namespace, name), ports) in by_service {
+            for ((namespace, name), ports) in ports_by_service(node.services) {
                 let Some(kube) = view(context.kubernetes, namespace, name) else {
                     continue;
                 };

@@ -1,0 +1,39 @@
+//! Shared by the no-panic sweeps: the damaged variants of an input that every parser must survive.
+
+/// Calls `check(what, variant)` for `bytes` whole, cut after each line and before each newline, cut inside lines,
+/// and with one byte replaced by each of `replacements` (plus two bit flips) — at most `sites` evenly spread places
+/// for each kind of damage. Returns how many variants were checked.
+pub fn for_each_variant(
+    bytes: &[u8],
+    sites: usize,
+    replacements: &[u8],
+    mut check: impl FnMut(&str, &[u8]),
+) -> usize {
+    let mut variants = 1;
+    check("the whole input", bytes);
+    let ends: Vec<usize> = bytes
+        .iter()
+        .enumerate()
+        .filter(|(_, b)| **b == b'\n')
+        .map(|(i, _)| i)
+        .collect();
+    for &i in ends.iter().step_by((ends.len() / sites).max(1)) {
+        check(&format!("a cut after byte {i}"), &bytes[..=i]);
+        check(&format!("a cut before byte {i}"), &bytes[..i]);
+        variants += 2;
+    }
+    for i in (0..bytes.len()).step_by((bytes.len() / sites).max(1)) {
+        check(&format!("a cut at byte {i}"), &bytes[..i]);
+        variants += 1;
+        for replacement in [bytes[i] ^ 0xff, bytes[i] ^ 0x01]
+            .iter()
+            .chain(replacements)
+        {
+            let mut damaged = bytes.to_vec();
+            damaged[i] = *replacement;
+            check(&format!("byte {i} set to {replacement:#04x}"), &damaged);
+            variants += 1;
+        }
+    }
+    variants
+}

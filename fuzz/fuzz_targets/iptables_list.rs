@@ -1,0 +1,13 @@
+//! The `iptables -L` listing parser on arbitrary bytes, and the Service graph over what it builds.
+#![no_main]
+
+use libfuzzer_sys::fuzz_target;
+
+fuzz_target!(|data: &[u8]| {
+    let parsed = dnatlas_core::source::iptables_list::parse(data);
+    let lines = dnatlas_core::text::lines(data).count().max(1);
+    for d in &parsed.diagnostics {
+        assert!(d.line >= 1 && d.line as usize <= lines, "{d:?} outside {lines} lines");
+    }
+    let _ = dnatlas_core::model::services::build("fuzz", &parsed.value);
+});
