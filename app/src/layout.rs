@@ -133,6 +133,32 @@ fn address(ip: &str, port: Option<u16>) -> String {
     }
 }
 
+/// The VIP box's second line: the Service port, its other ways in and its traffic policy.
+fn vip_subtitle(s: &Service, label: &str) -> String {
+    let mut parts = vec![label.to_string()];
+    let node_ports: Vec<String> = s
+        .entry_points
+        .iter()
+        .filter(|e| e.kind == "node-port" && e.ip.is_none())
+        .filter_map(|e| e.port.map(|p| p.to_string()))
+        .collect();
+    if !node_ports.is_empty() {
+        parts.push(format!("NodePort {}", node_ports.join(",")));
+    }
+    let external = s
+        .entry_points
+        .iter()
+        .filter(|e| e.kind != "node-port")
+        .count();
+    if external > 0 {
+        parts.push(format!("{external} external"));
+    }
+    if s.external_policy_local || s.internal_policy_local {
+        parts.push("policy Local".to_string());
+    }
+    parts.join(" · ")
+}
+
 fn right_mid(b: &GraphBox) -> (f64, f64) {
     (b.x + BOX_W, b.y + BOX_H / 2.0)
 }
@@ -175,7 +201,7 @@ pub fn layout(services: &[&Service]) -> Layout {
                 address(s.cluster_ip.as_deref().unwrap_or("?"), s.port),
                 s.protocol
             ),
-            subtitle: label.clone(),
+            subtitle: vip_subtitle(s, &label),
             line: Some(s.line),
         };
         let mut boxes = Vec::new();
@@ -324,6 +350,8 @@ mod tests {
             .iter()
             .any(|b| b.kind == BoxKind::Endpoint && b.title == "10.244.0.2:53"));
         assert!(dns.edges.iter().any(|e| e.share_label == "100.0%"));
+        let vip = nginx.boxes.iter().find(|b| b.kind == BoxKind::Vip).unwrap();
+        assert_eq!(vip.subtitle, "default/nginx · NodePort 30361");
     }
 
     #[test]

@@ -50,6 +50,31 @@ pub struct Service {
     pub reject_line: Option<u32>,
     /// Share of new connections that no endpoint rule takes (0 for a well-formed cascade).
     pub unrouted_share: f64,
+    /// The other ways in: NodePorts, external IPs and load-balancer IPs, from `KUBE-SERVICES` and `KUBE-NODEPORTS`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub entry_points: Vec<EntryPoint>,
+    /// externalTrafficPolicy Local: the external chain hands outside traffic to the local-endpoints chain
+    /// (`KUBE-SVL`), or the legacy `KUBE-XLB` chain is used.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub external_policy_local: bool,
+    /// internalTrafficPolicy Local: the cluster IP jumps to `KUBE-SVL-…`.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub internal_policy_local: bool,
+}
+
+/// One way into a Service port besides its cluster IP.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EntryPoint {
+    /// `node-port`, `external-ip` or `load-balancer-ip`.
+    pub kind: String,
+    /// The address matched (`None` for a NodePort on every node address; `127.0.0.0/8` for localhost NodePorts).
+    pub ip: Option<String>,
+    /// The port matched.
+    pub port: Option<u16>,
+    /// The chain it jumps to (`KUBE-EXT-…`, `KUBE-FW-…`, or `KUBE-SVC-…`/`KUBE-XLB-…` before 1.24).
+    pub chain: String,
+    /// Line of the rule.
+    pub line: u32,
 }
 
 /// One endpoint of a Service port.
@@ -280,6 +305,9 @@ pub(crate) fn build_view(
             }
         }
     }
+    if let Some(nat) = ruleset.table("nat") {
+        attach_entry_points(&nat, &mut groups);
+    }
     // Sorted for output; ties (only possible with repeated line numbers) keep the order of (name, protocol,
     // cluster IP, chain, reject-only last), as the graph always had.
     let mut found: Vec<(String, bool, Service)> = Vec::new();
@@ -332,6 +360,104 @@ pub(crate) fn build_view(
     (services, diagnostics)
 }
 
+/// Adds NodePorts (`KUBE-NODEPORTS`), external IPs and load-balancer IPs (`KUBE-SERVICES`) to the Service ports
+/// they lead to, matched by service port name and protocol, and reads the traffic policies off the chains.
+fn attach_entry_points(nat: &TableView<'_>, groups: &mut Groups) {
+    let mut found: Vec<(String, String, EntryPoint)> = Vec::new();
+    for (chain_name, default_kind) in [("KUBE-SERVICES", ""), ("KUBE-NODEPORTS", "node-port")] {
+        let Some(chain) = nat.chain(chain_name) else {
+            continue;
+        };
+        for rule in chain.rules() {
+            let Some(target) = rule.target_name() else {
+                continue;
+            };
+            let into_service = [
+                "KUBE-EXT-",
+                "KUBE-FW-",
+                "KUBE-SVC-",
+                "KUBE-SVL-",
+                "KUBE-XLB-",
+            ]
+            .iter()
+            .any(|p| target.starts_with(p));
+            let Some(comment) = rule.comment() else {
+                continue;
+            };
+            let (spn, kind) = if let Some(spn) = comment.strip_suffix(" external IP") {
+                (spn, "external-ip")
+            } else if let Some(spn) = comment.strip_suffix(" loadbalancer IP") {
+                (spn, "load-balancer-ip")
+            } else if default_kind == "node-port" {
+                (comment.as_ref(), "node-port")
+            } else {
+                continue;
+            };
+            if !into_service {
+                continue;
+            }
+            let protocol = rule
+                .basic("-p")
+                .map(|o| o.value())
+                .unwrap_or_default()
+                .to_ascii_lowercase();
+            let ip = rule.basic("-d").map(host).filter(|ip| !ip.is_empty());
+            let entry = EntryPoint {
+                kind: kind.to_string(),
+                ip,
+                port: rule.dport().and_then(|o| o.value().parse().ok()),
+                chain: target.to_string(),
+                line: rule.line(),
+            };
+            found.push((spn.to_string(), protocol, entry));
+        }
+    }
+    let mut by_port: HashMap<(String, String), Vec<EntryPoint>, BuildHasherDefault<DefaultHasher>> =
+        HashMap::default();
+    for (spn, protocol, entry) in found {
+        let list = by_port.entry((spn, protocol)).or_default();
+        // Before 1.24 an external IP had two jump rules (physdev and addrtype LOCAL) for one way in.
+        let same = |e: &EntryPoint| {
+            e.kind == entry.kind
+                && e.ip == entry.ip
+                && e.port == entry.port
+                && e.chain == entry.chain
+        };
+        if !list.iter().any(same) {
+            list.push(entry);
+        }
+    }
+    let local_policy = |chain: &str| {
+        nat.chain(chain).is_some_and(|c| {
+            c.rules().any(|r| {
+                r.target_name().is_some_and(|t| t.starts_with("KUBE-SVL-"))
+                    || r.comment()
+                        .is_some_and(|c| c.starts_with("pod traffic for "))
+            })
+        })
+    };
+    for group in groups.values_mut() {
+        let services = group
+            .routed
+            .iter_mut()
+            .map(|(_, s)| s)
+            .chain(group.reject.iter_mut());
+        for service in services {
+            if let Some(entries) = by_port.get(&(service.spn.clone(), service.protocol.clone())) {
+                service.entry_points = entries.clone();
+            }
+            service.internal_policy_local = service
+                .chain
+                .as_deref()
+                .is_some_and(|c| c.starts_with("KUBE-SVL-"));
+            service.external_policy_local = service.entry_points.iter().any(|e| {
+                e.chain.starts_with("KUBE-XLB-")
+                    || (e.chain.starts_with("KUBE-EXT-") && local_policy(&e.chain))
+            });
+        }
+    }
+}
+
 fn new_service(source: &str, line: u32, spn_text: &str, protocol: &str) -> Service {
     let spn = ServicePortName::parse(spn_text);
     let legacy_port_name = spn.as_ref().is_some_and(|s| s.legacy);
@@ -356,6 +482,9 @@ fn new_service(source: &str, line: u32, spn_text: &str, protocol: &str) -> Servi
         affinity_timeout_secs: None,
         reject_line: None,
         unrouted_share: 0.0,
+        entry_points: Vec::new(),
+        external_policy_local: false,
+        internal_policy_local: false,
     }
 }
 
