@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::model::hash;
-use crate::source::iptables::{ChainView, OptView, Ruleset, RulesetView, TableView};
+use crate::source::iptables::{ChainView, OptView, RuleView, Ruleset, RulesetView, TableView};
 
 /// One Service port as this node routes it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -161,6 +161,17 @@ fn host(opt: OptView<'_>) -> String {
     }
 }
 
+/// A rule's protocol (lower case, `""` when it has none) and destination address without its prefix length.
+fn protocol_and_destination(rule: &RuleView<'_>) -> (String, Option<String>) {
+    let protocol = rule
+        .basic("-p")
+        .map(|o| o.value())
+        .unwrap_or_default()
+        .to_ascii_lowercase();
+    let destination = rule.basic("-d").map(host).filter(|ip| !ip.is_empty());
+    (protocol, destination)
+}
+
 /// Parses a DNAT `--to-destination`: `ip`, `ip:port`, `[v6]:port`, or a range (the first address and port are taken).
 pub fn parse_destination(text: &str) -> Option<(String, Option<u16>)> {
     let first_port = |p: &str| p.split('-').next().and_then(|p| p.parse::<u16>().ok());
@@ -219,12 +230,7 @@ pub(crate) fn build_view(
                     continue;
                 }
                 let spn_text = comment.strip_suffix(" cluster IP").unwrap_or(&comment);
-                let protocol = rule
-                    .basic("-p")
-                    .map(|o| o.value())
-                    .unwrap_or_default()
-                    .to_ascii_lowercase();
-                let cluster_ip = rule.basic("-d").map(host).filter(|ip| !ip.is_empty());
+                let (protocol, cluster_ip) = protocol_and_destination(&rule);
                 let key = (
                     spn_text.to_string(),
                     protocol,
@@ -270,12 +276,7 @@ pub(crate) fn build_view(
                 let Some(spn_text) = comment.strip_suffix(" has no endpoints") else {
                     continue;
                 };
-                let protocol = rule
-                    .basic("-p")
-                    .map(|o| o.value())
-                    .unwrap_or_default()
-                    .to_ascii_lowercase();
-                let cluster_ip = rule.basic("-d").map(host).filter(|ip| !ip.is_empty());
+                let (protocol, cluster_ip) = protocol_and_destination(&rule);
                 let key = (
                     spn_text.to_string(),
                     protocol,
@@ -396,12 +397,7 @@ fn attach_entry_points(nat: &TableView<'_>, groups: &mut Groups) {
             if !into_service {
                 continue;
             }
-            let protocol = rule
-                .basic("-p")
-                .map(|o| o.value())
-                .unwrap_or_default()
-                .to_ascii_lowercase();
-            let ip = rule.basic("-d").map(host).filter(|ip| !ip.is_empty());
+            let (protocol, ip) = protocol_and_destination(&rule);
             let entry = EntryPoint {
                 kind: kind.to_string(),
                 ip,
