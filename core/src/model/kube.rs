@@ -112,6 +112,34 @@ pub struct KubeService {
     pub external_name: Option<String>,
 }
 
+impl KubeService {
+    /// A Service known only by its name, where it was read and how: every other field is unknown.
+    pub fn named(line: u32, origin: Origin, name: String) -> Self {
+        Self {
+            line,
+            origin,
+            namespace: None,
+            name,
+            service_type: None,
+            cluster_ips: Vec::new(),
+            headless: None,
+            external_ips: None,
+            load_balancer_ingress: None,
+            external_truncated: false,
+            ports: Vec::new(),
+            selector: None,
+            labels: None,
+            session_affinity: None,
+            session_affinity_timeout_secs: None,
+            external_traffic_policy: None,
+            internal_traffic_policy: None,
+            health_check_node_port: None,
+            load_balancer_source_ranges: Vec::new(),
+            external_name: None,
+        }
+    }
+}
+
 /// One entry of `status.loadBalancer.ingress`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct LoadBalancerIngress {

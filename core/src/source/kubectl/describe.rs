@@ -113,28 +113,11 @@ pub(super) fn block(lines: &[(u32, &str)], out: &mut Objects, diagnostics: &mut 
         ));
         return;
     }
-    let mut service = KubeService {
-        line: name_field.line,
-        origin: Origin::Describe,
-        namespace: None,
-        name: name_field.value.to_string(),
-        service_type: None,
-        cluster_ips: Vec::new(),
-        headless: None,
-        external_ips: None,
-        load_balancer_ingress: None,
-        external_truncated: false,
-        ports: Vec::new(),
-        selector: None,
-        labels: None,
-        session_affinity: None,
-        session_affinity_timeout_secs: None,
-        external_traffic_policy: None,
-        internal_traffic_policy: None,
-        health_check_node_port: None,
-        load_balancer_source_ranges: Vec::new(),
-        external_name: None,
-    };
+    let mut service = KubeService::named(
+        name_field.line,
+        Origin::Describe,
+        name_field.value.to_string(),
+    );
     // Whether the last `Port:` line was read; fields after an unreadable one are not attached to another port.
     let mut port_open = false;
     let value = |f: &Field<'_>| (!cells::is_none(f.value)).then(|| f.value.to_string());

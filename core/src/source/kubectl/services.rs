@@ -15,26 +15,9 @@ pub(super) fn row(row: &Row<'_>, out: &mut Objects, diagnostics: &mut Vec<Diagno
     let line = row.line;
     let service_type = row.value(&["TYPE"]);
     let mut service = KubeService {
-        line,
-        origin: Origin::Table,
         namespace: row.namespace(),
-        name,
         service_type: service_type.clone(),
-        cluster_ips: Vec::new(),
-        headless: None,
-        external_ips: None,
-        load_balancer_ingress: None,
-        external_truncated: false,
-        ports: Vec::new(),
-        selector: None,
-        labels: None,
-        session_affinity: None,
-        session_affinity_timeout_secs: None,
-        external_traffic_policy: None,
-        internal_traffic_policy: None,
-        health_check_node_port: None,
-        load_balancer_source_ranges: Vec::new(),
-        external_name: None,
+        ..KubeService::named(line, Origin::Table, name)
     };
 
     if let Some(cell) = row.get(&["CLUSTER-IP", "CLUSTER_IP", "IP(S)", "IP"]) {
