@@ -54,7 +54,7 @@ enum Command {
         /// Output format.
         #[arg(long, value_enum, default_value_t = Format::Text)]
         format: Format,
-        /// Node dumps (`iptables-save`); `-` reads standard input.
+        /// Node dumps (`iptables-save`, or `iptables -L` listings); `-` reads standard input.
         #[arg(required = true, value_name = "FILE")]
         files: Vec<String>,
     },
@@ -127,11 +127,14 @@ fn run_walk(
                 return ExitCode::from(EXIT_UNUSABLE);
             }
         };
-        if dnatlas_core::detect(&bytes) != Kind::IptablesSave {
-            eprintln!("dnatlas: {path:?} is not an iptables-save dump");
-            return ExitCode::from(EXIT_UNUSABLE);
-        }
-        let ruleset = dnatlas_core::source::iptables::parse(&bytes).value;
+        let ruleset = match dnatlas_core::detect(&bytes) {
+            Kind::IptablesSave => dnatlas_core::source::iptables::parse(&bytes).value,
+            Kind::IptablesList => dnatlas_core::source::iptables_list::parse(&bytes).value,
+            _ => {
+                eprintln!("dnatlas: {path:?} is not an iptables-save dump or iptables -L listing");
+                return ExitCode::from(EXIT_UNUSABLE);
+            }
+        };
         walks.push((path.clone(), walk(&ruleset, packet, &node)));
     }
     let output = match format {

@@ -269,3 +269,39 @@ fn walk_shows_every_branch_with_its_rules() {
     let text = String::from_utf8(text.stdout).unwrap();
     assert!(text.contains("REJECT (icmp-port-unreachable)"), "{text}");
 }
+
+#[test]
+fn walk_reads_iptables_listings_too() {
+    let listing = format!(
+        "{}/../fixtures/iptables-list/kube-proxy-nat-n-v/input.txt",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    let out = dnatlas(
+        &[
+            "walk",
+            "--src",
+            "10.244.0.20",
+            "--dst",
+            "10.96.0.10",
+            "--port",
+            "53",
+            "--protocol",
+            "udp",
+            "--format",
+            "json",
+            &listing,
+        ],
+        None,
+    );
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v = json(&out);
+    let outcomes = v["nodes"][0]["outcomes"].as_array().unwrap();
+    assert_eq!(outcomes.len(), 1);
+    assert_eq!(outcomes[0]["destination"], "10.244.0.2");
+    assert_eq!(outcomes[0]["destination_port"], 53);
+}

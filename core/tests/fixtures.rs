@@ -40,6 +40,24 @@ fn compare_object(context: &str, expected: &Value, actual: &Value, errors: &mut 
     }
 }
 
+/// Each finding of a JSON list as its code and evidence lines (`line` reads one evidence item).
+fn codes_and_lines(findings: &Value, line: impl Fn(&Value) -> u64) -> Vec<(String, Vec<u64>)> {
+    findings
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            let lines = f["evidence"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(&line)
+                .collect();
+            (f["code"].as_str().unwrap().to_string(), lines)
+        })
+        .collect()
+}
+
 #[test]
 fn every_fixture_matches_its_expectation() {
     let dirs = fixture_dirs();
@@ -96,34 +114,8 @@ fn every_fixture_matches_its_expectation() {
             }
         }
 
-        let want_findings: Vec<(String, Vec<u64>)> = expected["findings"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|f| {
-                let lines = f["evidence"]
-                    .as_array()
-                    .unwrap()
-                    .iter()
-                    .map(|l| l.as_u64().unwrap())
-                    .collect();
-                (f["code"].as_str().unwrap().to_string(), lines)
-            })
-            .collect();
-        let got_findings: Vec<(String, Vec<u64>)> = actual["findings"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|f| {
-                let lines = f["evidence"]
-                    .as_array()
-                    .unwrap()
-                    .iter()
-                    .map(|e| e["line"].as_u64().unwrap())
-                    .collect();
-                (f["code"].as_str().unwrap().to_string(), lines)
-            })
-            .collect();
+        let want_findings = codes_and_lines(&expected["findings"], |l| l.as_u64().unwrap());
+        let got_findings = codes_and_lines(&actual["findings"], |e| e["line"].as_u64().unwrap());
         if want_findings != got_findings {
             errors.push(format!(
                 "{name}: findings differ: expected {want_findings:?}, got {got_findings:?}"

@@ -3,6 +3,7 @@
 
 use std::net::IpAddr;
 
+use crate::diagnostic::{Diagnostic, Severity};
 use crate::model::kube::{HostPort, Labels};
 
 /// A piece of a cell with its offset (in characters) from the start of the cell.
@@ -218,6 +219,30 @@ pub(super) fn looks_like_age(text: &str) -> bool {
         }
     }
     any && !digits
+}
+
+/// The N of a ` + N more...` tail, with a diagnostic when N is not a number.
+pub(super) fn more_count(
+    more: Tail,
+    text: &str,
+    line: u32,
+    column: u32,
+    diagnostics: &mut Vec<Diagnostic>,
+) -> Option<u32> {
+    match more {
+        Tail::None => None,
+        Tail::Count(n) => Some(n),
+        Tail::Bad => {
+            diagnostics.push(Diagnostic::new(
+                Severity::Warning,
+                "bad-count",
+                line,
+                column,
+                format!("{text:?} ends in a \" + N more...\" whose N is not a number"),
+            ));
+            None
+        }
+    }
 }
 
 #[cfg(test)]

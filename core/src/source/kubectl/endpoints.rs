@@ -2,7 +2,7 @@
 //! subsets → ports → ready addresses, the first three joined by `,` and then ` + N more...`; `<none>` when there
 //! are no subsets and an empty cell when the subsets hold only not-ready addresses.
 
-use super::cells::{self, Tail};
+use super::cells;
 use super::table::Row;
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::model::kube::{
@@ -107,20 +107,7 @@ pub(super) fn list(
     diagnostics: &mut Vec<Diagnostic>,
 ) -> (Vec<HostPort>, Option<u32>) {
     let (head, more) = cells::split_more(text);
-    let more = match more {
-        Tail::None => None,
-        Tail::Count(n) => Some(n),
-        Tail::Bad => {
-            diagnostics.push(Diagnostic::new(
-                Severity::Warning,
-                "bad-count",
-                line,
-                column,
-                format!("{text:?} ends in a \" + N more...\" whose N is not a number"),
-            ));
-            None
-        }
-    };
+    let more = cells::more_count(more, text, line, column, diagnostics);
     let mut out = Vec::new();
     for piece in cells::split_list(head) {
         match cells::host_port(piece.text) {

@@ -2,7 +2,7 @@
 //! three port numbers (the port's name when its number is nil, `*` when both are nil); ENDPOINTS up to three
 //! addresses of all endpoints, ready or not; each then ` + N more...`, and `<unset>` when empty.
 
-use super::cells::{self, Tail};
+use super::cells;
 use super::table::Row;
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::model::kube::{EndpointPort, KubeEndpointSlice, Objects, Origin, SliceEndpoint};
@@ -16,7 +16,8 @@ pub(super) fn row(row: &Row<'_>, out: &mut Objects, diagnostics: &mut Vec<Diagno
     let mut ports_truncated_more = None;
     if let Some(cell) = row.get(&["PORTS"]) {
         let (head, more) = cells::split_more(&cell.text);
-        ports_truncated_more = count(more, &cell.text, row.line, cell.column, diagnostics);
+        ports_truncated_more =
+            cells::more_count(more, &cell.text, row.line, cell.column, diagnostics);
         if !cells::is_none(head) {
             for piece in cells::split_list(head) {
                 ports.push(match piece.text {
@@ -45,7 +46,7 @@ pub(super) fn row(row: &Row<'_>, out: &mut Objects, diagnostics: &mut Vec<Diagno
     let mut truncated_more = None;
     if let Some(cell) = row.get(&["ENDPOINTS"]) {
         let (head, more) = cells::split_more(&cell.text);
-        truncated_more = count(more, &cell.text, row.line, cell.column, diagnostics);
+        truncated_more = cells::more_count(more, &cell.text, row.line, cell.column, diagnostics);
         if !cells::is_none(head) {
             for piece in cells::split_list(head) {
                 match cells::ip(piece.text) {
@@ -83,27 +84,4 @@ pub(super) fn row(row: &Row<'_>, out: &mut Objects, diagnostics: &mut Vec<Diagno
         endpoints,
         truncated_more,
     });
-}
-
-fn count(
-    more: Tail,
-    text: &str,
-    line: u32,
-    column: u32,
-    diagnostics: &mut Vec<Diagnostic>,
-) -> Option<u32> {
-    match more {
-        Tail::None => None,
-        Tail::Count(n) => Some(n),
-        Tail::Bad => {
-            diagnostics.push(Diagnostic::new(
-                Severity::Warning,
-                "bad-count",
-                line,
-                column,
-                format!("{text:?} ends in a \" + N more...\" whose N is not a number"),
-            ));
-            None
-        }
-    }
 }
