@@ -160,10 +160,7 @@ fn run_explain(code: &str) -> ExitCode {
             ExitCode::SUCCESS
         }
         None => {
-            let codes: Vec<&str> = dnatlas_core::lint::rules::ALL
-                .iter()
-                .map(|r| r.doc().code)
-                .collect();
+            let codes: Vec<&str> = dnatlas_core::lint::docs().map(|d| d.code).collect();
             eprintln!(
                 "dnatlas: no finding code {code:?}; the codes are:\n  {}",
                 codes.join("\n  ")

@@ -48,8 +48,9 @@ pub struct Options {}
 /// Analyses a set of inputs.
 pub fn analyze(sources: &[Source<'_>], _options: &Options) -> Analysis {
     let mut reports = Vec::with_capacity(sources.len());
-    // Each node dump's name, rules and Service ports, kept for the lint rules.
-    let mut nodes: Vec<(String, source::iptables::Ruleset, Vec<Service>)> = Vec::new();
+    // Each node dump's name, rules and Service ports, kept for the lint rules. The rules stay the parser's view,
+    // which borrows the input's text: an owned copy of a 10,000-Service dump would cost more than the analysis.
+    let mut nodes: Vec<(&str, source::iptables::RulesetView<'_>, Vec<Service>)> = Vec::new();
     let mut kubernetes: Vec<KubeSource> = Vec::new();
     for source in sources {
         let mut diagnostics = Vec::new();
@@ -90,7 +91,7 @@ pub fn analyze(sources: &[Source<'_>], _options: &Options) -> Analysis {
                 counts.services = found.len();
                 counts.endpoints = found.iter().map(|s| s.endpoints.len()).sum();
                 generated_by = parsed.value.generated_by().map(str::to_string);
-                nodes.push((source.name.to_string(), parsed.value.to_ruleset(), found));
+                nodes.push((source.name, parsed.value, found));
             }
             Kind::IptablesList => {
                 let parsed = source::iptables_list::parse(bytes);
@@ -102,7 +103,11 @@ pub fn analyze(sources: &[Source<'_>], _options: &Options) -> Analysis {
                 counts.rules = parsed.value.rule_count();
                 counts.services = found.len();
                 counts.endpoints = found.iter().map(|s| s.endpoints.len()).sum();
-                nodes.push((source.name.to_string(), parsed.value, found));
+                nodes.push((
+                    source.name,
+                    source::iptables::RulesetView::from_ruleset(&parsed.value),
+                    found,
+                ));
             }
             Kind::Kubectl => {
                 let parsed = source::kubectl::parse(bytes);

@@ -3,7 +3,7 @@
 
 use std::path::Path;
 
-use dnatlas_core::lint::{explain, rules::ALL};
+use dnatlas_core::lint::{docs, explain};
 use dnatlas_core::{analyze, Options, Source};
 use serde_json::Value;
 
@@ -66,8 +66,8 @@ fn input(dir: &Path, name: &str) -> std::path::PathBuf {
 fn every_rule_has_a_triggering_and_a_clean_fixture() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../fixtures/lint");
     let mut errors = Vec::new();
-    for rule in ALL {
-        let code = rule.doc().code;
+    for doc in docs() {
+        let code = doc.code;
         let dir = root.join(code);
         let expected: Value =
             serde_json::from_str(&std::fs::read_to_string(dir.join("expected.json")).unwrap())
@@ -106,9 +106,8 @@ fn every_rule_has_a_triggering_and_a_clean_fixture() {
 
 #[test]
 fn every_rule_is_documented_and_codes_are_unique() {
-    let mut codes: Vec<&str> = ALL.iter().map(|r| r.doc().code).collect();
-    for rule in ALL {
-        let doc = rule.doc();
+    let mut codes: Vec<&str> = docs().map(|d| d.code).collect();
+    for doc in docs() {
         assert!(
             doc.code.chars().all(|c| c.is_ascii_lowercase() || c == '-'),
             "{}",

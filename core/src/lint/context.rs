@@ -1,24 +1,24 @@
 //! What the rules look at: each node dump's ruleset and Service graph.
 
 use crate::model::services::Service;
-use crate::source::iptables::Ruleset;
+use crate::source::iptables::RulesetView;
 
 /// One node's dump.
 #[derive(Debug, Clone, Copy)]
-pub struct NodeInput<'a> {
+pub(crate) struct NodeInput<'a> {
     /// The input's name.
-    pub source: &'a str,
-    /// Its parsed rules.
-    pub ruleset: &'a Ruleset,
+    pub(crate) source: &'a str,
+    /// Its parsed rules, as the parser's view of the input.
+    pub(crate) ruleset: &'a RulesetView<'a>,
     /// Its Service ports.
-    pub services: &'a [Service],
+    pub(crate) services: &'a [Service],
 }
 
 /// Everything the rules may look at.
 #[derive(Debug, Clone, Default)]
-pub struct Context<'a> {
+pub(crate) struct Context<'a> {
     /// Every node dump.
-    pub nodes: Vec<NodeInput<'a>>,
+    pub(crate) nodes: Vec<NodeInput<'a>>,
     /// Every `kubectl` input.
-    pub kubernetes: &'a [crate::analysis::KubeSource],
+    pub(crate) kubernetes: &'a [crate::analysis::KubeSource],
 }

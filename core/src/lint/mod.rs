@@ -1,10 +1,10 @@
 //! Findings: one rule per file under `rules/`, each with its documentation (what, why it matters, an example, the
 //! fix) and a check over the whole analysis context. `dnatlas explain CODE` and the app show the same text.
 
-pub mod context;
-pub mod rules;
+pub(crate) mod context;
+pub(crate) mod rules;
 
-pub use context::{Context, NodeInput};
+pub(crate) use context::{Context, NodeInput};
 
 use crate::analysis::{Evidence, Finding};
 use crate::diagnostic::Severity;
@@ -60,20 +60,25 @@ impl RuleDoc {
 }
 
 /// A lint rule.
-pub trait Rule: Sync {
+pub(crate) trait Rule: Sync {
     /// Its documentation.
     fn doc(&self) -> &'static RuleDoc;
     /// Adds its findings for `context` to `out`.
     fn check(&self, context: &Context<'_>, out: &mut Vec<Finding>);
 }
 
+/// The documentation of every rule, in catalog order.
+pub fn docs() -> impl Iterator<Item = &'static RuleDoc> {
+    rules::ALL.iter().map(|r| r.doc())
+}
+
 /// The documentation of the rule with `code`.
 pub fn explain(code: &str) -> Option<&'static RuleDoc> {
-    rules::ALL.iter().map(|r| r.doc()).find(|d| d.code == code)
+    docs().find(|d| d.code == code)
 }
 
 /// Runs every rule; findings come back worst first, then by code and first evidence.
-pub fn run(context: &Context<'_>) -> Vec<Finding> {
+pub(crate) fn run(context: &Context<'_>) -> Vec<Finding> {
     let mut out = Vec::new();
     for rule in rules::ALL {
         rule.check(context, &mut out);

@@ -18,6 +18,77 @@ pub fn hash16(parts: &[&str]) -> String {
     encoded
 }
 
+/// The 16-character hash of `parts` concatenated, written into `out` without allocating.
+fn hash16_into(parts: &[&[u8]], out: &mut [u8; 16]) {
+    let mut hasher = Sha256::new();
+    for part in parts {
+        hasher.update(part);
+    }
+    let digest = hasher.finalize();
+    // Ten bytes are exactly sixteen base32 characters, the ones a chain name keeps.
+    if let Some(head) = digest.get(..10) {
+        BASE32.encode_mut(head, out);
+    }
+}
+
+/// Whether `suffix` is kube-proxy's hash of `spn`, `protocol` and the endpoint `ip`:`port` (`[ip]:port` for IPv6):
+/// [`endpoint_hash`] without building the strings, for checking every endpoint chain of a large dump.
+pub fn endpoint_hash_is(suffix: &str, spn: &str, protocol: &str, ip: &str, port: u16) -> bool {
+    let mut lower = [0u8; 8];
+    let protocol = match lower.get_mut(..protocol.len()) {
+        Some(buf) => {
+            buf.copy_from_slice(protocol.as_bytes());
+            buf.make_ascii_lowercase();
+            &buf[..]
+        }
+        None => return suffix == endpoint_hash(spn, protocol, &endpoint_string(ip, port)),
+    };
+    let mut digits = [0u8; 5];
+    let mut n = port;
+    let mut start = digits.len();
+    loop {
+        start -= 1;
+        if let Some(d) = digits.get_mut(start) {
+            *d = b'0' + (n % 10) as u8;
+        }
+        n /= 10;
+        if n == 0 || start == 0 {
+            break;
+        }
+    }
+    let port = digits.get(start..).unwrap_or_default();
+    let v6 = ip.contains(':');
+    let (open, close): (&[u8], &[u8]) = if v6 { (b"[", b"]:") } else { (b"", b":") };
+    let mut out = [0u8; 16];
+    hash16_into(
+        &[spn.as_bytes(), protocol, open, ip.as_bytes(), close, port],
+        &mut out,
+    );
+    suffix.as_bytes() == out
+}
+
+/// Whether `suffix` is [`service_hash`] of `spn` and `protocol`, computed without allocating.
+pub fn service_hash_is(suffix: &str, spn: &str, protocol: &str) -> bool {
+    let mut lower = [0u8; 8];
+    let Some(buf) = lower.get_mut(..protocol.len()) else {
+        return suffix == service_hash(spn, protocol);
+    };
+    buf.copy_from_slice(protocol.as_bytes());
+    buf.make_ascii_lowercase();
+    let mut out = [0u8; 16];
+    hash16_into(&[spn.as_bytes(), buf], &mut out);
+    suffix.as_bytes() == out
+}
+
+/// An endpoint as kube-proxy writes it into the hash: `ip:port`, or `[ip]:port` for IPv6.
+pub fn endpoint_string(ip: &str, port: u16) -> String {
+    if ip.contains(':') {
+        format!("[{ip}]:{port}")
+    } else {
+        format!("{ip}:{port}")
+    }
+}
+
 /// The suffix of a service port's chains: `portProtoHash(spn, protocol)`.
 pub fn service_hash(spn: &str, protocol: &str) -> String {
     hash16(&[spn, &protocol.to_ascii_lowercase()])
@@ -48,6 +119,54 @@ pub fn chain_suffix(chain: &str) -> Option<&str> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn endpoint_hash_is_agrees_with_endpoint_hash() {
+        for (spn, protocol, ip, port) in [
+            ("kube-system/kube-dns:dns", "udp", "10.244.0.2", 53),
+            ("kube-system/kube-dns:dns", "UDP", "10.244.0.2", 53),
+            ("default/nginx:", "tcp", "10.244.1.3", 80),
+            ("ns/svc:p", "tcp", "fd00::2", 65535),
+            ("ns/svc:p", "sctp", "10.0.0.1", 0),
+            ("ns/svc:p", "averylongprotocolname", "10.0.0.1", 9),
+        ] {
+            let full = endpoint_hash(spn, protocol, &endpoint_string(ip, port));
+            assert!(
+                endpoint_hash_is(&full, spn, protocol, ip, port),
+                "{spn} {ip}"
+            );
+            assert!(!endpoint_hash_is(
+                &full,
+                spn,
+                protocol,
+                ip,
+                port.wrapping_add(1)
+            ));
+        }
+        assert!(service_hash_is(
+            "TCOU7JCQXEZGVUNU",
+            "kube-system/kube-dns:dns",
+            "UDP"
+        ));
+        assert!(!service_hash_is(
+            "TCOU7JCQXEZGVUNU",
+            "kube-system/kube-dns:dns",
+            "tcp"
+        ));
+        assert!(!service_hash_is(
+            "TCOU7JCQXEZGVUNU",
+            "kube-system/kube-dns:dns",
+            "averylongprotocol"
+        ));
+        // SPEC §2.3: kube-dns's endpoint chain.
+        assert!(endpoint_hash_is(
+            "YIL6JZP7A3QYXJU2",
+            "kube-system/kube-dns:dns",
+            "udp",
+            "10.244.0.2",
+            53
+        ));
+    }
 
     // Vectors from SPEC §2.3, verified there against real dumps and kube-proxy's tests.
     #[test]

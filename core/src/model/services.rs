@@ -249,7 +249,7 @@ pub(crate) fn build_view(
                 service.chain = Some(target.to_string());
                 if !spn_text.is_empty() && !protocol.is_empty() {
                     service.chain_hash_matches = hash::chain_suffix(target)
-                        .map(|h| h == hash::service_hash(spn_text, protocol));
+                        .map(|h| hash::service_hash_is(h, spn_text, protocol));
                 }
                 match nat.chain(target) {
                     Some(chain) => resolve(nat, chain, &mut service, &mut diagnostics),
@@ -316,43 +316,35 @@ pub(crate) fn build_view(
         found.extend(group.routed.into_iter().map(|(chain, s)| (chain, false, s)));
         found.extend(group.reject.map(|s| (String::new(), true, s)));
     }
-    // Indices are sorted, not the Services themselves, which are large to move.
-    let mut order: Vec<usize> = (0..found.len()).collect();
-    order.sort_by(|&a, &b| match (found.get(a), found.get(b)) {
-        (Some((a_chain, a_reject, a)), Some((b_chain, b_reject, b))) => (
-            &a.namespace,
-            &a.name,
-            &a.port_name,
-            &a.protocol,
-            &a.cluster_ip,
-            a.line,
-        )
-            .cmp(&(
-                &b.namespace,
-                &b.name,
-                &b.port_name,
-                &b.protocol,
-                &b.cluster_ip,
-                b.line,
-            ))
-            .then_with(|| {
-                (
-                    &a.spn,
-                    &a.protocol,
-                    a.cluster_ip.as_deref().unwrap_or_default(),
-                    a_chain,
-                    a_reject,
-                )
-                    .cmp(&(
-                        &b.spn,
-                        &b.protocol,
-                        b.cluster_ip.as_deref().unwrap_or_default(),
-                        b_chain,
-                        b_reject,
-                    ))
-            }),
-        _ => std::cmp::Ordering::Equal,
-    });
+    // Keys are sorted with their indices, not the Services themselves, which are large to move; each key holds
+    // its strings directly, so a comparison does not first load the Service.
+    let order: Vec<usize> = {
+        let mut keyed: Vec<_> = found
+            .iter()
+            .enumerate()
+            .map(|(i, (chain, reject, s))| {
+                let key = (
+                    (
+                        s.namespace.as_str(),
+                        s.name.as_str(),
+                        s.port_name.as_str(),
+                        s.protocol.as_str(),
+                        s.cluster_ip.as_deref(),
+                        s.line,
+                    ),
+                    (
+                        s.spn.as_str(),
+                        s.cluster_ip.as_deref().unwrap_or_default(),
+                        chain.as_str(),
+                        *reject,
+                    ),
+                );
+                (key, i)
+            })
+            .collect();
+        keyed.sort_unstable();
+        keyed.into_iter().map(|(_, i)| i).collect()
+    };
     let mut slots: Vec<Option<Service>> = found.into_iter().map(|(_, _, s)| Some(s)).collect();
     let services = order
         .into_iter()
@@ -597,12 +589,15 @@ fn resolve(
             None => diagnostics.push(undefined_chain(rule.line(), target)),
         }
         if !endpoint.ip.is_empty() && !service.spn.is_empty() && !service.protocol.is_empty() {
-            let address = match endpoint.ip.contains(':') {
-                true => format!("[{}]:{}", endpoint.ip, endpoint.port.unwrap_or(0)),
-                false => format!("{}:{}", endpoint.ip, endpoint.port.unwrap_or(0)),
-            };
-            endpoint.chain_hash_matches = hash::chain_suffix(target)
-                .map(|h| h == hash::endpoint_hash(&service.spn, &service.protocol, &address));
+            endpoint.chain_hash_matches = hash::chain_suffix(target).map(|h| {
+                hash::endpoint_hash_is(
+                    h,
+                    &service.spn,
+                    &service.protocol,
+                    &endpoint.ip,
+                    endpoint.port.unwrap_or(0),
+                )
+            });
         }
         endpoints.push(endpoint);
     }

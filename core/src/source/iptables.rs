@@ -399,12 +399,24 @@ struct TableRec {
     name: Span,
     line: Option<u32>,
     chains: Vec<ChainRec>,
-    /// Open-addressing hash table of chains, at most half full: each slot is `(index into chains, high 32 bits of
-    /// the name's hash)`, so a probe that hits another chain is rejected without reading that chain.
-    index: Vec<(u32, u32)>,
+    /// Open-addressing hash table of chains, at most half full. A slot holds the chain's position, the high 32
+    /// bits of its name's hash and its name's span, so a probe that hits another chain is rejected without
+    /// reading that chain, and a hit reads the name without first loading the chain record.
+    index: Vec<Slot>,
 }
 
-const EMPTY_SLOT: (u32, u32) = (u32::MAX, 0);
+#[derive(Debug, Clone, Copy)]
+struct Slot {
+    position: u32,
+    tag: u32,
+    name: Span,
+}
+
+const EMPTY_SLOT: Slot = Slot {
+    position: u32::MAX,
+    tag: 0,
+    name: Span { start: 0, len: 0 },
+};
 
 fn hash_name(name: &str) -> u64 {
     // FxHash over eight bytes at a time: chain names are short ASCII and only looked up, never iterated.
@@ -499,6 +511,13 @@ impl<'a> RulesetView<'a> {
         self.tables
             .iter()
             .find(|t| self.text(t.name) == name)
+            .map(|table| TableView { view: self, table })
+    }
+
+    /// The tables, in input order.
+    pub(crate) fn tables(&self) -> impl Iterator<Item = TableView<'_>> {
+        self.tables
+            .iter()
             .map(|table| TableView { view: self, table })
     }
 
@@ -739,17 +758,12 @@ impl<'a> RulesetView<'a> {
         let tag = (hash >> 32) as u32;
         let mut slot = hash as usize & mask;
         loop {
-            let &(i, slot_tag) = table.index.get(slot)?;
-            if i == EMPTY_SLOT.0 {
+            let entry = table.index.get(slot)?;
+            if entry.position == EMPTY_SLOT.position {
                 return None;
             }
-            if slot_tag == tag
-                && table
-                    .chains
-                    .get(i as usize)
-                    .is_some_and(|c| self.is(c.name, name))
-            {
-                return Some(i as usize);
+            if entry.tag == tag && self.is(entry.name, name) {
+                return Some(entry.position as usize);
             }
             slot = (slot + 1) & mask;
         }
@@ -763,28 +777,30 @@ fn index_insert<'t>(table: &mut TableRec, position: u32, text: impl Fn(Span) -> 
         table.index = vec![EMPTY_SLOT; size];
         for i in 0..table.chains.len() {
             if let Some(chain) = table.chains.get(i) {
-                let name = text(chain.name);
-                place(&mut table.index, name, i as u32);
+                place(&mut table.index, text(chain.name), chain.name, i as u32);
             }
         }
         return;
     }
     if let Some(chain) = table.chains.get(position as usize) {
-        let name = text(chain.name);
-        place(&mut table.index, name, position);
+        place(&mut table.index, text(chain.name), chain.name, position);
     }
 }
 
-fn place(index: &mut [(u32, u32)], name: &str, position: u32) {
+fn place(index: &mut [Slot], text: &str, name: Span, position: u32) {
     if index.is_empty() {
         return;
     }
     let mask = index.len() - 1;
-    let hash = hash_name(name);
+    let hash = hash_name(text);
     let mut slot = hash as usize & mask;
     while let Some(entry) = index.get_mut(slot) {
-        if entry.0 == EMPTY_SLOT.0 {
-            *entry = (position, (hash >> 32) as u32);
+        if entry.position == EMPTY_SLOT.position {
+            *entry = Slot {
+                position,
+                tag: (hash >> 32) as u32,
+                name,
+            };
             return;
         }
         slot = (slot + 1) & mask;
@@ -804,6 +820,38 @@ pub(crate) struct TableView<'v> {
 }
 
 impl<'v> TableView<'v> {
+    /// The table's name.
+    pub(crate) fn name(&self) -> &'v str {
+        self.view.text(self.table.name)
+    }
+
+    /// Line of the `*table` header; `None` for rules pasted without one (as [`Table::line`]).
+    pub(crate) fn line(&self) -> Option<u32> {
+        self.table.line
+    }
+
+    /// Every chain in declaration order, deleted ones included, with its position (what [`Self::position`] gives).
+    pub(crate) fn chains(&self) -> impl Iterator<Item = (usize, ChainView<'v>)> + 'v {
+        let view = self.view;
+        self.table
+            .chains
+            .iter()
+            .enumerate()
+            .map(move |(i, chain)| (i, ChainView { view, chain }))
+    }
+
+    /// Number of chains, deleted ones included.
+    pub(crate) fn chain_count(&self) -> usize {
+        self.table.chains.len()
+    }
+
+    /// The position among [`Self::chains`] of the chain called `name`, unless it was deleted.
+    pub(crate) fn position(&self, name: &str) -> Option<usize> {
+        let i = self.view.find_chain(self.table, name)?;
+        let chain = self.table.chains.get(i)?;
+        (!chain.deleted).then_some(i)
+    }
+
     /// The chain called `name`, unless it was deleted (as [`Table::chain`]).
     pub(crate) fn chain(&self, name: &str) -> Option<ChainView<'v>> {
         let i = self.view.find_chain(self.table, name)?;
@@ -823,6 +871,28 @@ pub(crate) struct ChainView<'v> {
 }
 
 impl<'v> ChainView<'v> {
+    /// The chain's name.
+    pub(crate) fn name(&self) -> &'v str {
+        self.view.text(self.chain.name)
+    }
+
+    /// Whether an `-X` line deleted it.
+    pub(crate) fn deleted(&self) -> bool {
+        self.chain.deleted
+    }
+
+    /// Number of rules.
+    pub(crate) fn rule_count(&self) -> usize {
+        self.chain.rules.len()
+    }
+
+    /// Line of the `:CHAIN` declaration, or of its first rule when it was not declared; 1 when it has neither.
+    pub(crate) fn first_line(&self) -> u32 {
+        self.declared_line()
+            .or_else(|| self.rules().next().map(|r| r.line()))
+            .unwrap_or(1)
+    }
+
     /// Line of the `:CHAIN` declaration.
     pub(crate) fn declared_line(&self) -> Option<u32> {
         self.chain.declared_line
@@ -919,6 +989,16 @@ impl<'v> RuleView<'v> {
         comment
     }
 
+    /// The target's options, in order.
+    pub(crate) fn target_opts(&self) -> impl Iterator<Item = OptView<'v>> + 'v {
+        let (view, rule) = (self.view, self.rule);
+        let opts = match rule.target {
+            Some(_) => view.opt_recs(rule.target_opts, rule.target_opt_count),
+            None => &[],
+        };
+        opts.iter().map(move |opt| OptView { view, opt })
+    }
+
     /// As [`Rule::target_opt`].
     pub(crate) fn target_opt(&self, option: &str) -> Option<OptView<'v>> {
         self.rule.target?;
@@ -948,6 +1028,16 @@ pub(crate) struct OptView<'v> {
 }
 
 impl<'v> OptView<'v> {
+    /// The option's name (`--mark`).
+    pub(crate) fn name(&self) -> &'v str {
+        self.view.text(self.opt.name)
+    }
+
+    /// Whether a `!` negates it.
+    pub(crate) fn negated(&self) -> bool {
+        self.opt.negated
+    }
+
     /// As [`Opt::value`]: the values joined by a space; borrowed for a single value.
     pub(crate) fn value(&self) -> Cow<'v, str> {
         match self.view.value_spans(self.opt) {

@@ -24,21 +24,24 @@ impl Rule for DanglingJump {
 
     fn check(&self, context: &Context<'_>, out: &mut Vec<Finding>) {
         for node in &context.nodes {
-            for table in node.ruleset.tables.iter().filter(|t| complete(t)) {
-                for chain in table.chains.iter().filter(|c| !c.deleted) {
-                    for rule in &chain.rules {
+            for table in node.ruleset.tables().filter(complete) {
+                for (_, chain) in table.chains().filter(|(_, c)| !c.deleted()) {
+                    for rule in chain.rules() {
                         let Some(target) = rule.target_name() else {
                             continue;
                         };
-                        if BUILTIN_TARGETS.contains(&target) || table.chain(target).is_some() {
+                        // Most targets are chains: look the name up before the list of built-in targets.
+                        if table.position(target).is_some() || BUILTIN_TARGETS.contains(&target) {
                             continue;
                         }
                         out.push(DOC.finding(
                             format!(
                                 "{} {} jumps to {target:?}, which {} does not define",
-                                table.name, chain.name, node.source
+                                table.name(),
+                                chain.name(),
+                                node.source
                             ),
-                            vec![at(node.source, rule.line)],
+                            vec![at(node.source, rule.line())],
                         ));
                     }
                 }

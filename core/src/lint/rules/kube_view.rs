@@ -30,45 +30,99 @@ fn namespace_matches(kube: Option<&str>, node: &str) -> bool {
     kube.is_none_or(|ns| ns == node)
 }
 
-/// kubectl's view of Service `namespace/name`, or `None` when no kubectl input mentions its endpoints.
-pub(crate) fn view(kubernetes: &[KubeSource], namespace: &str, name: &str) -> Option<KubeView> {
-    let mut v = KubeView::default();
-    for k in kubernetes {
-        for e in k
-            .objects
-            .endpoints
-            .iter()
-            .filter(|e| e.name == name && namespace_matches(e.namespace.as_deref(), namespace))
-        {
-            v.objects.push(at(&k.source, e.line));
-            v.truncated |= e.truncated_more.is_some();
-            for subset in &e.subsets {
-                let ports: Vec<Option<u16>> = if subset.ports.is_empty() {
-                    vec![None]
-                } else {
-                    subset.ports.iter().map(|p| p.port).collect()
-                };
-                for (addresses, ready) in [
-                    (&subset.addresses, true),
-                    (&subset.not_ready_addresses, false),
-                ] {
-                    for a in addresses {
-                        for port in &ports {
-                            v.listed.push(Listed {
-                                ip: a.ip.clone(),
-                                port: *port,
-                                ready,
-                                evidence: at(&k.source, a.line),
-                            });
-                        }
-                    }
+/// The kubectl objects that name each Service's endpoints, found once so that each Service's view is a lookup
+/// rather than a pass over every object.
+#[derive(Debug, Default)]
+pub(crate) struct KubeIndex<'k> {
+    kubernetes: &'k [KubeSource],
+    /// Service name → (input, Endpoints object or EndpointSlice, index), in input order.
+    by_name: Names<'k>,
+}
+
+/// A map with a fixed hasher: the core uses no randomness.
+type Names<'k> = std::collections::HashMap<
+    &'k str,
+    Vec<(usize, bool, usize)>,
+    std::hash::BuildHasherDefault<std::hash::DefaultHasher>,
+>;
+
+impl<'k> KubeIndex<'k> {
+    pub(crate) fn new(kubernetes: &'k [KubeSource]) -> Self {
+        let mut by_name = Names::default();
+        for (ki, k) in kubernetes.iter().enumerate() {
+            for (i, e) in k.objects.endpoints.iter().enumerate() {
+                by_name
+                    .entry(e.name.as_str())
+                    .or_default()
+                    .push((ki, false, i));
+            }
+            for (i, s) in k.objects.endpoint_slices.iter().enumerate() {
+                if let Some(name) = s.probable_service_name() {
+                    by_name.entry(name).or_default().push((ki, true, i));
                 }
             }
         }
-        for s in k.objects.endpoint_slices.iter().filter(|s| {
-            s.probable_service_name() == Some(name)
-                && namespace_matches(s.namespace.as_deref(), namespace)
-        }) {
+        Self {
+            kubernetes,
+            by_name,
+        }
+    }
+
+    /// Whether no kubectl input lists any endpoints.
+    pub(crate) fn is_empty(&self) -> bool {
+        self.by_name.is_empty()
+    }
+
+    /// kubectl's view of Service `namespace/name`, or `None` when no kubectl input mentions its endpoints.
+    pub(crate) fn view(&self, namespace: &str, name: &str) -> Option<KubeView> {
+        let mut v = KubeView::default();
+        for &(ki, slice, i) in self.by_name.get(name).map_or(&[][..], Vec::as_slice) {
+            let Some(k) = self.kubernetes.get(ki) else {
+                continue;
+            };
+            if !slice {
+                let Some(e) = k
+                    .objects
+                    .endpoints
+                    .get(i)
+                    .filter(|e| namespace_matches(e.namespace.as_deref(), namespace))
+                else {
+                    continue;
+                };
+                v.objects.push(at(&k.source, e.line));
+                v.truncated |= e.truncated_more.is_some();
+                for subset in &e.subsets {
+                    let ports: Vec<Option<u16>> = if subset.ports.is_empty() {
+                        vec![None]
+                    } else {
+                        subset.ports.iter().map(|p| p.port).collect()
+                    };
+                    for (addresses, ready) in [
+                        (&subset.addresses, true),
+                        (&subset.not_ready_addresses, false),
+                    ] {
+                        for a in addresses {
+                            for port in &ports {
+                                v.listed.push(Listed {
+                                    ip: a.ip.clone(),
+                                    port: *port,
+                                    ready,
+                                    evidence: at(&k.source, a.line),
+                                });
+                            }
+                        }
+                    }
+                }
+                continue;
+            }
+            let Some(s) = k
+                .objects
+                .endpoint_slices
+                .get(i)
+                .filter(|s| namespace_matches(s.namespace.as_deref(), namespace))
+            else {
+                continue;
+            };
             v.objects.push(at(&k.source, s.line));
             v.truncated |= s.truncated_more.is_some() || s.ports_truncated_more.is_some();
             let ports: Vec<Option<u16>> = if s.ports.is_empty() {
@@ -92,8 +146,8 @@ pub(crate) fn view(kubernetes: &[KubeSource], namespace: &str, name: &str) -> Op
                 }
             }
         }
+        (!v.objects.is_empty()).then_some(v)
     }
-    (!v.objects.is_empty()).then_some(v)
 }
 
 /// A node's Service ports grouped by Service (`namespace`, `name`): kubectl tables do not say which port an

@@ -4,7 +4,7 @@ use crate::analysis::{Evidence, Finding};
 use crate::diagnostic::Severity;
 use crate::lint::rules::complete;
 use crate::lint::{at, Context, Rule, RuleDoc};
-use crate::source::iptables::{Rule as IptRule, Table};
+use crate::source::iptables::{RuleView, TableView};
 
 pub struct MasqueradeMissing;
 
@@ -18,23 +18,28 @@ static DOC: RuleDoc = RuleDoc {
     fix: "Make kubelet's and kube-proxy's `--iptables-masquerade-bit` agree (default 14, mark 0x4000) and restart kube-proxy so it rewrites KUBE-MARK-MASQ and KUBE-POSTROUTING.",
 };
 
+/// A mark or mask as iptables-save prints it (`0x4000`), or decimal.
+fn number(text: &str) -> Option<u32> {
+    match text.strip_prefix("0x") {
+        Some(hex) => u32::from_str_radix(hex, 16).ok(),
+        None => text.parse().ok(),
+    }
+}
+
+/// `value/mask`, or `value` with a full mask.
+fn value_and_mask(text: &str) -> (u32, u32) {
+    match text.split_once('/') {
+        Some((a, b)) => (number(a).unwrap_or(0), number(b).unwrap_or(u32::MAX)),
+        None => (number(text).unwrap_or(0), u32::MAX),
+    }
+}
+
 /// The bits a `MARK` rule sets.
-fn bits_set(rule: &IptRule) -> u32 {
-    let parse = |t: &str| match t.strip_prefix("0x") {
-        Some(h) => u32::from_str_radix(h, 16).ok(),
-        None => t.parse().ok(),
-    };
-    let Some(target) = &rule.target else { return 0 };
-    target
-        .options
-        .iter()
+fn bits_set(rule: &RuleView<'_>) -> u32 {
+    rule.target_opts()
         .map(|o| {
-            let v = o.value();
-            let (value, mask) = match v.split_once('/') {
-                Some((a, b)) => (parse(a).unwrap_or(0), parse(b).unwrap_or(u32::MAX)),
-                None => (parse(&v).unwrap_or(0), u32::MAX),
-            };
-            match o.name.as_str() {
+            let (value, mask) = value_and_mask(&o.value());
+            match o.name() {
                 "--set-xmark" | "--set-mark" => value & mask,
                 "--or-mark" => value,
                 _ => 0,
@@ -44,23 +49,15 @@ fn bits_set(rule: &IptRule) -> u32 {
 }
 
 /// Follows KUBE-POSTROUTING for a packet carrying `mark`: does it reach MASQUERADE?
-fn masquerades(table: &Table, mark: u32) -> bool {
+fn masquerades(table: &TableView<'_>, mark: u32) -> bool {
     let Some(chain) = table.chain("KUBE-POSTROUTING") else {
         return false;
     };
     let mut mark = mark;
-    for rule in &chain.rules {
+    for rule in chain.rules() {
         if let Some(opt) = rule.match_opt("mark", "--mark") {
-            let v = opt.value();
-            let parse = |t: &str| match t.strip_prefix("0x") {
-                Some(h) => u32::from_str_radix(h, 16).ok(),
-                None => t.parse().ok(),
-            };
-            let (value, mask) = match v.split_once('/') {
-                Some((a, b)) => (parse(a).unwrap_or(0), parse(b).unwrap_or(u32::MAX)),
-                None => (parse(&v).unwrap_or(0), u32::MAX),
-            };
-            if (mark & mask == value) == opt.negated {
+            let (value, mask) = value_and_mask(&opt.value());
+            if (mark & mask == value) == opt.negated() {
                 continue;
             }
         }
@@ -68,23 +65,18 @@ fn masquerades(table: &Table, mark: u32) -> bool {
             Some("MASQUERADE" | "SNAT") => return true,
             Some("RETURN" | "ACCEPT") => return false,
             Some("MARK") => {
-                if let Some(t) = &rule.target {
-                    for o in &t.options {
-                        let v = o.value();
-                        if o.name == "--set-xmark" {
-                            if let Some((a, b)) = v.split_once('/') {
-                                let parse = |t: &str| {
-                                    t.strip_prefix("0x")
-                                        .and_then(|h| u32::from_str_radix(h, 16).ok())
-                                };
-                                mark = (mark & !parse(b).unwrap_or(0)) ^ parse(a).unwrap_or(0);
-                            }
-                        } else if o.name == "--xor-mark" {
-                            mark ^= v
-                                .strip_prefix("0x")
-                                .and_then(|h| u32::from_str_radix(h, 16).ok())
-                                .unwrap_or(0);
+                for o in rule.target_opts() {
+                    let v = o.value();
+                    let hex = |t: &str| {
+                        t.strip_prefix("0x")
+                            .and_then(|h| u32::from_str_radix(h, 16).ok())
+                    };
+                    if o.name() == "--set-xmark" {
+                        if let Some((a, b)) = v.split_once('/') {
+                            mark = (mark & !hex(b).unwrap_or(0)) ^ hex(a).unwrap_or(0);
                         }
+                    } else if o.name() == "--xor-mark" {
+                        mark ^= hex(&v).unwrap_or(0);
                     }
                 }
             }
@@ -101,62 +93,51 @@ impl Rule for MasqueradeMissing {
 
     fn check(&self, context: &Context<'_>, out: &mut Vec<Finding>) {
         for node in &context.nodes {
-            let Some(nat) = node.ruleset.table("nat").filter(|t| complete(t)) else {
+            let Some(nat) = node.ruleset.table("nat").filter(complete) else {
                 continue;
             };
             let uses_masq: Vec<Evidence> = nat
-                .chains
-                .iter()
-                .flat_map(|c| c.rules.iter())
-                .filter(|r| r.target_name() == Some("KUBE-MARK-MASQ"))
+                .chains()
+                .filter(|(_, c)| !c.deleted())
+                .flat_map(|(_, c)| c.rules())
+                .filter(|r| r.target_is("KUBE-MARK-MASQ"))
                 .take(1)
-                .map(|r| at(node.source, r.line))
+                .map(|r| at(node.source, r.line()))
                 .collect();
             if uses_masq.is_empty() {
                 continue;
             }
-            let decl = |name: &str| {
-                nat.chain(name)
-                    .and_then(|c| c.declared_line.or_else(|| c.rules.first().map(|r| r.line)))
-            };
-            let mark_rules: Vec<&IptRule> = nat
+            let mark_rules: Vec<RuleView<'_>> = nat
                 .chain("KUBE-MARK-MASQ")
-                .map(|c| {
-                    c.rules
-                        .iter()
-                        .filter(|r| r.target_name() == Some("MARK"))
-                        .collect()
-                })
+                .map(|c| c.rules().filter(|r| r.target_is("MARK")).collect())
                 .unwrap_or_default();
-            let mark = mark_rules.iter().map(|r| bits_set(r)).fold(0, |a, b| a | b);
+            let mark = mark_rules.iter().map(bits_set).fold(0, |a, b| a | b);
             let mut evidence = uses_masq.clone();
             let problem = if nat.chain("KUBE-MARK-MASQ").is_none() {
                 Some("rules jump to KUBE-MARK-MASQ, which is not defined".to_string())
             } else if mark == 0 {
-                evidence.extend(decl("KUBE-MARK-MASQ").map(|l| at(node.source, l)));
+                evidence.extend(
+                    nat.chain("KUBE-MARK-MASQ")
+                        .map(|c| at(node.source, c.first_line())),
+                );
                 Some("KUBE-MARK-MASQ sets no mark".to_string())
             } else if nat.chain("KUBE-POSTROUTING").is_none() {
-                evidence.extend(mark_rules.iter().map(|r| at(node.source, r.line)));
+                evidence.extend(mark_rules.iter().map(|r| at(node.source, r.line())));
                 Some("KUBE-POSTROUTING is not defined".to_string())
-            } else if !masquerades(nat, mark) {
-                evidence.extend(mark_rules.iter().map(|r| at(node.source, r.line)));
+            } else if !masquerades(&nat, mark) {
+                evidence.extend(mark_rules.iter().map(|r| at(node.source, r.line())));
                 evidence.extend(
                     nat.chain("KUBE-POSTROUTING")
                         .into_iter()
-                        .flat_map(|c| c.rules.iter())
-                        .map(|r| at(node.source, r.line)),
+                        .flat_map(|c| c.rules())
+                        .map(|r| at(node.source, r.line())),
                 );
                 Some(format!("KUBE-POSTROUTING does not masquerade packets marked {mark:#x} by KUBE-MARK-MASQ"))
             } else {
-                let postrouting = nat.chain("POSTROUTING").filter(|c| !c.rules.is_empty());
+                let postrouting = nat.chain("POSTROUTING").filter(|c| c.rule_count() > 0);
                 match postrouting {
-                    Some(c)
-                        if !c
-                            .rules
-                            .iter()
-                            .any(|r| r.target_name() == Some("KUBE-POSTROUTING")) =>
-                    {
-                        evidence.extend(c.rules.iter().map(|r| at(node.source, r.line)));
+                    Some(c) if !c.rules().any(|r| r.target_is("KUBE-POSTROUTING")) => {
+                        evidence.extend(c.rules().map(|r| at(node.source, r.line())));
                         Some("POSTROUTING does not jump to KUBE-POSTROUTING".to_string())
                     }
                     _ => None,

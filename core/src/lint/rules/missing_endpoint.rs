@@ -2,7 +2,7 @@
 
 use crate::analysis::Finding;
 use crate::diagnostic::Severity;
-use crate::lint::rules::kube_view::{ports_by_service, view};
+use crate::lint::rules::kube_view::{ports_by_service, KubeIndex};
 use crate::lint::{at, Context, Rule, RuleDoc};
 
 pub struct MissingEndpoint;
@@ -23,6 +23,10 @@ impl Rule for MissingEndpoint {
     }
 
     fn check(&self, context: &Context<'_>, out: &mut Vec<Finding>) {
+        let index = KubeIndex::new(context.kubernetes);
+        if index.is_empty() {
+            return;
+        }
         for node in &context.nodes {
             for ((namespace, name), ports) in ports_by_service(node.services) {
                 // Only a node whose rules for the Service are all readable can prove an endpoint is missing.
@@ -32,7 +36,7 @@ impl Rule for MissingEndpoint {
                 {
                     continue;
                 }
-                let Some(kube) = view(context.kubernetes, namespace, name) else {
+                let Some(kube) = index.view(namespace, name) else {
                     continue;
                 };
                 let routed: Vec<(&str, Option<u16>)> = ports

@@ -17,7 +17,7 @@ mod userspace_proxy_residue;
 use super::Rule;
 
 /// Every rule.
-pub static ALL: &[&dyn Rule] = &[
+pub(crate) static ALL: &[&dyn Rule] = &[
     &service_no_endpoints::ServiceNoEndpoints,
     &no_local_endpoints::NoLocalEndpoints,
     &stale_endpoint::StaleEndpoint,
@@ -78,8 +78,8 @@ pub(crate) const BUILTIN_TARGETS: &[&str] = &[
 
 /// Whether a table was read from a complete dump section (`*table` … `COMMIT`) rather than pasted rules:
 /// only a complete dump can prove that something is absent.
-pub(crate) fn complete(table: &crate::source::iptables::Table) -> bool {
-    table.line.is_some()
+pub(crate) fn complete(table: &crate::source::iptables::TableView<'_>) -> bool {
+    table.line().is_some()
 }
 
 /// Whether a Service port is cluster DNS.

@@ -26,21 +26,20 @@ impl Rule for NoLocalEndpoints {
     fn check(&self, context: &Context<'_>, out: &mut Vec<Finding>) {
         for node in &context.nodes {
             let mut by_spn: BTreeMap<String, Vec<Evidence>> = BTreeMap::new();
-            for table in &node.ruleset.tables {
-                for chain in &table.chains {
-                    for rule in &chain.rules {
-                        let drops = matches!(rule.target_name(), Some("DROP" | "KUBE-MARK-DROP"));
+            for table in node.ruleset.tables() {
+                for (_, chain) in table.chains() {
+                    for rule in chain.rules() {
+                        if !matches!(rule.target_name(), Some("DROP" | "KUBE-MARK-DROP")) {
+                            continue;
+                        }
                         let Some(comment) = rule.comment() else {
                             continue;
                         };
-                        if let Some(spn) = comment
-                            .strip_suffix(" has no local endpoints")
-                            .filter(|_| drops)
-                        {
+                        if let Some(spn) = comment.strip_suffix(" has no local endpoints") {
                             by_spn
                                 .entry(spn.to_string())
                                 .or_default()
-                                .push(at(node.source, rule.line));
+                                .push(at(node.source, rule.line()));
                         }
                     }
                 }

@@ -1,7 +1,5 @@
 //! `orphan-chain`: a kube-proxy service or endpoint chain nothing jumps to.
 
-use std::collections::BTreeSet;
-
 use crate::analysis::Finding;
 use crate::diagnostic::Severity;
 use crate::lint::rules::complete;
@@ -27,32 +25,32 @@ impl Rule for OrphanChain {
 
     fn check(&self, context: &Context<'_>, out: &mut Vec<Finding>) {
         for node in &context.nodes {
-            for table in node.ruleset.tables.iter().filter(|t| complete(t)) {
-                let targets: BTreeSet<&str> = table
-                    .chains
-                    .iter()
-                    .filter(|c| !c.deleted)
-                    .flat_map(|c| c.rules.iter())
-                    .filter_map(|r| r.target_name())
-                    .collect();
-                for chain in table.chains.iter().filter(|c| !c.deleted) {
-                    if !HASHED_CHAIN_PREFIXES
-                        .iter()
-                        .any(|p| chain.name.starts_with(p))
-                        || targets.contains(chain.name.as_str())
+            for table in node.ruleset.tables().filter(complete) {
+                // Which chains some rule jumps to, by position: one lookup per rule, no set of names.
+                let mut jumped_to = vec![false; table.chain_count()];
+                for (_, chain) in table.chains().filter(|(_, c)| !c.deleted()) {
+                    for target in chain.rules().filter_map(|r| r.target_name()) {
+                        if let Some(seen) =
+                            table.position(target).and_then(|i| jumped_to.get_mut(i))
+                        {
+                            *seen = true;
+                        }
+                    }
+                }
+                for (i, chain) in table.chains().filter(|(_, c)| !c.deleted()) {
+                    let name = chain.name();
+                    if !HASHED_CHAIN_PREFIXES.iter().any(|p| name.starts_with(p))
+                        || jumped_to.get(i).copied().unwrap_or(false)
                     {
                         continue;
                     }
-                    let line = chain
-                        .declared_line
-                        .or_else(|| chain.rules.first().map(|r| r.line))
-                        .unwrap_or(1);
                     out.push(DOC.finding(
                         format!(
-                            "{} in the {} table of {} is not jumped to by any rule",
-                            chain.name, table.name, node.source
+                            "{name} in the {} table of {} is not jumped to by any rule",
+                            table.name(),
+                            node.source
                         ),
-                        vec![at(node.source, line)],
+                        vec![at(node.source, chain.first_line())],
                     ));
                 }
             }

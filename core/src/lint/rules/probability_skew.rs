@@ -34,6 +34,8 @@ impl Rule for ProbabilitySkew {
     }
 
     fn check(&self, context: &Context<'_>, out: &mut Vec<Finding>) {
+        // `expected(k)` for each k met so far: formatting and parsing the three printings is slow.
+        let mut cache: Vec<Option<[f64; 3]>> = Vec::new();
         for node in &context.nodes {
             for s in node.services {
                 let n = s.endpoints.len();
@@ -50,7 +52,16 @@ impl Rule for ProbabilitySkew {
                         (None, false) => problems.push(format!("the rule for {} has no probability but is not the last, so the endpoints after it get nothing", e.chain)),
                         (Some(p), true) => problems.push(format!("the last rule ({}) has probability {p}, so {:.1}% of connections match no endpoint", e.chain, s.unrouted_share * 100.0)),
                         (Some(p), false) => {
-                            if !expected(n - i).iter().any(|x| (x - p).abs() < 1e-9) {
+                            let k = n - i;
+                            if cache.len() <= k {
+                                cache.resize(k + 1, None);
+                            }
+                            let wanted = match cache.get_mut(k) {
+                                Some(Some(known)) => *known,
+                                Some(slot) => *slot.insert(expected(k)),
+                                None => expected(k),
+                            };
+                            if !wanted.iter().any(|x| (x - p).abs() < 1e-9) {
                                 problems.push(format!("{} has probability {} where kube-proxy writes 1/{}", e.chain, e.rule_probability_text.clone().unwrap_or_default(), n - i));
                             }
                         }

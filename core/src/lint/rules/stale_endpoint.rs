@@ -2,7 +2,7 @@
 
 use crate::analysis::Finding;
 use crate::diagnostic::Severity;
-use crate::lint::rules::kube_view::{ports_by_service, view};
+use crate::lint::rules::kube_view::{ports_by_service, KubeIndex};
 use crate::lint::{at, Context, Rule, RuleDoc};
 
 pub struct StaleEndpoint;
@@ -23,9 +23,13 @@ impl Rule for StaleEndpoint {
     }
 
     fn check(&self, context: &Context<'_>, out: &mut Vec<Finding>) {
+        let index = KubeIndex::new(context.kubernetes);
+        if index.is_empty() {
+            return;
+        }
         for node in &context.nodes {
             for ((namespace, name), ports) in ports_by_service(node.services) {
-                let Some(kube) = view(context.kubernetes, namespace, name) else {
+                let Some(kube) = index.view(namespace, name) else {
                     continue;
                 };
                 if kube.truncated {

@@ -32,19 +32,10 @@ impl Rule for UserspaceProxyResidue {
         for node in &context.nodes {
             let found: Vec<(&str, u32, usize)> = node
                 .ruleset
-                .tables
-                .iter()
-                .flat_map(|t| t.chains.iter())
-                .filter(|c| !c.deleted && CHAINS.contains(&c.name.as_str()))
-                .map(|c| {
-                    (
-                        c.name.as_str(),
-                        c.declared_line
-                            .or_else(|| c.rules.first().map(|r| r.line))
-                            .unwrap_or(1),
-                        c.rules.len(),
-                    )
-                })
+                .tables()
+                .flat_map(|t| t.chains())
+                .filter(|(_, c)| !c.deleted() && CHAINS.contains(&c.name()))
+                .map(|(_, c)| (c.name(), c.first_line(), c.rule_count()))
                 .collect();
             if found.is_empty() {
                 continue;
