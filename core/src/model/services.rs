@@ -538,26 +538,28 @@ fn attach_entry_points(
         .collect();
     let mut attached: Vec<Vec<(EntryPoint, bool)>> = Vec::new();
     if !found.is_empty() {
-        type Index = HashMap<(String, String), Vec<usize>, BuildHasherDefault<DefaultHasher>>;
+        // The indexes borrow the Services' names; they are gone before the Services are changed.
+        type Index<'s> = HashMap<(&'s str, &'s str), Vec<usize>, BuildHasherDefault<DefaultHasher>>;
         let mut by_name = Index::default();
-        let mut by_suffix: HashMap<String, Vec<usize>, BuildHasherDefault<DefaultHasher>> =
+        let mut by_suffix: HashMap<&str, Vec<usize>, BuildHasherDefault<DefaultHasher>> =
             HashMap::default();
         for (i, service) in services.iter().enumerate() {
             if !service.spn.is_empty() {
                 by_name
-                    .entry((service.spn.clone(), service.protocol.clone()))
+                    .entry((service.spn.as_str(), service.protocol.as_str()))
                     .or_default()
                     .push(i);
             }
             if let Some(suffix) = service.chain.as_deref().and_then(hash::chain_suffix) {
-                by_suffix.entry(suffix.to_string()).or_default().push(i);
+                by_suffix.entry(suffix).or_default().push(i);
             }
         }
         attached.resize_with(services.len(), Vec::new);
         for rule in found {
             let by_comment = rule
                 .spn
-                .and_then(|spn| by_name.get(&(spn, rule.protocol)))
+                .as_deref()
+                .and_then(|spn| by_name.get(&(spn, rule.protocol.as_str())))
                 .filter(|list| !list.is_empty());
             let targets = by_comment.or_else(|| {
                 hash::chain_suffix(&rule.entry.chain).and_then(|suffix| by_suffix.get(suffix))
