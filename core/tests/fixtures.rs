@@ -19,10 +19,18 @@ fn fixture_dirs() -> Vec<PathBuf> {
     dirs
 }
 
+/// Whether `actual` has what `expected` names: numbers within 1e-6, objects by the keys the expectation names
+/// (recursively), arrays element by element with the same length.
 fn same(expected: &Value, actual: &Value) -> bool {
     match (expected, actual) {
         (Value::Number(e), Value::Number(a)) => {
             (e.as_f64().unwrap() - a.as_f64().unwrap()).abs() < 1e-6
+        }
+        (Value::Object(e), Value::Object(a)) => e
+            .iter()
+            .all(|(key, want)| same(want, a.get(key).unwrap_or(&Value::Null))),
+        (Value::Array(e), Value::Array(a)) => {
+            e.len() == a.len() && e.iter().zip(a).all(|(w, g)| same(w, g))
         }
         _ => expected == actual,
     }
@@ -36,6 +44,26 @@ fn compare_object(context: &str, expected: &Value, actual: &Value, errors: &mut 
         let got = actual.get(key).unwrap_or(&Value::Null);
         if !same(want, got) {
             errors.push(format!("{context}: {key}: expected {want}, got {got}"));
+        }
+    }
+    // An entry point's own endpoints (a local-endpoints chain) share new connections like the Service's.
+    for (i, entry) in actual["entry_points"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .enumerate()
+    {
+        let shares: Vec<f64> = entry["endpoints"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .map(|e| e["probability"].as_f64().unwrap())
+            .collect();
+        let sum: f64 = shares.iter().sum();
+        if !shares.is_empty() && (sum - 1.0).abs() > 1e-6 {
+            errors.push(format!(
+                "{context}: entry point {i}: endpoint shares sum to {sum}"
+            ));
         }
     }
 }

@@ -62,10 +62,12 @@ pub struct Service {
     pub internal_policy_local: bool,
 }
 
-/// One way into a Service port besides its cluster IP.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+/// One way into a Service port besides its cluster IP, and where it really goes.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct EntryPoint {
-    /// `node-port`, `external-ip` or `load-balancer-ip`.
+    /// `node-port`, `external-ip` or `load-balancer-ip`; `external-address` for a `KUBE-SERVICES` rule without a
+    /// comment that jumps to `KUBE-EXT-…` (an external IP or a load-balancer IP without source ranges: the rule
+    /// does not say which).
     pub kind: String,
     /// The address matched (`None` for a NodePort on every node address; `127.0.0.0/8` for localhost NodePorts).
     pub ip: Option<String>,
@@ -75,6 +77,66 @@ pub struct EntryPoint {
     pub chain: String,
     /// Line of the rule.
     pub line: u32,
+    /// The chains a new connection from an outside client passes through, in order, from [`EntryPoint::chain`] to
+    /// the chain whose endpoint rules take it, e.g. `KUBE-FW-…` → `KUBE-EXT-…` → `KUBE-SVL-…`. Rules for pod and
+    /// node-local sources (`-s <cluster CIDR>`, `addrtype --src-type LOCAL`) are passed over: they are other
+    /// clients' ways. A source-range chain is followed through its first allowed range.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub path: Vec<String>,
+    /// Whether an outside client's connection is masqueraded (`KUBE-MARK-MASQ` on the way: externalTrafficPolicy
+    /// Cluster, the client IP is lost) or keeps its client IP (`false`: externalTrafficPolicy Local). `None` when the
+    /// path could not be followed to its end.
+    #[serde(default)]
+    pub masquerade: Option<bool>,
+    /// The source ranges a `KUBE-FW-…` chain lets through (loadBalancerSourceRanges; also the load-balancer IP
+    /// itself when a range holds the node's address).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub source_ranges: Vec<String>,
+    /// What drops traffic from other sources: `KUBE-PROXY-FIREWALL` (filter table, 1.25 and later) or
+    /// `KUBE-MARK-DROP` (nat table, before 1.25). `None` when nothing on the path filters sources.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub firewall_drop: Option<String>,
+    /// Line of the rule that drops the other sources (the filter `KUBE-PROXY-FIREWALL` rule, else the `KUBE-FW-…`
+    /// rule that names it, or the legacy `-j KUBE-MARK-DROP` rule).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub firewall_drop_line: Option<u32>,
+    /// Where the connection goes, with each endpoint's share, when the path ends in another chain than the
+    /// Service's own (a `KUBE-SVL-…` local-endpoints chain or a legacy `KUBE-XLB-…` cascade); empty when it ends in
+    /// the Service's chain (the Service's endpoints apply) or goes nowhere.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub endpoints: Vec<Endpoint>,
+    /// externalTrafficPolicy Local and no endpoint on this node: outside clients' traffic is dropped (the
+    /// external chain hands it to no local chain, or a legacy `has no local endpoints` rule marks it for drop).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub no_local_endpoints: bool,
+    /// Whether every hashed chain on the path (`KUBE-EXT/FW/XLB/SVL/SVC-…`) is named with kube-proxy's hash of
+    /// this service port (`None` when there is nothing to check).
+    #[serde(default)]
+    pub chain_hash_matches: Option<bool>,
+    /// A chain on the path is jumped to but not defined in this input.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub chain_missing: bool,
+}
+
+impl EntryPoint {
+    fn new(kind: &str, ip: Option<String>, port: Option<u16>, chain: &str, line: u32) -> Self {
+        Self {
+            kind: kind.to_string(),
+            ip,
+            port,
+            chain: chain.to_string(),
+            line,
+            path: Vec::new(),
+            masquerade: None,
+            source_ranges: Vec::new(),
+            firewall_drop: None,
+            firewall_drop_line: None,
+            endpoints: Vec::new(),
+            no_local_endpoints: false,
+            chain_hash_matches: None,
+            chain_missing: false,
+        }
+    }
 }
 
 /// One endpoint of a Service port.
@@ -307,7 +369,8 @@ pub(crate) fn build_view(
         }
     }
     if let Some(nat) = ruleset.table("nat") {
-        attach_entry_points(&nat, &mut groups);
+        let filter = ruleset.table("filter");
+        attach_entry_points(&nat, filter.as_ref(), &mut groups, &mut diagnostics);
     }
     // Sorted for output; ties (only possible with repeated line numbers) keep the order of (name, protocol,
     // cluster IP, chain, reject-only last), as the graph always had.
@@ -353,18 +416,47 @@ pub(crate) fn build_view(
     (services, diagnostics)
 }
 
-/// Adds NodePorts (`KUBE-NODEPORTS`), external IPs and load-balancer IPs (`KUBE-SERVICES`) to the Service ports
-/// they lead to, matched by service port name and protocol, and reads the traffic policies off the chains.
-fn attach_entry_points(nat: &TableView<'_>, groups: &mut Groups) {
-    let mut found: Vec<(String, String, EntryPoint)> = Vec::new();
-    for (chain_name, default_kind) in [("KUBE-SERVICES", ""), ("KUBE-NODEPORTS", "node-port")] {
+/// One entry rule read from `KUBE-SERVICES` or `KUBE-NODEPORTS`, before it is joined to its Service port.
+struct EntryRule {
+    /// The service port name from the comment (`None` when the rule has none).
+    spn: Option<String>,
+    protocol: String,
+    entry: EntryPoint,
+    /// A legacy `KUBE-MARK-MASQ` rule for the same way in comes right before the jump (before 1.24).
+    masquerade: bool,
+}
+
+/// What a legacy `KUBE-MARK-MASQ` rule in an entry chain marks: the comment, port and address it matches.
+type MasqKey = (Option<String>, Option<String>, Option<String>);
+
+/// The entry rules of nat `KUBE-SERVICES` (external and load-balancer IPs) and `KUBE-NODEPORTS`, in rule order.
+fn entry_rules(nat: &TableView<'_>) -> Vec<EntryRule> {
+    let mut found: Vec<EntryRule> = Vec::new();
+    for (chain_name, node_ports) in [("KUBE-SERVICES", false), ("KUBE-NODEPORTS", true)] {
         let Some(chain) = nat.chain(chain_name) else {
             continue;
         };
+        let mut masq: Option<MasqKey> = None;
         for rule in chain.rules() {
             let Some(target) = rule.target_name() else {
+                masq = None;
                 continue;
             };
+            let key = |rule: &RuleView<'_>| -> MasqKey {
+                (
+                    rule.comment().map(|c| c.into_owned()),
+                    rule.dport().map(|o| o.value().into_owned()),
+                    rule.basic("-d").map(|o| o.value().into_owned()),
+                )
+            };
+            if target == "KUBE-MARK-MASQ" {
+                // Before 1.24 a NodePort or external IP is marked first, then jumps; a mark for some sources only
+                // (`-s 127.0.0.0/8` for localhost NodePorts) is not the outside client's.
+                let conditional = rule.basic("-s").is_some()
+                    || rule.match_opt("addrtype", "--src-type").is_some();
+                masq = (!conditional).then(|| key(&rule));
+                continue;
+            }
             let into_service = [
                 "KUBE-EXT-",
                 "KUBE-FW-",
@@ -374,74 +466,358 @@ fn attach_entry_points(nat: &TableView<'_>, groups: &mut Groups) {
             ]
             .iter()
             .any(|p| target.starts_with(p));
-            let Some(comment) = rule.comment() else {
-                continue;
-            };
-            let (spn, kind) = if let Some(spn) = comment.strip_suffix(" external IP") {
-                (spn, "external-ip")
-            } else if let Some(spn) = comment.strip_suffix(" loadbalancer IP") {
-                (spn, "load-balancer-ip")
-            } else if default_kind == "node-port" {
-                (comment.as_ref(), "node-port")
-            } else {
-                continue;
-            };
             if !into_service {
+                masq = None;
                 continue;
             }
-            let (protocol, ip) = protocol_and_destination(&rule);
-            let entry = EntryPoint {
-                kind: kind.to_string(),
-                ip,
-                port: rule.dport().and_then(|o| o.value().parse().ok()),
-                chain: target.to_string(),
-                line: rule.line(),
+            let comment = rule.comment();
+            let (spn, kind) = match comment.as_deref() {
+                Some(c) => {
+                    if let Some(spn) = c.strip_suffix(" external IP") {
+                        (Some(spn), "external-ip")
+                    } else if let Some(spn) = c.strip_suffix(" loadbalancer IP") {
+                        (Some(spn), "load-balancer-ip")
+                    } else if node_ports {
+                        (Some(c), "node-port")
+                    } else {
+                        masq = None;
+                        continue;
+                    }
+                }
+                // Comment-less rules are joined by their chain's hash suffix. A KUBE-SVC jump in KUBE-SERVICES
+                // reads as a cluster IP; only the external chains are ways in.
+                None if node_ports => (None, "node-port"),
+                None if target.starts_with("KUBE-FW-") => (None, "load-balancer-ip"),
+                None if target.starts_with("KUBE-EXT-") => (None, "external-address"),
+                None => {
+                    masq = None;
+                    continue;
+                }
             };
-            found.push((spn.to_string(), protocol, entry));
-        }
-    }
-    let mut by_port: HashMap<(String, String), Vec<EntryPoint>, BuildHasherDefault<DefaultHasher>> =
-        HashMap::default();
-    for (spn, protocol, entry) in found {
-        let list = by_port.entry((spn, protocol)).or_default();
-        // Before 1.24 an external IP had two jump rules (physdev and addrtype LOCAL) for one way in.
-        let same = |e: &EntryPoint| {
-            e.kind == entry.kind
-                && e.ip == entry.ip
-                && e.port == entry.port
-                && e.chain == entry.chain
-        };
-        if !list.iter().any(same) {
-            list.push(entry);
-        }
-    }
-    let local_policy = |chain: &str| {
-        nat.chain(chain).is_some_and(|c| {
-            c.rules().any(|r| {
-                r.target_name().is_some_and(|t| t.starts_with("KUBE-SVL-"))
-                    || r.comment()
-                        .is_some_and(|c| c.starts_with("pod traffic for "))
-            })
-        })
-    };
-    for group in groups.values_mut() {
-        let services = group
-            .routed
-            .iter_mut()
-            .map(|(_, s)| s)
-            .chain(group.reject.iter_mut());
-        for service in services {
-            if let Some(entries) = by_port.get(&(service.spn.clone(), service.protocol.clone())) {
-                service.entry_points = entries.clone();
-            }
-            service.internal_policy_local = service
-                .chain
-                .as_deref()
-                .is_some_and(|c| c.starts_with("KUBE-SVL-"));
-            service.external_policy_local = service.entry_points.iter().any(|e| {
-                e.chain.starts_with("KUBE-XLB-")
-                    || (e.chain.starts_with("KUBE-EXT-") && local_policy(&e.chain))
+            let masquerade = masq.as_ref().is_some_and(|m| *m == key(&rule));
+            let (protocol, ip) = protocol_and_destination(&rule);
+            let port = rule.dport().and_then(|o| o.value().parse().ok());
+            found.push(EntryRule {
+                spn: spn.map(str::to_string),
+                protocol,
+                entry: EntryPoint::new(kind, ip, port, target, rule.line()),
+                masquerade,
             });
+        }
+    }
+    found
+}
+
+/// Adds NodePorts (`KUBE-NODEPORTS`), external IPs and load-balancer IPs (`KUBE-SERVICES`) to the Service ports
+/// they lead to — by the service port name and protocol in the comment, else by the 16-character hash suffix their
+/// chain shares with the Service port's chain (SPEC §2.2) — follows each one's chains, and reads the traffic
+/// policies off the chains.
+fn attach_entry_points(
+    nat: &TableView<'_>,
+    filter: Option<&TableView<'_>>,
+    groups: &mut Groups,
+    diagnostics: &mut Vec<Diagnostic>,
+) {
+    let found = entry_rules(nat);
+    let mut services: Vec<&mut Service> = groups
+        .values_mut()
+        .flat_map(|g| {
+            g.routed
+                .iter_mut()
+                .map(|(_, s)| s)
+                .chain(g.reject.iter_mut())
+        })
+        .collect();
+    let mut attached: Vec<Vec<(EntryPoint, bool)>> = Vec::new();
+    if !found.is_empty() {
+        // The indexes borrow the Services' names; they are gone before the Services are changed.
+        type Index<'s> = HashMap<(&'s str, &'s str), Vec<usize>, BuildHasherDefault<DefaultHasher>>;
+        let mut by_name = Index::default();
+        let mut by_suffix: HashMap<&str, Vec<usize>, BuildHasherDefault<DefaultHasher>> =
+            HashMap::default();
+        for (i, service) in services.iter().enumerate() {
+            if !service.spn.is_empty() {
+                by_name
+                    .entry((service.spn.as_str(), service.protocol.as_str()))
+                    .or_default()
+                    .push(i);
+            }
+            if let Some(suffix) = service.chain.as_deref().and_then(hash::chain_suffix) {
+                by_suffix.entry(suffix).or_default().push(i);
+            }
+        }
+        attached.resize_with(services.len(), Vec::new);
+        for rule in found {
+            let by_comment = rule
+                .spn
+                .as_deref()
+                .and_then(|spn| by_name.get(&(spn, rule.protocol.as_str())))
+                .filter(|list| !list.is_empty());
+            let targets = by_comment.or_else(|| {
+                hash::chain_suffix(&rule.entry.chain).and_then(|suffix| by_suffix.get(suffix))
+            });
+            for &i in targets.into_iter().flatten() {
+                let Some(list) = attached.get_mut(i) else {
+                    continue;
+                };
+                // Before 1.24 an external IP had two jump rules (physdev and addrtype LOCAL) for one way in.
+                let entry = &rule.entry;
+                let same = |(e, _): &(EntryPoint, bool)| {
+                    e.kind == entry.kind
+                        && e.ip == entry.ip
+                        && e.port == entry.port
+                        && e.chain == entry.chain
+                };
+                if !list.iter().any(same) {
+                    list.push((entry.clone(), rule.masquerade));
+                }
+            }
+        }
+    }
+    let mut firewall_drops: Option<FirewallDrops> = None;
+    for (i, service) in services.iter_mut().enumerate() {
+        service.internal_policy_local = service
+            .chain
+            .as_deref()
+            .is_some_and(|c| c.starts_with("KUBE-SVL-"));
+        let Some(entries) = attached.get_mut(i).filter(|l| !l.is_empty()) else {
+            continue;
+        };
+        let own_hash = (!service.spn.is_empty() && !service.protocol.is_empty())
+            .then(|| hash::service_hash(&service.spn, &service.protocol));
+        let mut followed: Vec<Followed> = Vec::new();
+        let mut cascades: Vec<(String, Cascade)> = Vec::new();
+        for (entry, entry_masquerade) in entries.drain(..) {
+            let at = match followed
+                .iter()
+                .position(|f| f.path.first() == Some(&entry.chain))
+            {
+                Some(at) => at,
+                None => {
+                    followed.push(follow(nat, &entry.chain));
+                    followed.len() - 1
+                }
+            };
+            let Some(route) = followed.get(at) else {
+                continue;
+            };
+            let mut entry = entry;
+            entry.path = route.path.clone();
+            entry.masquerade = match (route.masquerade, entry_masquerade) {
+                (_, true) => Some(true),
+                (m, false) => m,
+            };
+            entry.source_ranges = route.source_ranges.clone();
+            entry.chain_missing = route.chain_missing;
+            entry.no_local_endpoints = route.no_local_endpoints;
+            if let Some((kind, line)) = &route.firewall_drop {
+                entry.firewall_drop = Some(kind.to_string());
+                entry.firewall_drop_line = Some(*line);
+                if *kind == "KUBE-PROXY-FIREWALL" {
+                    let drops = firewall_drops.get_or_insert_with(|| firewall_drop_rules(filter));
+                    if let Some(line) = route.path.first().and_then(|fw| drops.get(fw.as_str())) {
+                        entry.firewall_drop_line = Some(*line);
+                    }
+                }
+            }
+            entry.chain_hash_matches = own_hash.as_deref().and_then(|own| {
+                let mut suffixes = route
+                    .path
+                    .iter()
+                    .filter_map(|c| hash::chain_suffix(c))
+                    .peekable();
+                suffixes
+                    .peek()
+                    .is_some()
+                    .then(|| suffixes.all(|s| s == own))
+            });
+            if let Some(last) = route.endpoint_chain.as_deref() {
+                if service.chain.as_deref() != Some(last) {
+                    let known = cascades.iter().position(|(c, _)| c == last);
+                    let at = match known {
+                        Some(at) => Some(at),
+                        None => nat.chain(last).map(|chain| {
+                            let mut found_diagnostics = Vec::new();
+                            let found = cascade(nat, chain, service, &mut found_diagnostics);
+                            // The endpoint chains are usually the Service's own, already reported.
+                            for d in found_diagnostics {
+                                if !diagnostics
+                                    .iter()
+                                    .any(|e| e.line == d.line && e.code == d.code)
+                                {
+                                    diagnostics.push(d);
+                                }
+                            }
+                            cascades.push((last.to_string(), found));
+                            cascades.len() - 1
+                        }),
+                    };
+                    if let Some((_, found)) = at.and_then(|at| cascades.get(at)) {
+                        entry.endpoints = found.endpoints.clone();
+                        if found.endpoints.is_empty() && route.local_policy {
+                            entry.no_local_endpoints = true;
+                        }
+                    }
+                }
+            }
+            service.external_policy_local |= route.local_policy;
+            service.entry_points.push(entry);
+        }
+    }
+}
+
+/// The filter `KUBE-PROXY-FIREWALL` rules by the `KUBE-FW-…` chain their comment names
+/// (`"SPN traffic not accepted by KUBE-FW-…"`), with their line.
+type FirewallDrops = HashMap<String, u32, BuildHasherDefault<DefaultHasher>>;
+
+fn firewall_drop_rules(filter: Option<&TableView<'_>>) -> FirewallDrops {
+    let mut drops = FirewallDrops::default();
+    let Some(chain) = filter.and_then(|f| f.chain("KUBE-PROXY-FIREWALL")) else {
+        return drops;
+    };
+    for rule in chain.rules().filter(|r| r.target_is("DROP")) {
+        if let Some(comment) = rule.comment() {
+            if let Some((_, fw)) = comment.rsplit_once(" traffic not accepted by ") {
+                drops.entry(fw.to_string()).or_insert(rule.line());
+            }
+        }
+    }
+    drops
+}
+
+/// Where an outside client's new connection goes from an entry point's first chain.
+#[derive(Debug, Default)]
+struct Followed {
+    path: Vec<String>,
+    /// `None` when a chain on the path is missing before any mark was seen.
+    masquerade: Option<bool>,
+    source_ranges: Vec<String>,
+    /// The drop for sources outside the ranges: its kind and line.
+    firewall_drop: Option<(&'static str, u32)>,
+    /// The chain whose `KUBE-SEP` jumps take the connection.
+    endpoint_chain: Option<String>,
+    no_local_endpoints: bool,
+    /// externalTrafficPolicy Local: a legacy `KUBE-XLB` chain, a `KUBE-SVL` chain, or an external chain that
+    /// treats pod and node-local sources apart.
+    local_policy: bool,
+    chain_missing: bool,
+}
+
+/// At most this many chains are followed from an entry point (kube-proxy's longest path is FW → EXT → SVL).
+const MAX_PATH: usize = 8;
+
+/// Follows an entry point's chains for a new connection from an outside client (not a pod, not the node), as the
+/// kernel evaluates them: see [`EntryPoint::path`].
+fn follow(nat: &TableView<'_>, first: &str) -> Followed {
+    let mut route = Followed::default();
+    let mut masquerade = false;
+    let mut current = first.to_string();
+    loop {
+        let is = |prefix: &str| current.starts_with(prefix);
+        let (firewall, local_chain) = (is("KUBE-FW-"), is("KUBE-XLB-"));
+        route.local_policy |= local_chain || is("KUBE-SVL-");
+        let Some(chain) = nat.chain(&current) else {
+            route.chain_missing = true;
+            route.path.push(current);
+            route.masquerade = masquerade.then_some(true);
+            return route;
+        };
+        if is("KUBE-SVC-") || is("KUBE-SVL-") {
+            route.path.push(current.clone());
+            route.endpoint_chain = Some(current);
+            route.masquerade = Some(masquerade);
+            return route;
+        }
+        let mut next: Option<&str> = None;
+        let mut ended = false;
+        let mut firewall_note: Option<u32> = None;
+        for rule in chain.rules() {
+            let target = rule.target_name();
+            let jumps_on = target.is_some_and(|t| {
+                [
+                    "KUBE-SVC-",
+                    "KUBE-SVL-",
+                    "KUBE-EXT-",
+                    "KUBE-XLB-",
+                    "KUBE-FW-",
+                ]
+                .iter()
+                .any(|p| t.starts_with(p))
+            });
+            let from_source = rule.basic("-s");
+            if firewall {
+                if let (Some(range), true) = (&from_source, jumps_on) {
+                    route.source_ranges.push(range.value().into_owned());
+                    next = next.or(target);
+                    continue;
+                }
+            }
+            if from_source.is_some() || rule.match_opt("addrtype", "--src-type").is_some() {
+                // Pod traffic (short-circuited to the cluster chain) and node-local traffic: not an outside client.
+                route.local_policy |= !firewall;
+                continue;
+            }
+            match target {
+                None => {
+                    let names_firewall = rule
+                        .comment()
+                        .is_some_and(|c| c.contains("KUBE-PROXY-FIREWALL"));
+                    if firewall && names_firewall {
+                        firewall_note = Some(rule.line());
+                    }
+                }
+                Some("KUBE-MARK-MASQ") => masquerade = true,
+                Some("KUBE-MARK-DROP") => {
+                    // Before 1.25: the rest of a FW chain's sources, or an XLB chain with no local endpoint.
+                    if firewall {
+                        route.firewall_drop = Some(("KUBE-MARK-DROP", rule.line()));
+                    } else {
+                        route.no_local_endpoints = true;
+                        ended = true;
+                    }
+                    break;
+                }
+                Some(t) if t.starts_with("KUBE-SEP-") => {
+                    // A legacy KUBE-XLB cascade over the local endpoints.
+                    route.path.push(current.clone());
+                    route.endpoint_chain = Some(current);
+                    route.masquerade = Some(masquerade);
+                    return route;
+                }
+                Some(t) if jumps_on => {
+                    next = next.or(Some(t));
+                    break;
+                }
+                Some("RETURN" | "ACCEPT" | "DROP" | "REJECT") => {
+                    ended = true;
+                    break;
+                }
+                Some(_) => {}
+            }
+        }
+        if firewall && route.firewall_drop.is_none() && !route.source_ranges.is_empty() {
+            // Since 1.25 the FW chain lets other sources fall through; filter KUBE-PROXY-FIREWALL drops them.
+            if let Some(line) = firewall_note {
+                route.firewall_drop = Some(("KUBE-PROXY-FIREWALL", line));
+            }
+        }
+        let next = next.map(str::to_string);
+        route.path.push(current);
+        match next {
+            Some(chain)
+                if !ended && route.path.len() < MAX_PATH && !route.path.contains(&chain) =>
+            {
+                current = chain;
+            }
+            _ => {
+                // The chain ends without a jump on: with externalTrafficPolicy Local and no local endpoint the
+                // external chain hands outside traffic to nothing (filter drops it).
+                if next.is_none() && !ended && route.local_policy {
+                    route.no_local_endpoints = true;
+                }
+                route.masquerade = Some(masquerade);
+                return route;
+            }
         }
     }
 }
@@ -493,6 +869,29 @@ fn resolve(
     service: &mut Service,
     diagnostics: &mut Vec<Diagnostic>,
 ) {
+    let found = cascade(&nat, chain, service, diagnostics);
+    service.affinity_timeout_secs = found.affinity_timeout_secs;
+    service.unrouted_share = found.unrouted_share;
+    service.endpoints = found.endpoints;
+}
+
+/// What a chain's endpoint rules give new connections.
+#[derive(Debug)]
+struct Cascade {
+    endpoints: Vec<Endpoint>,
+    unrouted_share: f64,
+    affinity_timeout_secs: Option<u32>,
+}
+
+/// The probability cascade of a `KUBE-SVC`/`KUBE-SVL` chain (or a legacy `KUBE-XLB` chain's balancing rules) of
+/// `service`: each `KUBE-SEP` jump takes `remaining × p`; rules to other targets pass.
+fn cascade(
+    nat: &TableView<'_>,
+    chain: ChainView<'_>,
+    service: &Service,
+    diagnostics: &mut Vec<Diagnostic>,
+) -> Cascade {
+    let mut affinity_timeout_secs: Option<u32> = None;
     let mut remaining = 1.0_f64;
     let mut endpoints: Vec<Endpoint> = Vec::new();
     for rule in chain.rules() {
@@ -503,8 +902,8 @@ fn resolve(
             || rule.match_opt("recent", "--update").is_some()
         {
             // A returning client with a `recent` entry is pinned to its endpoint; a new client passes on.
-            if service.affinity_timeout_secs.is_none() {
-                service.affinity_timeout_secs = rule
+            if affinity_timeout_secs.is_none() {
+                affinity_timeout_secs = rule
                     .match_opt("recent", "--seconds")
                     .and_then(|o| o.value().parse().ok());
             }
@@ -612,8 +1011,11 @@ fn resolve(
     if let Some(last) = endpoints.iter_mut().rev().find(|e| e.probability > 0.0) {
         last.probability = round6(last.probability + routed - sum);
     }
-    service.unrouted_share = round6(remaining);
-    service.endpoints = endpoints;
+    Cascade {
+        endpoints,
+        unrouted_share: round6(remaining),
+        affinity_timeout_secs,
+    }
 }
 
 #[cfg(test)]
@@ -701,5 +1103,64 @@ mod tests {
             Some(("10.0.0.1".into(), Some(80)))
         );
         assert_eq!(parse_destination(""), None);
+    }
+
+    #[test]
+    fn entry_points_join_by_chain_suffix_without_or_against_the_comment() {
+        let h = hash::service_hash("ns/web:http", "tcp");
+        let dump = format!(
+            "*nat\n\
+             -A KUBE-SERVICES -d 10.0.0.1/32 -p tcp -m comment --comment \"ns/web:http cluster IP\" -m tcp --dport 80 -j KUBE-SVC-{h}\n\
+             -A KUBE-SERVICES -d 192.0.2.7/32 -p tcp -m tcp --dport 80 -j KUBE-EXT-{h}\n\
+             -A KUBE-SERVICES -d 192.0.2.8/32 -p tcp -m tcp --dport 80 -j KUBE-FW-{h}\n\
+             -A KUBE-NODEPORTS -p tcp -m tcp --dport 30080 -j KUBE-EXT-{h}\n\
+             -A KUBE-NODEPORTS -p tcp -m comment --comment \"ns/gone:http\" -m tcp --dport 30081 -j KUBE-EXT-{h}\n\
+             -A KUBE-FW-{h} -s 198.51.100.0/24 -j KUBE-EXT-{h}\n\
+             -A KUBE-EXT-{h} -j KUBE-MARK-MASQ\n\
+             -A KUBE-EXT-{h} -j KUBE-SVC-{h}\n\
+             -A KUBE-SVC-{h} -j KUBE-SEP-A\n\
+             -A KUBE-SEP-A -p tcp -m tcp -j DNAT --to-destination 10.1.0.1:8080\n\
+             COMMIT\n"
+        );
+        let ruleset = crate::source::iptables::parse(dump.as_bytes()).value;
+        let (services, _) = build("x", &ruleset);
+        let entries = &services[0].entry_points;
+        let kinds: Vec<(&str, Option<u16>)> =
+            entries.iter().map(|e| (e.kind.as_str(), e.port)).collect();
+        assert_eq!(
+            kinds,
+            [
+                ("external-address", Some(80)),
+                ("load-balancer-ip", Some(80)),
+                ("node-port", Some(30080)),
+                ("node-port", Some(30081))
+            ]
+        );
+        let fw = &entries[1];
+        assert_eq!(fw.path.len(), 3);
+        assert_eq!(fw.source_ranges, ["198.51.100.0/24"]);
+        // No rule says what happens to other sources: the chain lets them fall through.
+        assert_eq!(fw.firewall_drop, None);
+        assert!(entries
+            .iter()
+            .all(|e| e.masquerade == Some(true) && e.chain_hash_matches == Some(true)));
+    }
+
+    #[test]
+    fn entry_point_loops_and_missing_chains_end_the_path() {
+        let dump = "*nat\n\
+            -A KUBE-SERVICES -d 10.0.0.1/32 -p tcp -m comment --comment \"ns/a cluster IP\" -m tcp --dport 80 -j KUBE-SVC-A\n\
+            -A KUBE-NODEPORTS -p tcp -m comment --comment \"ns/a\" -m tcp --dport 30001 -j KUBE-EXT-A\n\
+            -A KUBE-NODEPORTS -p tcp -m comment --comment \"ns/a\" -m tcp --dport 30002 -j KUBE-EXT-B\n\
+            -A KUBE-EXT-A -j KUBE-XLB-A\n\
+            -A KUBE-XLB-A -j KUBE-EXT-A\n\
+            -A KUBE-SVC-A -j KUBE-SEP-A\n\
+            COMMIT\n";
+        let ruleset = crate::source::iptables::parse(dump.as_bytes()).value;
+        let (services, _) = build("x", &ruleset);
+        let entries = &services[0].entry_points;
+        assert_eq!(entries[0].path, ["KUBE-EXT-A", "KUBE-XLB-A"]);
+        assert_eq!(entries[1].path, ["KUBE-EXT-B"]);
+        assert!(entries[1].chain_missing && entries[1].masquerade.is_none());
     }
 }
