@@ -23,6 +23,13 @@ pub struct Analysis {
     pub kubernetes: Vec<KubeSource>,
     /// Misconfigurations and failure signatures, worst first.
     pub findings: Vec<Finding>,
+    /// Every input merged per service port, each fact with the lines that say it; names of comment-less chains
+    /// learned through kube-proxy's hash.
+    #[serde(
+        default,
+        skip_serializing_if = "crate::model::cluster::Cluster::is_empty"
+    )]
+    pub cluster: crate::model::cluster::Cluster,
 }
 
 /// The Kubernetes objects read from one `kubectl` input.

@@ -174,6 +174,14 @@ pub fn analyze(sources: &[Source<'_>], _options: &Options) -> Analysis {
             diagnostics,
         });
     }
+    // Names comment-less chains through the hash (before the lints, which read the names) and merges the inputs.
+    let cluster = model::cluster::build(
+        &mut nodes
+            .iter_mut()
+            .map(|(n, _, s)| (*n, s))
+            .collect::<Vec<_>>(),
+        &kubernetes,
+    );
     let context = lint::Context {
         kubernetes: &kubernetes,
         nodes: nodes
@@ -211,5 +219,6 @@ pub fn analyze(sources: &[Source<'_>], _options: &Options) -> Analysis {
         services,
         kubernetes,
         findings,
+        cluster,
     }
 }

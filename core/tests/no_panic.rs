@@ -1,7 +1,8 @@
 //! No input makes the analysis panic (a panic in the browser kills the page).
 //!
 //! Every fixture is analysed whole, cut at every line, cut inside lines, and with single bytes replaced by
-//! bytes that matter to the parsers (quotes, `!`, newlines, NUL, invalid UTF-8, bit flips).
+//! bytes that matter to the parsers (quotes, `!`, newlines, NUL, invalid UTF-8, bit flips). The multi-input cases
+//! (`fixtures/cluster/`) are also analysed together with one input damaged at a time.
 
 mod common;
 
@@ -54,6 +55,52 @@ fn no_fixture_variant_panics() {
             common::for_each_variant(&bytes, 250, b"\"!\n\0{:", |what, v| check(&name, what, v));
     }
     assert!(variants > 10_000, "only {variants} variants were tried");
+}
+
+/// Multi-input cases (`fixtures/cluster/<case>/`: node dumps with kubectl output) are analysed together, each input
+/// damaged in turn while the others stay whole: the join of chain names to kubectl's Service ports sees every
+/// variant of both sides.
+#[test]
+fn no_damaged_input_of_a_multi_input_case_panics() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../fixtures/cluster");
+    let mut cases: Vec<PathBuf> = std::fs::read_dir(&root)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.is_dir())
+        .collect();
+    cases.sort();
+    assert!(!cases.is_empty(), "multi-input cases are missing");
+    let mut variants = 0usize;
+    for dir in &cases {
+        let mut files: Vec<(String, Vec<u8>)> = std::fs::read_dir(dir)
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .filter(|p| p.file_name().is_some_and(|n| n != "expected.json"))
+            .map(|p| {
+                let name = p.file_name().unwrap().to_string_lossy().to_string();
+                (name, std::fs::read(&p).unwrap())
+            })
+            .collect();
+        files.sort();
+        for damaged in 0..files.len() {
+            variants += common::for_each_variant(&files[damaged].1, 60, b"\"\n:/", |what, v| {
+                let sources: Vec<Source> = files
+                    .iter()
+                    .enumerate()
+                    .map(|(i, (n, b))| Source::new(n, if i == damaged { v } else { b }))
+                    .collect();
+                let result = catch_unwind(AssertUnwindSafe(|| {
+                    serde_json::to_string(&analyze(&sources, &Options::default())).unwrap();
+                }));
+                assert!(
+                    result.is_ok(),
+                    "{dir:?}: panicked on {what} of {}",
+                    files[damaged].0
+                );
+            });
+        }
+    }
+    assert!(variants > 1_000, "only {variants} variants were tried");
 }
 
 #[test]

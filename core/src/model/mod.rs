@@ -1,5 +1,6 @@
 //! The cluster model rebuilt from the inputs.
 
+pub mod cluster;
 pub mod hash;
 pub mod kube;
 pub mod services;
