@@ -1,5 +1,7 @@
 //! The result of an analysis: plain data that the app draws and the CLI prints (`dnatlas.analysis/1`).
 
+use std::sync::Arc;
+
 use serde::{Deserialize, Serialize};
 
 use crate::diagnostic::{Diagnostic, Severity};
@@ -36,7 +38,7 @@ pub struct Analysis {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct KubeSource {
     /// The input's name.
-    pub source: String,
+    pub source: Arc<str>,
     /// The first format recognised in it (`get-endpoints`, `json`, …).
     pub format: Option<String>,
     /// Services, Endpoints, EndpointSlices and Pods, each with its line.
@@ -88,8 +90,8 @@ pub struct Counts {
 /// A place in an input that proves a finding.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Evidence {
-    /// The input's name.
-    pub source: String,
+    /// The input's name, shared by every fact from that input.
+    pub source: Arc<str>,
     /// 1-based line.
     pub line: u32,
 }

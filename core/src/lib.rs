@@ -127,7 +127,7 @@ pub fn analyze(sources: &[Source<'_>], _options: &Options) -> Analysis {
                         .map(|s| s.endpoints.len())
                         .sum::<usize>();
                 kubernetes.push(KubeSource {
-                    source: source.name.to_string(),
+                    source: source.name.into(),
                     format: source::kubectl::detect(bytes).map(|f| f.as_str().to_string()),
                     objects: parsed.value,
                 });
@@ -174,8 +174,8 @@ pub fn analyze(sources: &[Source<'_>], _options: &Options) -> Analysis {
             diagnostics,
         });
     }
-    // Names comment-less chains through the hash (before the lints, which read the names) and merges the inputs.
-    let cluster = model::cluster::build(
+    // Names comment-less chains through the hash, before the lints, which read the names.
+    let names = model::cluster::name(
         &mut nodes
             .iter_mut()
             .map(|(n, _, s)| (*n, s))
@@ -186,15 +186,21 @@ pub fn analyze(sources: &[Source<'_>], _options: &Options) -> Analysis {
         kubernetes: &kubernetes,
         nodes: nodes
             .iter()
-            .map(|(name, ruleset, services)| lint::NodeInput {
-                source: name,
-                ruleset,
-                services,
-            })
+            .map(|(name, ruleset, services)| lint::NodeInput::new(name, ruleset, services))
             .collect(),
     };
     let findings = lint::run(&context);
-    let mut services: Vec<Service> = nodes.into_iter().flat_map(|(_, _, s)| s).collect();
+    // The rulesets are no longer needed: they go before the merged model is built, which keeps the peak low.
+    let nodes: Vec<(&str, Vec<Service>)> = nodes.into_iter().map(|(n, _, s)| (n, s)).collect();
+    let cluster = model::cluster::merge(
+        names,
+        &nodes
+            .iter()
+            .map(|(n, s)| (*n, s.as_slice()))
+            .collect::<Vec<_>>(),
+        &kubernetes,
+    );
+    let mut services: Vec<Service> = nodes.into_iter().flat_map(|(_, s)| s).collect();
     services.sort_by(|a, b| {
         (
             &a.namespace,

@@ -110,7 +110,7 @@ pub(crate) fn run(context: &Context<'_>) -> Vec<Finding> {
 /// Evidence at `line` of `source`.
 pub fn at(source: &str, line: u32) -> Evidence {
     Evidence {
-        source: source.to_string(),
+        source: source.into(),
         line,
     }
 }

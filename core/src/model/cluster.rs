@@ -15,7 +15,7 @@
 //! Everything is sorted: the output does not depend on input order within a source or on hash-map order.
 
 use std::collections::HashMap;
-use std::hash::{BuildHasherDefault, DefaultHasher};
+use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
@@ -117,7 +117,7 @@ pub struct ClusterEndpoint {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct EndpointChain {
     /// The node dump.
-    pub source: String,
+    pub source: Arc<str>,
     /// The `KUBE-SEP-…` chain.
     pub chain: String,
     /// Line of the jump from the service chain.
@@ -132,7 +132,7 @@ pub struct EndpointChain {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Route {
     /// The node dump.
-    pub source: String,
+    pub source: Arc<str>,
     /// The chain the cluster IP jumps to; `None` for a port that only has a filter `REJECT` rule.
     pub chain: Option<String>,
     /// Line of the `KUBE-SERVICES` rule (or of the `REJECT` rule).
@@ -166,7 +166,7 @@ pub struct Naming {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct UnnamedPort {
     /// The node dump.
-    pub source: String,
+    pub source: Arc<str>,
     /// Line of the `KUBE-SERVICES` rule.
     pub line: u32,
     /// The chain it jumps to.
@@ -182,16 +182,17 @@ pub struct UnnamedPort {
 }
 
 /// A fixed hasher: the core uses no randomness, and no output order comes from a map.
-type Fixed = BuildHasherDefault<DefaultHasher>;
+type Fixed = rustc_hash::FxBuildHasher;
 
-fn at(source: &str, line: u32) -> Evidence {
+fn at(source: &Arc<str>, line: u32) -> Evidence {
     Evidence {
-        source: source.to_string(),
+        source: Arc::clone(source),
         line,
     }
 }
 
 /// A service port kubectl lists, as kube-proxy would hash it.
+#[derive(Debug)]
 struct Candidate {
     spn: String,
     namespace: String,
@@ -311,12 +312,31 @@ fn endpoint_string(ip: &str, port: Option<u16>) -> String {
     }
 }
 
-/// Names the unnamed Service ports of every node through the chain hash, then merges all inputs.
+/// Names the unnamed Service ports of every node through the chain hash, then merges all inputs: [`name`]
+/// followed by [`merge`].
+pub fn build(nodes: &mut [(&str, &mut Vec<Service>)], kubernetes: &[KubeSource]) -> Cluster {
+    let names = name(nodes, kubernetes);
+    let nodes: Vec<(&str, &[Service])> = nodes.iter().map(|(n, s)| (*n, s.as_slice())).collect();
+    merge(names, &nodes, kubernetes)
+}
+
+/// What [`name`] learned, for [`merge`].
+#[derive(Debug)]
+pub struct Names {
+    /// One shared name per node: every fact from a node cites it.
+    names: Vec<Arc<str>>,
+    /// (node, Service port) → the candidate that named it.
+    named_by_hash: HashMap<(usize, usize), usize, Fixed>,
+    list: Vec<Candidate>,
+    unnamed: Vec<UnnamedPort>,
+}
+
+/// Names the unnamed Service ports of every node through the chain hash.
 ///
 /// `nodes` are each node dump's name and Service ports; the ports named here get their namespace, name, port name
 /// and service port name filled in, `chain_hash_matches` set, and their endpoint chains checked, so that the lint
 /// rules that run afterwards see them like commented ones.
-pub fn build(nodes: &mut [(&str, &mut Vec<Service>)], kubernetes: &[KubeSource]) -> Cluster {
+pub fn name(nodes: &mut [(&str, &mut Vec<Service>)], kubernetes: &[KubeSource]) -> Names {
     let mut named_by_hash: HashMap<(usize, usize), usize, Fixed> = HashMap::default();
     let mut unnamed = Vec::new();
     let needs_names = nodes
@@ -327,7 +347,8 @@ pub fn build(nodes: &mut [(&str, &mut Vec<Service>)], kubernetes: &[KubeSource])
     } else {
         (Vec::new(), HashMap::default())
     };
-    for (n, (source, services)) in nodes.iter_mut().enumerate() {
+    let names: Vec<Arc<str>> = nodes.iter().map(|(name, _)| Arc::from(*name)).collect();
+    for (n, ((_, services), source)) in nodes.iter_mut().zip(&names).enumerate() {
         for (i, s) in services.iter_mut().enumerate() {
             if !s.spn.is_empty() {
                 if s.name.is_empty() {
@@ -377,8 +398,25 @@ pub fn build(nodes: &mut [(&str, &mut Vec<Service>)], kubernetes: &[KubeSource])
             named_by_hash.insert((n, i), c);
         }
     }
+    Names {
+        names,
+        named_by_hash,
+        list,
+        unnamed,
+    }
+}
+
+/// Merges every input into one [`Cluster`]: `nodes` are the node dumps' names and Service ports as [`name`] left
+/// them, in the same order.
+pub fn merge(names: Names, nodes: &[(&str, &[Service])], kubernetes: &[KubeSource]) -> Cluster {
+    let Names {
+        names,
+        named_by_hash,
+        list,
+        mut unnamed,
+    } = names;
     let mut merged = Merge::default();
-    for (n, (source, services)) in nodes.iter().enumerate() {
+    for (n, ((_, services), source)) in nodes.iter().zip(&names).enumerate() {
         for (i, s) in services
             .iter()
             .enumerate()
@@ -414,9 +452,9 @@ pub fn build(nodes: &mut [(&str, &mut Vec<Service>)], kubernetes: &[KubeSource])
     }
 }
 
-fn unnamed_port(source: &str, s: &Service, reason: String) -> UnnamedPort {
+fn unnamed_port(source: &Arc<str>, s: &Service, reason: String) -> UnnamedPort {
     UnnamedPort {
-        source: source.to_string(),
+        source: Arc::clone(source),
         line: s.line,
         chain: s.chain.clone(),
         protocol: s.protocol.clone(),
@@ -515,7 +553,7 @@ impl PortFacts {
 /// A kubectl Service port's facts.
 fn kube_service_facts(
     facts: &mut PortFacts,
-    source: &str,
+    source: &Arc<str>,
     s: &crate::model::kube::KubeService,
     p: &crate::model::kube::KubeServicePort,
 ) {
@@ -594,7 +632,7 @@ impl Merge {
         start..start + len
     }
 
-    fn node_port(&mut self, source: &str, s: &Service, named_by: Naming) {
+    fn node_port(&mut self, source: &Arc<str>, s: &Service, named_by: Naming) {
         let key = (
             s.namespace.clone(),
             s.name.clone(),
@@ -631,7 +669,7 @@ impl Merge {
             endpoint.evidence.push(at(source, e.line));
             endpoint.evidence.extend(e.dnat_line.map(|l| at(source, l)));
             endpoint.chains.push(EndpointChain {
-                source: source.to_string(),
+                source: Arc::clone(source),
                 chain: e.chain.clone(),
                 line: e.line,
                 probability: e.probability,
@@ -639,7 +677,7 @@ impl Merge {
             });
         }
         facts.routes.push(Route {
-            source: source.to_string(),
+            source: Arc::clone(source),
             chain: s.chain.clone(),
             line: s.line,
             named_by,

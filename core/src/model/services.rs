@@ -2,8 +2,9 @@
 //! `KUBE-SERVICES` → its `KUBE-SVC`/`KUBE-SVL` chain → `KUBE-SEP` chains → DNAT endpoints, with the effective
 //! share of each endpoint computed from the `statistic` cascade as the kernel applies it.
 
-use std::collections::HashMap;
-use std::hash::{BuildHasherDefault, DefaultHasher};
+use std::borrow::Cow;
+
+use rustc_hash::FxHashMap;
 
 use serde::{Deserialize, Serialize};
 
@@ -263,13 +264,15 @@ pub fn build(source: &str, ruleset: &Ruleset) -> (Vec<Service>, Vec<Diagnostic>)
 /// the chain's name), and the one that only has a filter `REJECT` rule.
 #[derive(Debug, Default)]
 struct Group {
-    routed: Vec<(String, Service)>,
-    reject: Option<Service>,
+    /// Indices of the routed ports in the list of all ports.
+    routed: Vec<usize>,
+    /// Index of the reject-only port.
+    reject: Option<usize>,
 }
 
 /// Groups by (service port name, protocol, cluster IP or `""`). A fixed hasher: the core uses no randomness, and
 /// the order of the result comes from the sort at the end, never from the map.
-type Groups = HashMap<(String, String, String), Group, BuildHasherDefault<DefaultHasher>>;
+type Groups = FxHashMap<(String, String, String), Group>;
 
 /// [`build`] over the parser's view of the input, which `analyze` keeps instead of an owned [`Ruleset`].
 pub(crate) fn build_view(
@@ -277,9 +280,15 @@ pub(crate) fn build_view(
     ruleset: &RulesetView<'_>,
 ) -> (Vec<Service>, Vec<Diagnostic>) {
     let mut groups = Groups::default();
+    // Every Service port, in input order; the groups hold indices, so a port is moved once, into the result.
+    let mut all: Vec<Service> = Vec::new();
     let mut diagnostics = Vec::new();
-    if let Some(nat) = ruleset.table("nat") {
+    let nat = ruleset.table("nat");
+    let seps = nat.as_ref().map(endpoint_chains).unwrap_or_default();
+    if let Some(nat) = nat {
         if let Some(entry_chain) = nat.chain("KUBE-SERVICES") {
+            groups.reserve(entry_chain.rule_count());
+            all.reserve(entry_chain.rule_count());
             for rule in entry_chain.rules() {
                 let Some(target) = rule.target_name() else {
                     continue;
@@ -298,10 +307,12 @@ pub(crate) fn build_view(
                     protocol,
                     cluster_ip.clone().unwrap_or_default(),
                 );
-                if groups
-                    .get(&key)
-                    .is_some_and(|g| g.routed.iter().any(|(chain, _)| chain == target))
-                {
+                if groups.get(&key).is_some_and(|g| {
+                    g.routed.iter().any(|&i| {
+                        all.get(i)
+                            .is_some_and(|s| s.chain.as_deref() == Some(target))
+                    })
+                }) {
                     continue;
                 }
                 let protocol = &key.1;
@@ -314,18 +325,15 @@ pub(crate) fn build_view(
                         .map(|h| hash::service_hash_is(h, spn_text, protocol));
                 }
                 match nat.chain(target) {
-                    Some(chain) => resolve(nat, chain, &mut service, &mut diagnostics),
+                    Some(chain) => resolve(nat, &seps, chain, &mut service, &mut diagnostics),
                     None => {
                         service.chain_missing = true;
                         service.unrouted_share = 1.0;
                         diagnostics.push(undefined_chain(rule.line(), target));
                     }
                 }
-                groups
-                    .entry(key)
-                    .or_default()
-                    .routed
-                    .push((target.to_string(), service));
+                groups.entry(key).or_default().routed.push(all.len());
+                all.push(service);
             }
         }
     }
@@ -346,16 +354,12 @@ pub(crate) fn build_view(
                 );
                 // A port with the same name, protocol and cluster IP takes the REJECT line: the reject-only one if
                 // there is one, else the routed one with the first chain name.
-                if let Some(group) = groups.get_mut(&key) {
-                    let first = match group.reject.as_mut() {
-                        Some(service) => Some(service),
-                        None => group
-                            .routed
-                            .iter_mut()
-                            .min_by(|a, b| a.0.cmp(&b.0))
-                            .map(|(_, service)| service),
-                    };
-                    if let Some(service) = first {
+                if let Some(group) = groups.get(&key) {
+                    let chain = |i: &usize| all.get(*i).and_then(|s| s.chain.as_deref());
+                    let first = group
+                        .reject
+                        .or_else(|| group.routed.iter().min_by_key(|i| chain(i)).copied());
+                    if let Some(service) = first.and_then(|i| all.get_mut(i)) {
                         service.reject_line = Some(rule.line());
                         continue;
                     }
@@ -364,28 +368,26 @@ pub(crate) fn build_view(
                 service.cluster_ip = cluster_ip;
                 service.port = rule.dport().and_then(|o| o.value().parse().ok());
                 service.reject_line = Some(rule.line());
-                groups.entry(key).or_default().reject.get_or_insert(service);
+                let group = groups.entry(key).or_default();
+                if group.reject.is_none() {
+                    group.reject = Some(all.len());
+                    all.push(service);
+                }
             }
         }
     }
-    if let Some(nat) = ruleset.table("nat") {
+    if let Some(nat) = nat {
         let filter = ruleset.table("filter");
-        attach_entry_points(&nat, filter.as_ref(), &mut groups, &mut diagnostics);
+        attach_entry_points(&nat, &seps, filter.as_ref(), &mut all, &mut diagnostics);
     }
     // Sorted for output; ties (only possible with repeated line numbers) keep the order of (name, protocol,
-    // cluster IP, chain, reject-only last), as the graph always had.
-    let mut found: Vec<(String, bool, Service)> = Vec::new();
-    for group in groups.into_values() {
-        found.extend(group.routed.into_iter().map(|(chain, s)| (chain, false, s)));
-        found.extend(group.reject.map(|s| (String::new(), true, s)));
-    }
-    // Keys are sorted with their indices, not the Services themselves, which are large to move; each key holds
-    // its strings directly, so a comparison does not first load the Service.
+    // cluster IP, chain, reject-only last), then input order.
+    drop(groups);
     let order: Vec<usize> = {
-        let mut keyed: Vec<_> = found
+        let mut keyed: Vec<_> = all
             .iter()
             .enumerate()
-            .map(|(i, (chain, reject, s))| {
+            .map(|(i, s)| {
                 let key = (
                     (
                         s.namespace.as_str(),
@@ -398,8 +400,8 @@ pub(crate) fn build_view(
                     (
                         s.spn.as_str(),
                         s.cluster_ip.as_deref().unwrap_or_default(),
-                        chain.as_str(),
-                        *reject,
+                        s.chain.as_deref().unwrap_or_default(),
+                        s.chain.is_none(),
                     ),
                 );
                 (key, i)
@@ -408,7 +410,7 @@ pub(crate) fn build_view(
         keyed.sort_unstable();
         keyed.into_iter().map(|(_, i)| i).collect()
     };
-    let mut slots: Vec<Option<Service>> = found.into_iter().map(|(_, _, s)| Some(s)).collect();
+    let mut slots: Vec<Option<Service>> = all.into_iter().map(Some).collect();
     let services = order
         .into_iter()
         .filter_map(|i| slots.get_mut(i).and_then(Option::take))
@@ -514,27 +516,19 @@ fn entry_rules(nat: &TableView<'_>) -> Vec<EntryRule> {
 /// policies off the chains.
 fn attach_entry_points(
     nat: &TableView<'_>,
+    seps: &[Sep<'_>],
     filter: Option<&TableView<'_>>,
-    groups: &mut Groups,
+    services: &mut [Service],
     diagnostics: &mut Vec<Diagnostic>,
 ) {
     let found = entry_rules(nat);
-    let mut services: Vec<&mut Service> = groups
-        .values_mut()
-        .flat_map(|g| {
-            g.routed
-                .iter_mut()
-                .map(|(_, s)| s)
-                .chain(g.reject.iter_mut())
-        })
-        .collect();
+    let mut services: Vec<&mut Service> = services.iter_mut().collect();
     let mut attached: Vec<Vec<(EntryPoint, bool)>> = Vec::new();
     if !found.is_empty() {
         // The indexes borrow the Services' names; they are gone before the Services are changed.
-        type Index<'s> = HashMap<(&'s str, &'s str), Vec<usize>, BuildHasherDefault<DefaultHasher>>;
+        type Index<'s> = FxHashMap<(&'s str, &'s str), Vec<usize>>;
         let mut by_name = Index::default();
-        let mut by_suffix: HashMap<&str, Vec<usize>, BuildHasherDefault<DefaultHasher>> =
-            HashMap::default();
+        let mut by_suffix: FxHashMap<&str, Vec<usize>> = FxHashMap::default();
         for (i, service) in services.iter().enumerate() {
             if !service.spn.is_empty() {
                 by_name
@@ -638,7 +632,7 @@ fn attach_entry_points(
                         Some(at) => Some(at),
                         None => nat.chain(last).map(|chain| {
                             let mut found_diagnostics = Vec::new();
-                            let found = cascade(nat, chain, service, &mut found_diagnostics);
+                            let found = cascade(nat, seps, chain, service, &mut found_diagnostics);
                             // The endpoint chains are usually the Service's own, already reported.
                             for d in found_diagnostics {
                                 if !diagnostics
@@ -668,7 +662,7 @@ fn attach_entry_points(
 
 /// The filter `KUBE-PROXY-FIREWALL` rules by the `KUBE-FW-…` chain their comment names
 /// (`"SPN traffic not accepted by KUBE-FW-…"`), with their line.
-type FirewallDrops = HashMap<String, u32, BuildHasherDefault<DefaultHasher>>;
+type FirewallDrops = FxHashMap<String, u32>;
 
 fn firewall_drop_rules(filter: Option<&TableView<'_>>) -> FirewallDrops {
     let mut drops = FirewallDrops::default();
@@ -862,14 +856,54 @@ fn undefined_chain(line: u32, target: &str) -> Diagnostic {
     )
 }
 
+/// What an endpoint chain's DNAT rule says.
+#[derive(Debug, Clone)]
+enum Sep<'v> {
+    /// Not a `KUBE-SEP-…` chain, or deleted.
+    Other,
+    /// No DNAT rule; the line of the chain's declaration.
+    NoDnat(Option<u32>),
+    /// The first DNAT rule: its line, whether it sets the affinity `recent` entry, and `--to-destination`.
+    Dnat {
+        line: u32,
+        affinity: bool,
+        destination: Option<Cow<'v, str>>,
+    },
+}
+
+/// Every `KUBE-SEP-…` chain's DNAT, by chain position, read in one pass over the table. The chains come in
+/// declaration order, which is the order their rules are in memory, so this walks the rules front to back instead
+/// of jumping to each endpoint chain from its Service's cascade.
+fn endpoint_chains<'v>(nat: &TableView<'v>) -> Vec<Sep<'v>> {
+    let mut seps = vec![Sep::Other; nat.chain_count()];
+    for (i, chain) in nat.chains() {
+        if chain.deleted() || !chain.name().starts_with("KUBE-SEP-") {
+            continue;
+        }
+        let found = match chain.rules().find(|r| r.target_is("DNAT")) {
+            Some(dnat) => Sep::Dnat {
+                line: dnat.line(),
+                affinity: dnat.match_opt("recent", "--set").is_some(),
+                destination: dnat.target_opt("--to-destination").map(|o| o.value()),
+            },
+            None => Sep::NoDnat(chain.declared_line()),
+        };
+        if let Some(slot) = seps.get_mut(i) {
+            *slot = found;
+        }
+    }
+    seps
+}
+
 /// Walks a service chain's rules in order, as the kernel does for a new connection, and collects the endpoints.
 fn resolve(
     nat: TableView<'_>,
+    seps: &[Sep<'_>],
     chain: ChainView<'_>,
     service: &mut Service,
     diagnostics: &mut Vec<Diagnostic>,
 ) {
-    let found = cascade(&nat, chain, service, diagnostics);
+    let found = cascade(&nat, seps, chain, service, diagnostics);
     service.affinity_timeout_secs = found.affinity_timeout_secs;
     service.unrouted_share = found.unrouted_share;
     service.endpoints = found.endpoints;
@@ -887,13 +921,14 @@ struct Cascade {
 /// `service`: each `KUBE-SEP` jump takes `remaining × p`; rules to other targets pass.
 fn cascade(
     nat: &TableView<'_>,
+    seps: &[Sep<'_>],
     chain: ChainView<'_>,
     service: &Service,
     diagnostics: &mut Vec<Diagnostic>,
 ) -> Cascade {
     let mut affinity_timeout_secs: Option<u32> = None;
     let mut remaining = 1.0_f64;
-    let mut endpoints: Vec<Endpoint> = Vec::new();
+    let mut endpoints: Vec<Endpoint> = Vec::with_capacity(chain.rule_count());
     for rule in chain.rules() {
         let Some(target) = rule.target_name() else {
             continue;
@@ -954,38 +989,36 @@ fn cascade(
             chain_hash_matches: None,
             affinity: false,
         };
-        match nat.chain(target) {
-            Some(sep) => {
-                if let Some(dnat) = sep.rules().find(|r| r.target_is("DNAT")) {
-                    endpoint.dnat_line = Some(dnat.line());
-                    endpoint.affinity = dnat.match_opt("recent", "--set").is_some();
-                    match dnat
-                        .target_opt("--to-destination")
-                        .and_then(|o| parse_destination(&o.value()))
-                    {
-                        Some((ip, port)) => {
-                            endpoint.ip = ip;
-                            endpoint.port = port.or(service.port);
-                        }
-                        None => diagnostics.push(Diagnostic::new(
-                            Severity::Warning,
-                            "bad-dnat",
-                            dnat.line(),
-                            1,
-                            "DNAT rule without a readable --to-destination".to_string(),
-                        )),
+        match nat.position(target).and_then(|i| seps.get(i)) {
+            Some(Sep::Dnat {
+                line,
+                affinity,
+                destination,
+            }) => {
+                endpoint.dnat_line = Some(*line);
+                endpoint.affinity = *affinity;
+                match destination.as_deref().and_then(parse_destination) {
+                    Some((ip, port)) => {
+                        endpoint.ip = ip;
+                        endpoint.port = port.or(service.port);
                     }
-                } else {
-                    diagnostics.push(Diagnostic::new(
+                    None => diagnostics.push(Diagnostic::new(
                         Severity::Warning,
-                        "no-dnat",
-                        sep.declared_line().unwrap_or(rule.line()),
+                        "bad-dnat",
+                        *line,
                         1,
-                        format!("endpoint chain {target:?} has no DNAT rule"),
-                    ));
+                        "DNAT rule without a readable --to-destination".to_string(),
+                    )),
                 }
             }
-            None => diagnostics.push(undefined_chain(rule.line(), target)),
+            Some(Sep::NoDnat(declared)) => diagnostics.push(Diagnostic::new(
+                Severity::Warning,
+                "no-dnat",
+                declared.unwrap_or(rule.line()),
+                1,
+                format!("endpoint chain {target:?} has no DNAT rule"),
+            )),
+            Some(Sep::Other) | None => diagnostics.push(undefined_chain(rule.line(), target)),
         }
         if !endpoint.ip.is_empty() && !service.spn.is_empty() && !service.protocol.is_empty() {
             endpoint.chain_hash_matches = hash::chain_suffix(target).map(|h| {

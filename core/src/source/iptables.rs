@@ -840,6 +840,15 @@ impl<'v> TableView<'v> {
             .map(move |(i, chain)| (i, ChainView { view, chain }))
     }
 
+    /// The chain at `position` among [`Self::chains`].
+    pub(crate) fn chain_at(&self, position: usize) -> Option<ChainView<'v>> {
+        let view = self.view;
+        self.table
+            .chains
+            .get(position)
+            .map(|chain| ChainView { view, chain })
+    }
+
     /// Number of chains, deleted ones included.
     pub(crate) fn chain_count(&self) -> usize {
         self.table.chains.len()

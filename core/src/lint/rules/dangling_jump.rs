@@ -24,26 +24,22 @@ impl Rule for DanglingJump {
 
     fn check(&self, context: &Context<'_>, out: &mut Vec<Finding>) {
         for node in &context.nodes {
-            for table in node.ruleset.tables().filter(complete) {
-                for (_, chain) in table.chains().filter(|(_, c)| !c.deleted()) {
-                    for rule in chain.rules() {
-                        let Some(target) = rule.target_name() else {
-                            continue;
-                        };
-                        // Most targets are chains: look the name up before the list of built-in targets.
-                        if table.position(target).is_some() || BUILTIN_TARGETS.contains(&target) {
-                            continue;
-                        }
-                        out.push(DOC.finding(
-                            format!(
-                                "{} {} jumps to {target:?}, which {} does not define",
-                                table.name(),
-                                chain.name(),
-                                node.source
-                            ),
-                            vec![at(node.source, rule.line())],
-                        ));
+            for t in node.jumps().iter().filter(|t| complete(&t.table)) {
+                for jump in &t.jumps {
+                    if jump.to.is_some() || BUILTIN_TARGETS.contains(&jump.target) {
+                        continue;
                     }
+                    let chain = t.table.chain_at(jump.from).map(|c| c.name());
+                    out.push(DOC.finding(
+                        format!(
+                            "{} {} jumps to {:?}, which {} does not define",
+                            t.table.name(),
+                            chain.unwrap_or_default(),
+                            jump.target,
+                            node.source
+                        ),
+                        vec![at(node.source, jump.line)],
+                    ));
                 }
             }
         }

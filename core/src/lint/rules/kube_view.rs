@@ -40,11 +40,7 @@ pub(crate) struct KubeIndex<'k> {
 }
 
 /// A map with a fixed hasher: the core uses no randomness.
-type Names<'k> = std::collections::HashMap<
-    &'k str,
-    Vec<(usize, bool, usize)>,
-    std::hash::BuildHasherDefault<std::hash::DefaultHasher>,
->;
+type Names<'k> = rustc_hash::FxHashMap<&'k str, Vec<(usize, bool, usize)>>;
 
 impl<'k> KubeIndex<'k> {
     pub(crate) fn new(kubernetes: &'k [KubeSource]) -> Self {

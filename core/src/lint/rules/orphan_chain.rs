@@ -25,16 +25,13 @@ impl Rule for OrphanChain {
 
     fn check(&self, context: &Context<'_>, out: &mut Vec<Finding>) {
         for node in &context.nodes {
-            for table in node.ruleset.tables().filter(complete) {
-                // Which chains some rule jumps to, by position: one lookup per rule, no set of names.
+            for t in node.jumps().iter().filter(|t| complete(&t.table)) {
+                let table = &t.table;
+                // Which chains some rule jumps to, by position.
                 let mut jumped_to = vec![false; table.chain_count()];
-                for (_, chain) in table.chains().filter(|(_, c)| !c.deleted()) {
-                    for target in chain.rules().filter_map(|r| r.target_name()) {
-                        if let Some(seen) =
-                            table.position(target).and_then(|i| jumped_to.get_mut(i))
-                        {
-                            *seen = true;
-                        }
+                for to in t.jumps.iter().filter_map(|j| j.to) {
+                    if let Some(seen) = jumped_to.get_mut(to) {
+                        *seen = true;
                     }
                 }
                 for (i, chain) in table.chains().filter(|(_, c)| !c.deleted()) {
