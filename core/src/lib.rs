@@ -35,18 +35,31 @@ pub use diagnostic::{Diagnostic, Parsed, Severity};
 pub use model::services::{Endpoint, Service};
 pub use source::{detect, Kind, Source};
 
-/// The largest input read, in bytes; the rest of a larger one is ignored with a diagnostic.
-pub const MAX_SOURCE_BYTES: usize = 64 * 1024 * 1024;
+/// The largest input read by default, in bytes; the rest of a larger one is ignored with a diagnostic. A
+/// 50,000-Service dump is about 153 MB.
+pub const MAX_SOURCE_BYTES: usize = 256 * 1024 * 1024;
 
 /// The most diagnostics kept per input; a summary diagnostic says how many more there were.
 pub const MAX_DIAGNOSTICS: usize = 500;
 
 /// Settings of an analysis.
-#[derive(Debug, Clone, Default)]
-pub struct Options {}
+#[derive(Debug, Clone)]
+pub struct Options {
+    /// The most bytes read of each input ([`MAX_SOURCE_BYTES`] by default).
+    pub max_source_bytes: usize,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Self {
+            max_source_bytes: MAX_SOURCE_BYTES,
+        }
+    }
+}
 
 /// Analyses a set of inputs.
-pub fn analyze(sources: &[Source<'_>], _options: &Options) -> Analysis {
+pub fn analyze(sources: &[Source<'_>], options: &Options) -> Analysis {
+    let limit = options.max_source_bytes;
     let mut reports = Vec::with_capacity(sources.len());
     // Each node dump's name, rules and Service ports, kept for the lint rules. The rules stay the parser's view,
     // which borrows the input's text: an owned copy of a 10,000-Service dump would cost more than the analysis.
@@ -54,8 +67,8 @@ pub fn analyze(sources: &[Source<'_>], _options: &Options) -> Analysis {
     let mut kubernetes: Vec<KubeSource> = Vec::new();
     for source in sources {
         let mut diagnostics = Vec::new();
-        let bytes = match source.bytes.get(..MAX_SOURCE_BYTES) {
-            Some(head) if source.bytes.len() > MAX_SOURCE_BYTES => {
+        let bytes = match source.bytes.get(..limit) {
+            Some(head) if source.bytes.len() > limit => {
                 let line = u32::try_from(text::lines(head).count()).unwrap_or(u32::MAX);
                 diagnostics.push(Diagnostic::new(
                     Severity::Error,
@@ -65,7 +78,7 @@ pub fn analyze(sources: &[Source<'_>], _options: &Options) -> Analysis {
                     format!(
                         "input of {} bytes is larger than the {} bytes read; the rest is ignored",
                         source.bytes.len(),
-                        MAX_SOURCE_BYTES
+                        limit
                     ),
                 ));
                 head

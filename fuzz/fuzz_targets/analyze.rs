@@ -1,11 +1,15 @@
-//! The whole analysis (detection, every parser, the Service graph, the lint rules) on arbitrary bytes, alone and
-//! beside a real dump; the result must serialise.
+//! The whole analysis (detection, every parser, the Service graph, the lint rules, the hash join and the merged
+//! model) on arbitrary bytes, alone, beside a real dump, and as either half of a comment-less dump with its kubectl
+//! JSON; the result must serialise.
 #![no_main]
 
 use dnatlas_core::{analyze, Options, Source};
 use libfuzzer_sys::fuzz_target;
 
 const NODE: &[u8] = include_bytes!("../../fixtures/iptables/seed-004-node/input.txt");
+/// A dump without comments and the kubectl JSON that names its chains through the hash.
+const BARE_NODE: &[u8] = include_bytes!("../../fixtures/cluster/comment-less/node.txt");
+const CLUSTER: &[u8] = include_bytes!("../../fixtures/cluster/comment-less/cluster.json");
 
 fuzz_target!(|data: &[u8]| {
     let analysis = analyze(&[Source::new("fuzz", data)], &Options::default());
@@ -16,6 +20,14 @@ fuzz_target!(|data: &[u8]| {
     let both = analyze(&[Source::new("node", NODE), Source::new("fuzz", data)], &Options::default());
     assert!(both.services.len() >= 4, "the real dump's services must survive a bad neighbour");
     let _ = serde_json_free_check(&both);
+    // Beside a comment-less dump and its kubectl JSON, as either: the hash join and the merged model.
+    for pair in [[BARE_NODE, data], [data, CLUSTER]] {
+        let joined = analyze(
+            &[Source::new("node", pair[0]), Source::new("cluster", pair[1])],
+            &Options::default(),
+        );
+        let _ = serde_json_free_check(&joined);
+    }
 });
 
 /// Walks every string of the analysis so that lazy bugs in Display or Debug code are reached.
