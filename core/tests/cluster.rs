@@ -11,15 +11,10 @@ use std::path::{Path, PathBuf};
 use dnatlas_core::{analyze, Options, Source};
 use serde_json::Value;
 
+mod common;
+
 fn case_dirs() -> Vec<PathBuf> {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../fixtures/cluster");
-    let mut dirs: Vec<PathBuf> = std::fs::read_dir(&root)
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.join("expected.json").exists())
-        .collect();
-    dirs.sort();
-    dirs
+    common::cases("cluster")
 }
 
 /// The inputs of a case: every file but `expected.json`, sorted by name.

@@ -8,15 +8,10 @@ use std::path::{Path, PathBuf};
 use dnatlas_core::{analyze, Options, Source};
 use serde_json::Value;
 
+mod common;
+
 fn fixture_dirs() -> Vec<PathBuf> {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../fixtures/iptables");
-    let mut dirs: Vec<PathBuf> = std::fs::read_dir(&root)
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.join("expected.json").exists())
-        .collect();
-    dirs.sort();
-    dirs
+    common::cases("iptables")
 }
 
 /// Whether `actual` has what `expected` names: numbers within 1e-6, objects by the keys the expectation names

@@ -1,4 +1,22 @@
-//! Shared by the no-panic sweeps: the damaged variants of an input that every parser must survive.
+//! Shared by the test crates: the fixture cases of a kind, and the damaged variants of an input that every parser
+//! must survive. Each test crate uses some of these.
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+
+/// The case folders under `fixtures/<kind>/` that have an `expected.json`, sorted.
+pub fn cases(kind: &str) -> Vec<PathBuf> {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../fixtures")
+        .join(kind);
+    let mut dirs: Vec<PathBuf> = std::fs::read_dir(&root)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.join("expected.json").exists())
+        .collect();
+    dirs.sort();
+    dirs
+}
 
 /// Calls `check(what, variant)` for `bytes` whole, cut after each line and before each newline, cut inside lines,
 /// and with one byte replaced by each of `replacements` (plus two bit flips) — at most `sites` evenly spread places
