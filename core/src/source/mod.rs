@@ -3,6 +3,7 @@
 pub mod iptables;
 pub mod iptables_list;
 pub mod kubectl;
+pub mod resolv_conf;
 
 use serde::{Deserialize, Serialize};
 
