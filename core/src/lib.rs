@@ -24,6 +24,7 @@
 
 pub mod analysis;
 pub mod diagnostic;
+pub mod dns;
 pub mod lint;
 pub mod model;
 pub mod simulate;
