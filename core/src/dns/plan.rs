@@ -568,4 +568,42 @@ mod tests {
         assert!(plan(Resolver::Glibc, "", &many).is_empty());
         assert!(plan(Resolver::Glibc, ".", &many).is_empty());
     }
+
+    #[test]
+    fn odd_names_and_files_never_panic() {
+        let files: [&[u8]; 4] = [
+            POD,
+            b"",
+            b"search . .. ... \xc3\xa9.example\noptions ndots:0 no-aaaa single-request\n",
+            b"search onion\nnameserver fe80::1%eth0\noptions ndots:15\n",
+        ];
+        let long = "a.".repeat(200);
+        let names = [
+            "",
+            ".",
+            "..",
+            "...",
+            "a..b",
+            ".a",
+            "é",
+            "x.onion",
+            "x.onion.",
+            "onion",
+            long.as_str(),
+        ];
+        for file in files {
+            let conf = conf(file);
+            for name in names {
+                for resolver in [Resolver::Glibc, Resolver::Musl, Resolver::Go] {
+                    let queries = plan(resolver, name, &conf);
+                    assert!(queries.iter().all(|q| q.name.ends_with('.')));
+                    let mut n = 0;
+                    let _ = walk(resolver, name, &conf, |_| {
+                        n += 1;
+                        [Outcome::NoData, Outcome::Timeout, Outcome::ServFail][n % 3]
+                    });
+                }
+            }
+        }
+    }
 }
