@@ -43,16 +43,46 @@ pub fn analysis(analysis: &Analysis) -> String {
     let _ = writeln!(out, "Inputs");
     for source in &analysis.sources {
         let c = &source.counts;
-        let _ = write!(
-            out,
-            "  {}  {}  {} lines, {} tables, {} chains, {} rules",
-            source.name,
-            source.kind.as_str(),
-            c.lines,
-            c.tables,
-            c.chains,
-            c.rules
-        );
+        let resolv = analysis
+            .resolv_confs
+            .iter()
+            .find(|r| *r.source == *source.name);
+        match resolv {
+            Some(r) => {
+                let servers: Vec<&str> = r
+                    .conf
+                    .nameservers
+                    .iter()
+                    .map(|n| n.address.as_str())
+                    .collect();
+                let _ = write!(
+                    out,
+                    "  {}  {}  {} lines: nameserver {}, search [{}], ndots:{}",
+                    source.name,
+                    source.kind.as_str(),
+                    c.lines,
+                    if servers.is_empty() {
+                        "-".to_string()
+                    } else {
+                        servers.join(" ")
+                    },
+                    r.conf.search.join(" "),
+                    r.conf.options.ndots
+                );
+            }
+            None => {
+                let _ = write!(
+                    out,
+                    "  {}  {}  {} lines, {} tables, {} chains, {} rules",
+                    source.name,
+                    source.kind.as_str(),
+                    c.lines,
+                    c.tables,
+                    c.chains,
+                    c.rules
+                );
+            }
+        }
         if let Some(tool) = &source.generated_by {
             let _ = write!(out, " ({tool})");
         }

@@ -305,3 +305,47 @@ fn walk_reads_iptables_listings_too() {
     assert_eq!(outcomes[0]["destination"], "10.244.0.2");
     assert_eq!(outcomes[0]["destination_port"], 53);
 }
+
+#[test]
+fn a_pod_resolv_conf_is_read_and_checked_against_the_node() {
+    let resolv = b"search default.svc.cluster.local svc.cluster.local cluster.local\nnameserver 10.0.0.10\noptions ndots:5\n";
+    let out = dnatlas(
+        &[
+            "analyze",
+            "--format",
+            "json",
+            "-",
+            &fixture("seed-004-node"),
+        ],
+        Some(resolv),
+    );
+    // nameserver-not-cluster-dns is a warning: no error, exit 0.
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v = json(&out);
+    assert_eq!(v["sources"][0]["kind"], "resolv-conf");
+    assert_eq!(
+        v["resolv_confs"][0]["nameservers"][0]["address"],
+        "10.0.0.10"
+    );
+    assert_eq!(v["resolv_confs"][0]["options"]["ndots"], 5);
+    let codes: Vec<&str> = v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["code"].as_str().unwrap())
+        .collect();
+    assert!(codes.contains(&"nameserver-not-cluster-dns"), "{codes:?}");
+    assert!(codes.contains(&"ndots-amplification"), "{codes:?}");
+
+    let text = dnatlas(&["analyze", "-"], Some(resolv));
+    let text = String::from_utf8_lossy(&text.stdout);
+    assert!(
+        text.contains("resolv-conf  3 lines: nameserver 10.0.0.10"),
+        "{text}"
+    );
+}

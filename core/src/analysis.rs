@@ -23,6 +23,9 @@ pub struct Analysis {
     /// What `kubectl` output said, per input, with the line of every object.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub kubernetes: Vec<KubeSource>,
+    /// Every resolver configuration read, per input.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub resolv_confs: Vec<ResolvSource>,
     /// Misconfigurations and failure signatures, worst first.
     pub findings: Vec<Finding>,
     /// Every input merged per service port, each fact with the lines that say it; names of comment-less chains
@@ -32,6 +35,16 @@ pub struct Analysis {
         skip_serializing_if = "crate::model::cluster::Cluster::is_empty"
     )]
     pub cluster: crate::model::cluster::Cluster,
+}
+
+/// The resolver configuration read from one input (`/etc/resolv.conf`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ResolvSource {
+    /// The input's name.
+    pub source: Arc<str>,
+    /// Nameservers, search list and options, each with its line.
+    #[serde(flatten)]
+    pub conf: crate::source::resolv_conf::ResolvConf,
 }
 
 /// The Kubernetes objects read from one `kubectl` input.

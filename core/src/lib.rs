@@ -31,7 +31,9 @@ pub mod simulate;
 pub mod source;
 pub mod text;
 
-pub use analysis::{Analysis, Counts, Evidence, Finding, KubeSource, SourceReport, SCHEMA};
+pub use analysis::{
+    Analysis, Counts, Evidence, Finding, KubeSource, ResolvSource, SourceReport, SCHEMA,
+};
 pub use diagnostic::{Diagnostic, Parsed, Severity};
 pub use model::services::{Endpoint, Service};
 pub use source::{detect, Kind, Source};
@@ -66,6 +68,7 @@ pub fn analyze(sources: &[Source<'_>], options: &Options) -> Analysis {
     // which borrows the input's text: an owned copy of a 10,000-Service dump would cost more than the analysis.
     let mut nodes: Vec<(&str, source::iptables::RulesetView<'_>, Vec<Service>)> = Vec::new();
     let mut kubernetes: Vec<KubeSource> = Vec::new();
+    let mut resolv_confs: Vec<ResolvSource> = Vec::new();
     for source in sources {
         let mut diagnostics = Vec::new();
         let bytes = match source.bytes.get(..limit) {
@@ -122,6 +125,14 @@ pub fn analyze(sources: &[Source<'_>], options: &Options) -> Analysis {
                     source::iptables::RulesetView::from_ruleset(&parsed.value),
                     found,
                 ));
+            }
+            Kind::ResolvConf => {
+                let parsed = source::resolv_conf::parse(bytes);
+                diagnostics.extend(parsed.diagnostics);
+                resolv_confs.push(ResolvSource {
+                    source: source.name.into(),
+                    conf: parsed.value,
+                });
             }
             Kind::Kubectl => {
                 let parsed = source::kubectl::parse(bytes);
@@ -198,6 +209,7 @@ pub fn analyze(sources: &[Source<'_>], options: &Options) -> Analysis {
     );
     let context = lint::Context {
         kubernetes: &kubernetes,
+        resolv_confs: &resolv_confs,
         nodes: nodes
             .iter()
             .map(|(name, ruleset, services)| lint::NodeInput::new(name, ruleset, services))
@@ -238,6 +250,7 @@ pub fn analyze(sources: &[Source<'_>], options: &Options) -> Analysis {
         sources: reports,
         services,
         kubernetes,
+        resolv_confs,
         findings,
         cluster,
     }

@@ -87,4 +87,6 @@ pub(crate) struct Context<'a> {
     pub(crate) nodes: Vec<NodeInput<'a>>,
     /// Every `kubectl` input.
     pub(crate) kubernetes: &'a [crate::analysis::KubeSource],
+    /// Every `resolv.conf` input.
+    pub(crate) resolv_confs: &'a [crate::analysis::ResolvSource],
 }

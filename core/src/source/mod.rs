@@ -41,6 +41,8 @@ pub enum Kind {
     IptablesList,
     /// `kubectl` output: `get` tables, `describe svc`, or `-o json` / `-o yaml` objects.
     Kubectl,
+    /// A resolver configuration (`/etc/resolv.conf` of a pod or node).
+    ResolvConf,
     /// Nothing dnatlas can read.
     Unknown,
 }
@@ -52,6 +54,7 @@ impl Kind {
             Kind::IptablesSave => "iptables-save",
             Kind::IptablesList => "iptables-list",
             Kind::Kubectl => "kubectl",
+            Kind::ResolvConf => "resolv-conf",
             Kind::Unknown => "unknown",
         }
     }
@@ -75,6 +78,8 @@ pub fn detect(bytes: &[u8]) -> Kind {
         Kind::IptablesSave
     } else if iptables_list::looks_like(bytes) {
         Kind::IptablesList
+    } else if resolv_conf::looks_like(bytes) {
+        Kind::ResolvConf
     } else if kubectl::detect(bytes).is_some() {
         Kind::Kubectl
     } else {
@@ -96,7 +101,11 @@ mod tests {
             detect(b"some text\n-A KUBE-SERVICES -j X\n"),
             Kind::IptablesSave
         );
-        assert_eq!(detect(b"nameserver 10.96.0.10\n"), Kind::Unknown);
+        assert_eq!(detect(b"nameserver 10.96.0.10\n"), Kind::ResolvConf);
+        assert_eq!(
+            detect(b"search default.svc.cluster.local svc.cluster.local cluster.local\nnameserver 10.96.0.10\noptions ndots:5\n"),
+            Kind::ResolvConf
+        );
         assert_eq!(
             detect(b"Chain KUBE-SERVICES (2 references)\ntarget     prot opt source               destination\n"),
             Kind::IptablesList

@@ -7,9 +7,12 @@ mod dns_single_endpoint;
 mod kube_view;
 mod masquerade_missing;
 mod missing_endpoint;
+mod nameserver_not_cluster_dns;
+mod ndots_amplification;
 mod no_local_endpoints;
 mod orphan_chain;
 mod probability_skew;
+mod search_path_limits;
 mod service_no_endpoints;
 mod stale_endpoint;
 mod userspace_proxy_residue;
@@ -30,6 +33,9 @@ pub(crate) static ALL: &[&dyn Rule] = &[
     &masquerade_missing::MasqueradeMissing,
     &dns_service_unreachable::DnsServiceUnreachable,
     &dns_single_endpoint::DnsSingleEndpoint,
+    &nameserver_not_cluster_dns::NameserverNotClusterDns,
+    &search_path_limits::SearchPathLimits,
+    &ndots_amplification::NdotsAmplification,
 ];
 
 /// Targets built into iptables (extensions), as opposed to user chains.
@@ -84,11 +90,16 @@ pub(crate) fn complete(table: &crate::source::iptables::TableView<'_>) -> bool {
 
 /// Whether a Service port is cluster DNS.
 pub(crate) fn is_cluster_dns(s: &crate::model::services::Service) -> bool {
+    is_cluster_dns_service(&s.namespace, &s.name) && s.port == Some(53)
+}
+
+/// Whether Service `namespace/name` is the cluster DNS Service of the common distributions.
+pub(crate) fn is_cluster_dns_service(namespace: &str, name: &str) -> bool {
     matches!(
-        (s.namespace.as_str(), s.name.as_str()),
+        (namespace, name),
         (
             "kube-system",
             "kube-dns" | "coredns" | "rke2-coredns-rke2-coredns"
         ) | ("openshift-dns", "dns-default")
-    ) && s.port == Some(53)
+    )
 }
