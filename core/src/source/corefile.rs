@@ -10,6 +10,7 @@
 //! the same line or the next, as Caddy accepts — opens its nested block. Snippets `(name) { … }` are blocks
 //! marked as snippets and `import` stays a directive. Nothing is expanded or resolved.
 
+use rustc_hash::FxHashMap;
 use serde::{Deserialize, Serialize};
 
 use crate::diagnostic::{Diagnostic, Parsed, Severity};
@@ -485,6 +486,8 @@ struct Parser<'a> {
     toks: &'a [Tok],
     i: usize,
     diagnostics: Vec<Diagnostic>,
+    /// Token index by (line, column), to find a nested line's arguments again.
+    at: FxHashMap<(u32, u32), usize>,
 }
 
 fn is_known(name: &str) -> bool {
@@ -886,9 +889,8 @@ impl Parser<'_> {
     fn sub_tok(&self, line: &Directive, index: usize) -> Option<Tok> {
         let text = line.args.get(index)?;
         let found = self
-            .toks
-            .iter()
-            .position(|t| t.line == line.line && t.column == line.column)
+            .at
+            .get(&(line.line, line.column))
             .and_then(|p| self.toks.get(p + 1 + index))
             .filter(|t| &t.text == text)
             .cloned();
@@ -1154,10 +1156,16 @@ fn is_go_duration(s: &str) -> bool {
 pub fn parse(bytes: &[u8]) -> Parsed<Corefile> {
     let mut diagnostics = Vec::new();
     let toks = lex(bytes, &mut diagnostics);
+    let at = toks
+        .iter()
+        .enumerate()
+        .map(|(i, t)| ((t.line, t.column), i))
+        .collect();
     let parser = Parser {
         toks: &toks,
         i: 0,
         diagnostics,
+        at,
     };
     parser.parse()
 }
@@ -1737,6 +1745,26 @@ dns://example.org:1053, tls://other.org {
         assert!(!looks_like(b"*nat\n:PREROUTING ACCEPT [0:0]\nCOMMIT\n"));
         assert!(!looks_like(br#"{"apiVersion": "v1", "kind": "ConfigMap"}"#));
         assert!(!looks_like(b".:53 {\x00"));
+    }
+
+    #[test]
+    fn long_nested_blocks_are_read_in_linear_time() {
+        let mut text = String::from(".:53 {\n  kubernetes {\n");
+        text.push_str(&"    ttl 7\n".repeat(50_000));
+        text.push_str("  }\n  hosts {\n");
+        text.push_str(&"    10.0.0.1 a.example\n".repeat(50_000));
+        text.push_str("  }\n}\n");
+        let p = parse(text.as_bytes());
+        assert_eq!(codes(&p), vec![]);
+        let block = p.value.blocks.first().unwrap();
+        let Some(Plugin::Kubernetes(k)) = &block.directives.first().unwrap().plugin else {
+            panic!("kubernetes")
+        };
+        assert_eq!((k.ttl, k.ttl_line), (7, Some(50_002)));
+        let Some(Plugin::Hosts(h)) = &block.directives.get(1).unwrap().plugin else {
+            panic!("hosts")
+        };
+        assert_eq!(h.inline.len(), 50_000);
     }
 
     #[test]
