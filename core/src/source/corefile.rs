@@ -1327,10 +1327,11 @@ pub fn risks_with_cluster_dns(corefile: &Corefile, cluster_dns: &[std::net::IpAd
                 out.push(risk(
                     "corefile-reverse-no-fallthrough",
                     format!(
-                        "the kubernetes plugin serves {} but `fallthrough` does not cover it: PTR lookups for \
+                        "the kubernetes plugin serves {} but `fallthrough` does not cover {}: PTR lookups for \
                          addresses that are not cluster IPs get NXDOMAIN from CoreDNS instead of going upstream \
                          (kubeadm writes `fallthrough in-addr.arpa ip6.arpa`)",
-                        names.join(" ")
+                        names.join(" "),
+                        if names.len() == 1 { "it" } else { "them" }
                     ),
                     lines,
                 ));
