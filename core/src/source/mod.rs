@@ -1,5 +1,6 @@
 //! Inputs: what a user pasted or dropped, how its kind is detected, and one parser per kind.
 
+pub mod corefile;
 pub mod iptables;
 pub mod iptables_list;
 pub mod kubectl;
