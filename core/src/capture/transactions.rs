@@ -209,3 +209,84 @@ pub fn group(source: &str, packets: &[Packet]) -> Transactions {
     }
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::source::tcpdump;
+
+    fn grouped(text: &str) -> Transactions {
+        let parsed = tcpdump::parse(text.as_bytes());
+        assert!(parsed.diagnostics.is_empty(), "{:?}", parsed.diagnostics);
+        group("c.txt", &parsed.value.packets)
+    }
+
+    #[test]
+    fn a_query_answered_then_sent_again_starts_a_new_transaction() {
+        let t = grouped(
+            "10:00:00.000000 IP 10.0.0.1.1000 > 10.0.0.2.53: 7+ A? a.example. (27)\n\
+             10:00:00.000500 IP 10.0.0.2.53 > 10.0.0.1.1000: 7 1/0/0 A 192.0.2.1 (43)\n\
+             10:00:00.000600 IP 10.0.0.2.53 > 10.0.0.1.1000: 7 1/0/0 A 192.0.2.9 (43)\n\
+             10:00:01.000000 IP 10.0.0.1.1000 > 10.0.0.2.53: 7+ A? a.example. (27)\n",
+        );
+        let [first, second] = t.transactions.as_slice() else {
+            panic!("{t:?}")
+        };
+        // The duplicate answer changes nothing; the later copy is a new, unanswered transaction.
+        assert_eq!(first.answers, ["192.0.2.1"]);
+        assert_eq!(first.latency_us, Some(500));
+        assert_eq!((first.queries_sent, first.answer_line), (1, Some(2)));
+        assert_eq!((second.rcode.as_deref(), second.latency_us), (None, None));
+        assert_eq!(second.frame, 4);
+        assert!(t.unmatched.is_empty() && t.wrong_source.is_empty());
+    }
+
+    #[test]
+    fn a_printed_question_must_match_and_unmatched_replies_are_listed() {
+        let t = grouped(
+            "IP 10.0.0.1.1000 > 10.0.0.2.53: [udp sum ok] 7+ A? a.example. (27)\n\
+             IP 10.0.0.2.53 > 10.0.0.1.1000: [udp sum ok] 7 q: AAAA? a.example. 0/1/0 (27)\n\
+             IP 10.0.0.2.53 > 10.0.0.1.1001: 8 NXDomain 0/0/0 (27)\n",
+        );
+        assert_eq!(t.transactions.len(), 1);
+        assert_eq!(t.transactions[0].rcode, None);
+        assert_eq!(t.unmatched.len(), 2);
+        assert_eq!(t.unmatched[1].rcode.as_deref(), Some("NXDOMAIN"));
+        assert_eq!(t.unmatched[1].to, "10.0.0.1:1001");
+    }
+
+    #[test]
+    fn latency_wraps_at_midnight_and_dates_do_not() {
+        let t = grouped(
+            "23:59:59.999900 IP 10.0.0.1.1000 > 10.0.0.2.53: 7+ A? a.example. (27)\n\
+             00:00:00.000100 IP 10.0.0.2.53 > 10.0.0.1.1000: 7 0/0/0 (27)\n\
+             2024-02-28 23:59:59.999900 IP 10.0.0.1.1001 > 10.0.0.2.53: 8+ A? a.example. (27)\n\
+             2024-02-29 00:00:00.000100 IP 10.0.0.2.53 > 10.0.0.1.1001: 8 0/0/0 (27)\n\
+             1700000000.000000 IP 10.0.0.1.1002 > 10.0.0.2.53: 9+ A? a.example. (27)\n\
+             1700000001.5 IP 10.0.0.2.53 > 10.0.0.1.1002: 9 0/0/0 (27)\n",
+        );
+        let latencies: Vec<_> = t.transactions.iter().map(|t| t.latency_us).collect();
+        assert_eq!(latencies, [Some(200), Some(200), Some(1_500_000)]);
+    }
+
+    #[test]
+    fn the_same_query_seen_at_two_addresses_is_two_transactions() {
+        // `-i any` on a node: once on the client's veth (to the VIP), once on CoreDNS's (to the pod), both answered.
+        let t = grouped(
+            "10:00:00.000000 IP 10.244.1.7.41234 > 10.96.0.10.53: 5+ A? a.example. (27)\n\
+             10:00:00.000010 IP 10.244.1.7.41234 > 10.244.0.2.53: 5+ A? a.example. (27)\n\
+             10:00:00.000300 IP 10.244.0.2.53 > 10.244.1.7.41234: 5 0/0/0 (27)\n\
+             10:00:00.000310 IP 10.96.0.10.53 > 10.244.1.7.41234: 5 0/0/0 (27)\n",
+        );
+        let got: Vec<_> = t
+            .transactions
+            .iter()
+            .map(|t| (t.server.as_str(), t.latency_us))
+            .collect();
+        assert_eq!(
+            got,
+            [("10.96.0.10:53", Some(310)), ("10.244.0.2:53", Some(290))]
+        );
+        assert!(t.wrong_source.is_empty());
+    }
+}

@@ -664,7 +664,7 @@ fn addresses(
         if payload.is_empty() {
             return Ok(LineKind::Other);
         }
-    } else if payload.starts_with("UDP,") || payload.is_empty() {
+    } else if payload.starts_with("UDP,") || payload.starts_with("ICMP") || payload.is_empty() {
         return Ok(LineKind::Other);
     }
     let dns = match message(line, payload_at, payload, n, warnings) {
@@ -1107,6 +1107,37 @@ mod tests {
         assert_eq!(codes(&p), [("bad-record", 2, 65), ("bad-dns-text", 3, 50)]);
         assert_eq!(p.value.packets.len(), 1);
         assert_eq!(p.value.packets[0].dns.answers.len(), 1);
+    }
+
+    #[test]
+    fn names_opcodes_classes_and_other_packets() {
+        let p = parse(
+            b"2024-05-01 08:00:00.5 IP web-7d4.default.35926 > kube-dns.kube-system.svc.cluster.local.domain: 9+ A? a.example. (27)\n\
+              IP 10.0.0.1.1000 > 10.0.0.2.53: 10 notify SOA? zone.example. (30)\n\
+              IP 10.0.0.1.1000 > 10.0.0.2.53: 11+ TXT CHAOS? version.bind. (30)\n\
+              IP 10.0.0.2.53 > 10.0.0.1.1000: 12 update Refused- 0/0/0 (12)\n\
+              IP 10.0.0.53 > 10.0.0.1: ICMP 10.0.0.53 udp port 1000 unreachable, length 84\n\
+              IP 10.0.0.1.1000 > 10.0.0.2.5353: UDP, length 40\n",
+        );
+        assert!(p.diagnostics.is_empty(), "{:?}", p.diagnostics);
+        let [a, b, c, d] = p.value.packets.as_slice() else {
+            panic!("{:?}", p.value.packets)
+        };
+        assert_eq!(a.dst.address, "kube-dns.kube-system.svc.cluster.local");
+        assert_eq!(a.dst.port, Some(53));
+        assert_eq!(a.src.address, "web-7d4.default");
+        assert_eq!(a.src.port, Some(35926));
+        let time = a.time.as_ref().unwrap();
+        assert_eq!(time.micros, 19_844 * DAY_US + 8 * 3_600_000_000 + 500_000);
+        assert!(!time.time_of_day);
+        assert_eq!(b.dns.opcode.as_deref(), Some("notify"));
+        assert!(!b.dns.response && !b.dns.flags.recursion_desired);
+        assert_eq!(b.dns.questions[0].qtype, "SOA");
+        assert_eq!(c.dns.questions[0].qtype, "TXT");
+        assert_eq!(c.dns.questions[0].class.as_deref(), Some("CHAOS"));
+        assert_eq!(d.dns.opcode.as_deref(), Some("update"));
+        assert_eq!(d.dns.rcode.as_deref(), Some("REFUSED"));
+        assert!(!d.dns.flags.recursion_available);
     }
 
     #[test]
