@@ -80,6 +80,19 @@ fn every_tcpdump_fixture_matches_its_expectation() {
             "{name}: not detected as tcpdump text"
         );
         compare(&name, &expected, &read(&bytes), &mut errors);
+        // Pasted from Windows, with a BOM: the same packets, lines and columns.
+        let mut crlf = b"\xEF\xBB\xBF".to_vec();
+        crlf.extend(
+            String::from_utf8_lossy(&bytes)
+                .replace('\n', "\r\n")
+                .bytes(),
+        );
+        compare(
+            &format!("{name} (CRLF)"),
+            &expected,
+            &read(&crlf),
+            &mut errors,
+        );
     }
     assert!(errors.is_empty(), "{}", errors.join("\n"));
 }
