@@ -23,6 +23,7 @@
 )]
 
 pub mod analysis;
+pub mod capture;
 pub mod diagnostic;
 pub mod dns;
 pub mod lint;

@@ -5,6 +5,7 @@ pub mod iptables;
 pub mod iptables_list;
 pub mod kubectl;
 pub mod resolv_conf;
+pub mod tcpdump;
 
 use serde::{Deserialize, Serialize};
 

@@ -1,0 +1,3 @@
+//! What captures show: DNS packets grouped into transactions.
+
+pub mod transactions;
