@@ -760,3 +760,62 @@ fn odd_names_never_panic() {
     assert!(r.answers.len() > 1 && r.answers.len() < 20);
     assert!(!r.unsure.is_empty());
 }
+
+// ---- legacy kube-dns (SPEC §5.5) ----
+
+#[test]
+fn kube_dns_ttl_30_srv_priority_10_and_hash_labels_unknown() {
+    let dns = apps(Config::kube_dns());
+    let r = ask(&dns, "db.apps.svc.cluster.local.", RecordType::A);
+    assert_eq!(answers(&r), ["A 10.244.1.10", "A 10.244.2.11"]);
+    assert_eq!(r.answers[0].ttl, 30);
+    // Endpoints with a hostname keep it; priority 10, weight floor(100/2).
+    assert_eq!(
+        answers(&ask(
+            &dns,
+            "_pg._tcp.db.apps.svc.cluster.local.",
+            RecordType::Srv
+        )),
+        [
+            "Srv 10 50 5432 db-0.db.apps.svc.cluster.local.",
+            "Srv 10 50 5432 db-1.db.apps.svc.cluster.local."
+        ]
+    );
+    // Pod names are always answered.
+    assert_eq!(
+        answers(&ask(
+            &dns,
+            "10-244-9-9.apps.pod.cluster.local.",
+            RecordType::A
+        )),
+        ["A 10.244.9.9"]
+    );
+    // No hostname: the address answers, but its name is a hash label dnatlas does not compute.
+    let r = ask(&dns, "bare.apps.svc.cluster.local.", RecordType::A);
+    assert_eq!(answers(&r), ["A 10.244.4.4"]);
+    assert!(r.unsure.iter().any(|n| n.contains("hash label")), "{r:#?}");
+
+    let shop = ClusterDns::new(
+        &[fixture("yaml-service-and-slices", "input.yaml")],
+        Config::kube_dns(),
+    );
+    // The dashed-IP name is CoreDNS's; under kube-dns the endpoint's name is unknown.
+    let r = ask(
+        &shop,
+        "10-244-1-5.web.shop.svc.cluster.local.",
+        RecordType::A,
+    );
+    assert_eq!(r.rcode, None, "{r:#?}");
+    let r = ask(&shop, "5.1.244.10.in-addr.arpa.", RecordType::Ptr);
+    assert_eq!(r.rcode, None, "{r:#?}");
+    assert!(r.answers.is_empty());
+    // The cluster IP's names do not depend on endpoints.
+    assert_eq!(
+        answers(&ask(
+            &shop,
+            "_http._tcp.web.shop.svc.cluster.local.",
+            RecordType::Srv
+        )),
+        ["Srv 10 50 80 web.shop.svc.cluster.local."]
+    );
+}

@@ -63,6 +63,32 @@ pub struct Config {
     /// `fallthrough in-addr.arpa ip6.arpa`: a reverse name the cluster does not know goes upstream rather than
     /// getting NXDOMAIN.
     pub reverse_fallthrough: bool,
+    /// Which server answers: CoreDNS, or the legacy kube-dns.
+    pub server: Server,
+}
+
+/// The cluster DNS server.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Server {
+    /// CoreDNS's `kubernetes` plugin.
+    CoreDns,
+    /// Legacy kube-dns (SPEC §5.5): SRV priority 10, and an endpoint without a hostname is named by a hash
+    /// label, which dnatlas does not compute.
+    KubeDns,
+}
+
+impl Config {
+    /// Legacy kube-dns (SPEC §5.5): TTL 30, pod names always answered, SRV priority 10. The reverse-zone settings
+    /// stay those of [`Config::default`].
+    pub fn kube_dns() -> Self {
+        Self {
+            ttl: 30,
+            pods: PodsMode::Insecure,
+            server: Server::KubeDns,
+            ..Self::default()
+        }
+    }
 }
 
 impl Default for Config {
@@ -77,6 +103,7 @@ impl Default for Config {
             ignore_empty_service: false,
             reverse_zones: true,
             reverse_fallthrough: true,
+            server: Server::CoreDns,
         }
     }
 }
@@ -144,7 +171,7 @@ pub enum RData {
     Text(String),
     /// An SRV record.
     Srv {
-        /// Priority (0: the plugin sets none).
+        /// Priority (0: the plugin sets none; kube-dns: 10).
         priority: u16,
         /// `floor(100 / N)` for the N items the look-up found (addresses × ports, before duplicates are dropped),
         /// at least 1.
@@ -342,10 +369,25 @@ fn label_matches(pattern: &str, value: Option<&str>) -> Option<bool> {
 }
 
 /// The plugin's `endpointHostname`: the hostname, else the pod name (with `endpoint_pod_names`), else the dashed IP.
-fn endpoint_label(ep: &Ep, pod_names: bool) -> String {
+/// `None` for kube-dns's hash label of an endpoint without a hostname.
+fn endpoint_label(ep: &Ep, config: &Config) -> Option<String> {
     if let Some(h) = ep.hostname.as_deref().filter(|h| !h.is_empty()) {
-        return h.to_ascii_lowercase();
+        return Some(h.to_ascii_lowercase());
     }
+    if config.server == Server::KubeDns {
+        return None;
+    }
+    Some(dashed_label(ep, config.endpoint_pod_names))
+}
+
+fn hash_label_note(ep: &Ep) -> String {
+    format!(
+        "kube-dns names endpoint {} (no hostname) by a hash label that dnatlas does not compute",
+        ep.text
+    )
+}
+
+fn dashed_label(ep: &Ep, pod_names: bool) -> String {
     if pod_names {
         if let Some(p) = ep.pod.as_deref().filter(|p| !p.is_empty()) {
             return p.to_ascii_lowercase();
@@ -883,10 +925,19 @@ impl ClusterDns {
                     note(&mut found.notes, n.clone());
                 }
                 for ep in &eps.list {
-                    let label = endpoint_label(ep, self.config.endpoint_pod_names);
-                    if endpoint.is_some_and(|e| e != label) {
-                        continue;
+                    let label = endpoint_label(ep, &self.config);
+                    match (&label, endpoint) {
+                        (Some(label), Some(e)) if e != label => continue,
+                        (None, Some(_)) => {
+                            found.doubtful = true;
+                            note(&mut found.notes, hash_label_note(ep));
+                            continue;
+                        }
+                        (None, None) => note(&mut found.notes, hash_label_note(ep)),
+                        _ => {}
                     }
+                    // An empty key: the SRV target is not known.
+                    let label = label.map(|l| format!("{l}.")).unwrap_or_default();
                     match ep.ready {
                         Some(false) => {
                             // Not ready: no record, but the line shows why.
@@ -906,7 +957,11 @@ impl ClusterDns {
                         items.push(Item {
                             host: Host::Ip(ep.ip),
                             port,
-                            key: format!("{label}.{svc_name}"),
+                            key: if label.is_empty() {
+                                String::new()
+                            } else {
+                                format!("{label}{svc_name}")
+                            },
                             evidence: ep.evidence.clone(),
                         })
                     };
@@ -1101,6 +1156,7 @@ impl ClusterDns {
         let zone = self.zone.join(".");
         let mut records = Vec::new();
         let mut response = Response::default();
+        let mut hidden = false;
         if let Some(ip) = reverse_ip(labels) {
             for ((ns, name), svc) in &self.services {
                 for (_, evidence) in svc.cluster_ips.iter().filter(|(known, _)| *known == ip) {
@@ -1121,7 +1177,11 @@ impl ClusterDns {
                                 ),
                             ),
                         }
-                        let label = endpoint_label(ep, self.config.endpoint_pod_names);
+                        let Some(label) = endpoint_label(ep, &self.config) else {
+                            hidden = true;
+                            note(&mut response.unsure, hash_label_note(ep));
+                            continue;
+                        };
                         records.push((
                             format!("{label}.{name}.{ns}.svc.{zone}."),
                             ep.evidence.clone(),
@@ -1129,6 +1189,9 @@ impl ClusterDns {
                     }
                 }
             }
+        }
+        if records.is_empty() && hidden {
+            return Answer::Cluster(response);
         }
         if records.is_empty() {
             if self.config.reverse_fallthrough {
@@ -1242,6 +1305,7 @@ impl ClusterDns {
                 for item in &items {
                     let Some(port) = item.port else { continue };
                     let target = match &item.host {
+                        Host::Ip(_) if item.key.is_empty() => continue,
                         Host::Ip(_) => item.key.clone(),
                         Host::Name(name) => name.clone(),
                     };
@@ -1253,13 +1317,17 @@ impl ClusterDns {
                 // (one per cluster IP of a dual-stack Service) and port-less endpoints are dropped.
                 let n = u16::try_from(items.len()).unwrap_or(u16::MAX).max(1);
                 let weight = (100 / n).max(1);
+                let priority = match self.config.server {
+                    Server::CoreDns => 0,
+                    Server::KubeDns => 10,
+                };
                 for (port, target, item) in &srv {
                     response.answers.push(Record {
                         name: fqdn.to_string(),
                         rtype: RecordType::Srv,
                         ttl,
                         data: RData::Srv {
-                            priority: 0,
+                            priority,
                             weight,
                             port: *port,
                             target: target.clone(),
@@ -1273,7 +1341,7 @@ impl ClusterDns {
                             .additional
                             .iter()
                             .any(|r| r.name == item.key && r.data == RData::Address(ip));
-                        if item.port.is_some() && !already {
+                        if item.port.is_some() && !item.key.is_empty() && !already {
                             response.additional.push(Record {
                                 name: item.key.clone(),
                                 rtype: if ip.is_ipv4() {
@@ -1288,7 +1356,8 @@ impl ClusterDns {
                         }
                     }
                 }
-                if srv.is_empty() && found.ports_unknown {
+                if srv.is_empty() && (found.ports_unknown || items.iter().any(|i| i.key.is_empty()))
+                {
                     // Addresses, but SRV depends on ports the input does not show.
                     response.rcode = None;
                 }
