@@ -819,3 +819,26 @@ fn kube_dns_ttl_30_srv_priority_10_and_hash_labels_unknown() {
         ["Srv 10 50 80 web.shop.svc.cluster.local."]
     );
 }
+
+#[test]
+fn two_inputs_saying_the_same_give_one_record_with_both_lines() {
+    let json = std::fs::read(format!(
+        "{}/../fixtures/kubectl/corpus-01-json-list/input.json",
+        env!("CARGO_MANIFEST_DIR")
+    ))
+    .unwrap();
+    let dns = ClusterDns::new(
+        &[source("a.json", &json), source("b.json", &json)],
+        Config::default(),
+    );
+    let r = ask(&dns, "svc1.ns1.svc.cluster.local.", RecordType::A);
+    assert_eq!(answers(&r), ["A 172.30.0.41"]);
+    assert_eq!(evidence(&r), ["a.json:5", "b.json:5"]);
+    let r = ask(&dns, "41.0.30.172.in-addr.arpa.", RecordType::Ptr);
+    assert_eq!(answers(&r), ["Ptr svc1.ns1.svc.cluster.local."]);
+    assert_eq!(r.answers[0].evidence.len(), 2);
+    // The endpoint 10.180.0.1 is listed by both: one PTR, both slice lines.
+    let r = ask(&dns, "1.0.180.10.in-addr.arpa.", RecordType::Ptr);
+    assert_eq!(answers(&r), ["Ptr 10-180-0-1.svc1.ns1.svc.cluster.local."]);
+    assert_eq!(evidence(&r), ["a.json:250", "b.json:250"]);
+}

@@ -1209,8 +1209,12 @@ impl ClusterDns {
                 .push("no Service or endpoint the inputs list has this address".to_string());
             return Answer::Cluster(response);
         }
-        records.sort_by(|a, b| a.0.cmp(&b.0));
-        records.dedup_by(|a, b| a.0 == b.0);
+        // One PTR per name (backend_lookup.go `PTR`), with the lines of every object that gives it.
+        let mut merged: BTreeMap<String, Vec<Evidence>> = BTreeMap::new();
+        for (target, evidence) in records {
+            add_evidence(merged.entry(target).or_default(), &evidence);
+        }
+        let records: Vec<(String, Vec<Evidence>)> = merged.into_iter().collect();
         response.rcode = Some(Rcode::NoError);
         for (_, evidence) in &records {
             add_evidence(&mut response.evidence, evidence);
