@@ -1,3 +1,4 @@
-//! DNS on the client side: what a pod's stub resolver sends for a name.
+//! DNS: what a pod's stub resolver sends for a name, and what the cluster DNS server answers.
 
+pub mod answer;
 pub mod plan;
