@@ -8,6 +8,7 @@
 //! length.
 
 mod common;
+use common::compare;
 
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::path::{Path, PathBuf};
@@ -41,36 +42,6 @@ fn input(dir: &Path) -> PathBuf {
         .collect();
     assert_eq!(inputs.len(), 1, "{}: one input.* file", dir.display());
     inputs[0].clone()
-}
-
-/// Whether `actual` has everything `expected` names.
-fn compare(path: &str, expected: &Value, actual: &Value, errors: &mut Vec<String>) {
-    match (expected, actual) {
-        (Value::Object(want), Value::Object(got)) => {
-            for (key, w) in want {
-                match got.get(key) {
-                    Some(g) => compare(&format!("{path}.{key}"), w, g, errors),
-                    None => errors.push(format!("{path}.{key}: missing, expected {w}")),
-                }
-            }
-        }
-        (Value::Array(want), Value::Array(got)) => {
-            if want.len() != got.len() {
-                errors.push(format!(
-                    "{path}: expected {} entries, got {}: {}",
-                    want.len(),
-                    got.len(),
-                    actual
-                ));
-                return;
-            }
-            for (i, (w, g)) in want.iter().zip(got).enumerate() {
-                compare(&format!("{path}[{i}]"), w, g, errors);
-            }
-        }
-        _ if expected == actual => {}
-        _ => errors.push(format!("{path}: expected {expected}, got {actual}")),
-    }
 }
 
 #[test]

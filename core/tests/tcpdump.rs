@@ -8,41 +8,13 @@
 //! column). Objects are compared for the fields the expectation names; lists must have the same length.
 
 mod common;
+use common::compare;
 
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
 use dnatlas_core::capture::transactions;
 use dnatlas_core::source::tcpdump;
 use serde_json::{json, Value};
-
-/// Whether `actual` has everything `expected` names.
-fn compare(path: &str, expected: &Value, actual: &Value, errors: &mut Vec<String>) {
-    match (expected, actual) {
-        (Value::Object(want), Value::Object(got)) => {
-            for (key, w) in want {
-                match got.get(key) {
-                    Some(g) => compare(&format!("{path}.{key}"), w, g, errors),
-                    None => errors.push(format!("{path}.{key}: missing, expected {w}")),
-                }
-            }
-        }
-        (Value::Array(want), Value::Array(got)) => {
-            if want.len() != got.len() {
-                errors.push(format!(
-                    "{path}: expected {} entries, got {}: {actual}",
-                    want.len(),
-                    got.len()
-                ));
-                return;
-            }
-            for (i, (w, g)) in want.iter().zip(got).enumerate() {
-                compare(&format!("{path}[{i}]"), w, g, errors);
-            }
-        }
-        _ if expected == actual => {}
-        _ => errors.push(format!("{path}: expected {expected}, got {actual}")),
-    }
-}
 
 /// What a capture reads as, in the shape of an expectation.
 fn read(bytes: &[u8]) -> Value {

@@ -4,6 +4,8 @@
 
 use std::path::{Path, PathBuf};
 
+use serde_json::Value;
+
 /// The case folders under `fixtures/<kind>/` that have an `expected.json`, sorted.
 pub fn cases(kind: &str) -> Vec<PathBuf> {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -54,4 +56,34 @@ pub fn for_each_variant(
         }
     }
     variants
+}
+
+/// Whether `actual` has everything `expected` names.
+pub fn compare(path: &str, expected: &Value, actual: &Value, errors: &mut Vec<String>) {
+    match (expected, actual) {
+        (Value::Object(want), Value::Object(got)) => {
+            for (key, w) in want {
+                match got.get(key) {
+                    Some(g) => compare(&format!("{path}.{key}"), w, g, errors),
+                    None => errors.push(format!("{path}.{key}: missing, expected {w}")),
+                }
+            }
+        }
+        (Value::Array(want), Value::Array(got)) => {
+            if want.len() != got.len() {
+                errors.push(format!(
+                    "{path}: expected {} entries, got {}: {}",
+                    want.len(),
+                    got.len(),
+                    actual
+                ));
+                return;
+            }
+            for (i, (w, g)) in want.iter().zip(got).enumerate() {
+                compare(&format!("{path}[{i}]"), w, g, errors);
+            }
+        }
+        _ if expected == actual => {}
+        _ => errors.push(format!("{path}: expected {expected}, got {actual}")),
+    }
 }
