@@ -20,6 +20,8 @@ use std::str::FromStr;
 
 use dnatlas_core::model::hash;
 
+pub mod capture;
+
 /// What to generate.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Config {
