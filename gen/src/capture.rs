@@ -40,8 +40,8 @@
 //!
 //! Instead of simulated pods, [`CaptureConfig::script`] lists packets one by one (used to re-create a capture
 //! printed by tcpdump). The same configuration always gives the same bytes; the only randomness is a seeded
-//! xorshift generator. Packets come out in time order while the simulation runs, so memory stays bounded (a few
-//! seconds of traffic are buffered) however many packets are written.
+//! xorshift generator. Packets come out in time order while the simulation runs, so memory stays bounded (only the
+//! packets later than the next lookup's start wait: a few hundred) however many packets are written.
 
 use std::collections::BTreeMap;
 use std::io::{self, Write};
@@ -1803,7 +1803,7 @@ impl Traffic {
         self.sim.lookups
     }
 
-    /// Packets generated but not yet taken (the simulation runs a few seconds ahead of the output).
+    /// Packets generated but not yet taken: those later than the next lookup's start.
     pub fn buffered(&self) -> usize {
         self.sim.buffer.len()
     }
