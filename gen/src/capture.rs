@@ -891,13 +891,18 @@ fn record_type(s: &str) -> Result<RecordType, String> {
     }
 }
 
+/// A name of a script, which must be one.
+fn script_name(s: &str) -> Result<Name, String> {
+    Name::from_ascii(s).map_err(|e| format!("{s:?} is not a domain name: {e}"))
+}
+
 fn script_record(r: &ScriptRecord) -> Result<Record, String> {
     let bad = || format!("{} record data {:?} cannot be read", r.rtype, r.data);
     let rdata = match record_type(&r.rtype)? {
         RecordType::A => RData::A(A(r.data.parse().map_err(|_| bad())?)),
         RecordType::AAAA => RData::AAAA(AAAA(r.data.parse().map_err(|_| bad())?)),
-        RecordType::CNAME => RData::CNAME(CNAME(name(&r.data))),
-        RecordType::PTR => RData::PTR(PTR(name(&r.data))),
+        RecordType::CNAME => RData::CNAME(CNAME(script_name(&r.data)?)),
+        RecordType::PTR => RData::PTR(PTR(script_name(&r.data)?)),
         RecordType::SOA => {
             let f: Vec<&str> = r.data.split_whitespace().collect();
             let [mname, rname, serial, refresh, retry, expire, minimum] = f[..] else {
@@ -905,8 +910,8 @@ fn script_record(r: &ScriptRecord) -> Result<Record, String> {
             };
             let n = |s: &str| s.parse::<u32>().map_err(|_| bad());
             RData::SOA(SOA::new(
-                name(mname),
-                name(rname),
+                script_name(mname)?,
+                script_name(rname)?,
                 n(serial)?,
                 n(refresh)? as i32,
                 n(retry)? as i32,
@@ -916,7 +921,7 @@ fn script_record(r: &ScriptRecord) -> Result<Record, String> {
         }
         _ => return Err(bad()),
     };
-    Ok(Record::from_rdata(name(&r.name), r.ttl, rdata))
+    Ok(Record::from_rdata(script_name(&r.name)?, r.ttl, rdata))
 }
 
 fn script_message(d: &ScriptDns) -> Result<Vec<u8>, String> {
@@ -939,7 +944,7 @@ fn script_message(d: &ScriptDns) -> Result<Vec<u8>, String> {
         "REFUSED" => ResponseCode::Refused,
         other => return Err(format!("rcode {other:?} is not supported")),
     };
-    m.add_query(Query::query(name(&d.name), record_type(&d.qtype)?));
+    m.add_query(Query::query(script_name(&d.name)?, record_type(&d.qtype)?));
     for r in &d.answers {
         m.add_answer(script_record(r)?);
     }
