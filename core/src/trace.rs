@@ -1368,6 +1368,7 @@ fn run(inputs: &Inputs<'_>, request: &Request, t: &mut Trace) {
             .as_ref()
             .and_then(|c| zone_of(&c.conf.search))
             .unwrap_or_else(|| DEFAULT_ZONE.to_string());
+        let mut namespace = namespace;
         let choice = match chosen {
             Some(c) => c,
             None => {
@@ -1382,6 +1383,7 @@ fn run(inputs: &Inputs<'_>, request: &Request, t: &mut Trace) {
                 });
                 let dns = dns_services.first();
                 let conf = kubelet_resolv_conf(&ns, &zone, dns);
+                namespace = Some(ns);
                 note(
                     &mut notes,
                     format!(
@@ -1936,14 +1938,14 @@ fn lookups(
 /// the `KUBE-SERVICES` line), for the Services no kubectl input lists: a dump and a resolv.conf are then enough to
 /// answer cluster names.
 fn services_from_dumps(analysis: &Analysis, notes: &mut Vec<String>) -> Vec<KubeSource> {
-    let listed = |ns: &str, name: &str| {
-        analysis.kubernetes.iter().any(|k| {
-            k.objects
-                .services
-                .iter()
-                .any(|s| ns_of(&s.namespace) == ns && s.name.eq_ignore_ascii_case(name))
-        })
-    };
+    let kubectl: std::collections::BTreeSet<(String, String)> = analysis
+        .kubernetes
+        .iter()
+        .flat_map(|k| k.objects.services.iter())
+        .map(|s| (ns_of(&s.namespace), s.name.to_ascii_lowercase()))
+        .collect();
+    let listed =
+        |ns: &str, name: &str| kubectl.contains(&(ns.to_string(), name.to_ascii_lowercase()));
     let mut out: Vec<KubeSource> = Vec::new();
     let mut used = false;
     for s in &analysis.services {
@@ -2016,15 +2018,24 @@ fn hint_other_namespace(
     {
         return;
     }
+    // Services of that name, from kubectl and from the node dumps' rule comments.
+    let kubectl = inputs
+        .analysis
+        .kubernetes
+        .iter()
+        .flat_map(|k| k.objects.services.iter())
+        .map(|s| (ns_of(&s.namespace), s.name.to_ascii_lowercase()));
+    let dumps = inputs
+        .analysis
+        .services
+        .iter()
+        .map(|s| (s.namespace.clone(), s.name.to_ascii_lowercase()));
     let mut places: Vec<String> = Vec::new();
-    for input in &inputs.analysis.kubernetes {
-        for s in &input.objects.services {
-            let ns = ns_of(&s.namespace);
-            if s.name.eq_ignore_ascii_case(short) && Some(ns.as_str()) != own {
-                let fqdn = format!("{short}.{ns}.svc.{zone}");
-                if !places.contains(&fqdn) {
-                    places.push(fqdn);
-                }
+    for (ns, name) in kubectl.chain(dumps) {
+        if name.eq_ignore_ascii_case(short) && !ns.is_empty() && Some(ns.as_str()) != own {
+            let fqdn = format!("{short}.{ns}.svc.{zone}");
+            if !places.contains(&fqdn) {
+                places.push(fqdn);
             }
         }
     }
@@ -2598,6 +2609,100 @@ COMMIT\n";
         let musl = ask(Resolver::Musl);
         assert_eq!(musl.status, Status::DnsUnreachable);
         assert_eq!(musl.lookups.len(), 2);
+    }
+
+    /// With several resolv.conf files and node dumps, the pod's own are used: the file whose search list names the
+    /// pod's namespace (or whose comment names the pod), and the dump named after the pod's node (or showing a
+    /// `user@node` prompt). With no such hint, the first is used and a note says so.
+    #[test]
+    fn the_pods_own_resolv_conf_and_node_dump_are_chosen() {
+        let pods = b"$ kubectl get pods -A -o wide\n\
+NAMESPACE   NAME     READY   STATUS    RESTARTS   AGE   IP           NODE     NOMINATED NODE   READINESS GATES\n\
+prod        client   1/1     Running   0          5d    10.244.1.7   node-b   <none>           <none>\n";
+        let default_ns = b"search default.svc.cluster.local svc.cluster.local cluster.local\nnameserver 10.96.0.10\noptions ndots:5\n";
+        let prod_ns = b"search prod.svc.cluster.local svc.cluster.local cluster.local\nnameserver 10.96.0.10\noptions ndots:5\n";
+        let commented = b"# kubectl exec client -- cat /etc/resolv.conf\nnameserver 10.96.0.10\n";
+        let dump = |dnat: &str| {
+            format!(
+                "*nat\n-A KUBE-SERVICES -d 10.96.0.10/32 -p udp -m comment --comment \"kube-system/kube-dns:dns cluster IP\" -m udp --dport 53 -j KUBE-SVC-TCOU7JCQXEZGVUNU\n\
+-A KUBE-SVC-TCOU7JCQXEZGVUNU -m comment --comment \"kube-system/kube-dns:dns\" -j KUBE-SEP-YIL6JZP7A3QYXJU2\n\
+-A KUBE-SEP-YIL6JZP7A3QYXJU2 -p udp -m comment --comment \"kube-system/kube-dns:dns\" -m udp -j DNAT --to-destination {dnat}:53\n\
+COMMIT\n"
+            )
+        };
+        let node_a = dump("10.244.0.2");
+        let node_b = format!(
+            "root@node-b:~# iptables-save -t nat\n{}",
+            dump("10.244.1.2")
+        );
+        let request = Request {
+            from: "10.244.1.7".into(),
+            to: "nginx".into(),
+            resolver: Resolver::Glibc,
+        };
+        let run = |sources: &[Source<'_>]| trace(sources, &request, &Options::default());
+
+        let t = run(&[
+            Source::new("pods.txt", pods),
+            Source::new("a.conf", default_ns),
+            Source::new("b.conf", prod_ns),
+            Source::new("dump-1.txt", node_a.as_bytes()),
+            Source::new("dump-2.txt", node_b.as_bytes()),
+        ]);
+        assert_eq!(
+            t.resolv_conf.as_ref().and_then(|r| r.source.as_deref()),
+            Some("b.conf")
+        );
+        assert_eq!(t.node.as_deref(), Some("dump-2.txt"));
+        assert_eq!(
+            t.lookups.first().map(|l| l.name.as_str()),
+            Some("nginx.prod.svc.cluster.local.")
+        );
+        assert_eq!(
+            t.lookups
+                .first()
+                .and_then(|l| l.server_endpoints.first())
+                .map(|b| b.ip.as_str()),
+            Some("10.244.1.2")
+        );
+        assert!(
+            t.notes.iter().all(|n| !n.contains("the first")),
+            "{:?}",
+            t.notes
+        );
+
+        // The pod named in a comment; the node named in the file name.
+        let t = run(&[
+            Source::new("pods.txt", pods),
+            Source::new("a.conf", default_ns),
+            Source::new("c.conf", commented),
+            Source::new("node-a.txt", node_a.as_bytes()),
+            Source::new("node-b.txt", node_a.as_bytes()),
+        ]);
+        assert_eq!(
+            t.resolv_conf.as_ref().and_then(|r| r.source.as_deref()),
+            Some("c.conf")
+        );
+        assert_eq!(t.node.as_deref(), Some("node-b.txt"));
+
+        // No kubectl pod: nothing ties the pod to a file; the first of each is used, with a note.
+        let t = run(&[
+            Source::new("a.conf", default_ns),
+            Source::new("b.conf", prod_ns),
+            Source::new("dump-1.txt", node_a.as_bytes()),
+            Source::new("dump-2.txt", node_b.as_bytes()),
+        ]);
+        assert_eq!(
+            t.resolv_conf.as_ref().and_then(|r| r.source.as_deref()),
+            Some("a.conf")
+        );
+        assert_eq!(t.node.as_deref(), Some("dump-1.txt"));
+        assert_eq!(
+            t.notes.iter().filter(|n| n.contains("the first")).count(),
+            2,
+            "{:?}",
+            t.notes
+        );
     }
 
     #[test]
