@@ -6,7 +6,9 @@ use std::io::{Read, Write};
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand, ValueEnum};
+use dnatlas_core::dns::plan::Resolver;
 use dnatlas_core::simulate::netfilter::{walk, Hook, NodeContext, Packet};
+use dnatlas_core::trace::{trace, Request};
 use dnatlas_core::{analyze, Kind, Options, Source};
 
 #[derive(Debug, Parser)]
@@ -58,6 +60,26 @@ enum Command {
         #[arg(required = true, value_name = "FILE")]
         files: Vec<String>,
     },
+    /// Trace one name from a pod: every DNS query its resolver sends and how it is answered, where each query and
+    /// the connection to the answer are DNATed on the pod's node, and the hops with the input lines behind them.
+    Trace {
+        /// The pod's IP.
+        #[arg(long = "from", value_name = "POD_IP")]
+        from: std::net::IpAddr,
+        /// The name to resolve and connect to, with an optional numeric port: `nginx`, `nginx.default:80`,
+        /// `nginx.default.svc.cluster.local.`, or an IP.
+        #[arg(long = "to", value_name = "NAME[:PORT]")]
+        to: String,
+        /// The pod's stub resolver.
+        #[arg(long, value_enum, default_value_t = ResolverArg::Glibc)]
+        resolver: ResolverArg,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = Format::Text)]
+        format: Format,
+        /// Inputs: resolv.conf, kubectl output, node dumps; `-` reads standard input.
+        #[arg(required = true, value_name = "FILE")]
+        files: Vec<String>,
+    },
     /// Print what a finding code means, why it matters, an example and the fix.
     Explain {
         /// A finding code, e.g. `service-no-endpoints`.
@@ -71,6 +93,16 @@ enum HookArg {
     Prerouting,
     /// OUTPUT: a packet the node itself sends.
     Output,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum ResolverArg {
+    /// glibc's getaddrinfo (Debian, Ubuntu, RHEL images).
+    Glibc,
+    /// musl (Alpine images).
+    Musl,
+    /// Go's pure-Go resolver.
+    Go,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -89,6 +121,25 @@ fn main() -> ExitCode {
     match cli.command {
         Command::Analyze { format, files } => run_analyze(format, &files),
         Command::Explain { code } => run_explain(&code),
+        Command::Trace {
+            from,
+            to,
+            resolver,
+            format,
+            files,
+        } => {
+            let resolver = match resolver {
+                ResolverArg::Glibc => Resolver::Glibc,
+                ResolverArg::Musl => Resolver::Musl,
+                ResolverArg::Go => Resolver::Go,
+            };
+            let request = Request {
+                from: from.to_string(),
+                to,
+                resolver,
+            };
+            run_trace(&request, format, &files)
+        }
         Command::Walk {
             src,
             dst,
@@ -151,6 +202,61 @@ fn run_walk(
     let mut stdout = std::io::stdout().lock();
     let _ = stdout.write_all(output.as_bytes());
     ExitCode::SUCCESS
+}
+
+/// Exit status 0 for a completed trace, 1 when the lookup or the connection fails, 2 when the request or an input
+/// cannot be used.
+fn run_trace(request: &Request, format: Format, files: &[String]) -> ExitCode {
+    let mut inputs = Vec::with_capacity(files.len());
+    for path in files {
+        match read_input(path) {
+            Ok(bytes) => inputs.push((path.as_str(), bytes)),
+            Err(error) => {
+                eprintln!("dnatlas: cannot read {path:?}: {error}");
+                return ExitCode::from(EXIT_UNUSABLE);
+            }
+        }
+    }
+    let sources: Vec<Source<'_>> = inputs
+        .iter()
+        .map(|(name, bytes)| Source::new(name, bytes))
+        .collect();
+    let result = trace(&sources, request, &Options::default());
+    let output = match format {
+        Format::Json => match serde_json::to_string_pretty(&result) {
+            Ok(json) => json + "\n",
+            Err(error) => {
+                eprintln!("dnatlas: cannot write JSON: {error}");
+                return ExitCode::from(EXIT_UNUSABLE);
+            }
+        },
+        Format::Text => render::trace(&result),
+    };
+    let mut stdout = std::io::stdout().lock();
+    let _ = stdout.write_all(output.as_bytes());
+    let _ = stdout.flush();
+    if let Some(unknown) = result.sources.iter().find(|s| s.kind == Kind::Unknown) {
+        eprintln!(
+            "dnatlas: {:?} is not a kind of input dnatlas reads",
+            unknown.name
+        );
+        return ExitCode::from(EXIT_UNUSABLE);
+    }
+    if result.status.is_bad_request() {
+        eprintln!(
+            "dnatlas: {}",
+            result
+                .error
+                .as_deref()
+                .unwrap_or("the request cannot be traced")
+        );
+        return ExitCode::from(EXIT_UNUSABLE);
+    }
+    if result.status.is_failure() {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    }
 }
 
 fn run_explain(code: &str) -> ExitCode {

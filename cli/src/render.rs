@@ -2,7 +2,10 @@
 
 use std::fmt::Write;
 
+use dnatlas_core::dns::answer::Rcode;
+use dnatlas_core::dns::plan::{QueryType, Resolver};
 use dnatlas_core::simulate::netfilter::{Outcome, Packet, Verdict};
+use dnatlas_core::trace::Trace;
 use dnatlas_core::{Analysis, Service};
 
 /// How a service port is named in reports: `ns/name:port`, or `ns/name` for an unnamed port.
@@ -297,4 +300,224 @@ pub fn walks(packet: &Packet, walks: &[(String, Vec<Outcome>)]) -> String {
         out.push('\n');
     }
     out
+}
+
+/// Renders a trace: the lookups (one line each), the connection's branches, the hops with their evidence, and the
+/// notes.
+pub fn trace(t: &Trace) -> String {
+    let mut out = String::new();
+    let resolver = match t.resolver {
+        Resolver::Glibc => "glibc",
+        Resolver::Musl => "musl",
+        Resolver::Go => "go",
+    };
+    let _ = writeln!(
+        out,
+        "Trace from {} to {} ({resolver}): {}",
+        t.from,
+        t.to,
+        t.status.as_str()
+    );
+    if let Some(error) = &t.error {
+        let _ = writeln!(out, "  error: {error}");
+    }
+    if let Some(p) = &t.pod {
+        let _ = writeln!(
+            out,
+            "  pod:         {}/{}{}",
+            p.namespace.as_deref().unwrap_or("?"),
+            p.name,
+            p.node
+                .as_deref()
+                .map(|n| format!(" on node {n}"))
+                .unwrap_or_default()
+        );
+    }
+    if let Some(r) = &t.resolv_conf {
+        let _ = writeln!(
+            out,
+            "  resolv.conf: {} — nameserver {}, search [{}], ndots:{}",
+            r.source
+                .as_deref()
+                .unwrap_or("(kubelet's ClusterFirst file, rebuilt)"),
+            if r.nameservers.is_empty() {
+                "-".to_string()
+            } else {
+                r.nameservers.join(" ")
+            },
+            r.search.join(" "),
+            r.ndots
+        );
+    }
+    if let Some(node) = &t.node {
+        let _ = writeln!(out, "  node rules:  {node}");
+    }
+
+    if !t.lookups.is_empty() {
+        let _ = writeln!(out, "\nLookups ({})", t.lookups.len());
+        let mut rows: Vec<[String; 7]> = vec![[
+            "#".into(),
+            "TYPE".into(),
+            "NAME".into(),
+            "SERVER".into(),
+            "DNS ENDPOINTS".into(),
+            "RCODE".into(),
+            "ANSWERS".into(),
+        ]];
+        for (i, l) in t.lookups.iter().enumerate() {
+            let endpoints: Vec<String> = l
+                .server_endpoints
+                .iter()
+                .map(|b| {
+                    format!(
+                        "{} {}",
+                        address(Some(&b.ip), b.port),
+                        percent(b.probability)
+                    )
+                })
+                .collect();
+            let rcode = if l.upstream {
+                "upstream".to_string()
+            } else {
+                match l.rcode {
+                    Some(Rcode::NoError) => "NOERROR".into(),
+                    Some(Rcode::NxDomain) => "NXDOMAIN".into(),
+                    Some(Rcode::Refused) => "REFUSED".into(),
+                    None => "-".into(),
+                }
+            };
+            let mut answers: Vec<String> = l.cnames.iter().map(|c| format!("CNAME {c}")).collect();
+            answers.extend(l.answers.iter().cloned());
+            if l.upstream_target.is_some() {
+                answers.push("-> upstream".to_string());
+            }
+            let answers = if let Some(failure) = &l.failure {
+                failure.clone()
+            } else if l.upstream {
+                "unknown".to_string()
+            } else if answers.is_empty() && l.rcode == Some(Rcode::NoError) {
+                "(no records)".to_string()
+            } else if answers.is_empty() {
+                "-".to_string()
+            } else {
+                answers.join(" ")
+            };
+            rows.push([
+                (i + 1).to_string(),
+                match l.qtype {
+                    QueryType::A => "A".into(),
+                    QueryType::Aaaa => "AAAA".into(),
+                },
+                l.name.clone(),
+                l.server.clone().unwrap_or_else(|| "-".into()),
+                if endpoints.is_empty() {
+                    "-".into()
+                } else {
+                    endpoints.join(", ")
+                },
+                rcode,
+                answers,
+            ]);
+        }
+        table(&mut out, &rows);
+    }
+
+    if let Some(c) = &t.connection {
+        let via = match c.via.as_str() {
+            "node-rules" => "from the node's rules",
+            "kubectl" => "from kubectl's endpoints",
+            "direct" => "not rewritten",
+            _ => "unknown",
+        };
+        let _ = writeln!(
+            out,
+            "\nConnection {}/{}{}: {} branch{} ({via})",
+            address(Some(&c.ip), Some(c.port)),
+            c.protocol,
+            c.service
+                .as_deref()
+                .map(|s| format!(" ({s})"))
+                .unwrap_or_default(),
+            c.branches.len(),
+            if c.branches.len() == 1 { "" } else { "es" }
+        );
+        let rows: Vec<[String; 3]> = c
+            .branches
+            .iter()
+            .map(|b| {
+                [
+                    percent(b.probability),
+                    address(Some(&b.ip), b.port),
+                    b.chain.clone().unwrap_or_else(|| "-".into()),
+                ]
+            })
+            .collect();
+        table(&mut out, &rows);
+    }
+
+    if !t.hops.is_empty() {
+        let _ = writeln!(out, "\nHops ({})", t.hops.len());
+        let width = t.hops.len().to_string().len();
+        for (i, h) in t.hops.iter().enumerate() {
+            let kind = serde_json::to_value(h.kind)
+                .ok()
+                .and_then(|v| v.as_str().map(str::to_string))
+                .unwrap_or_default();
+            let _ = writeln!(out, "  {:>width$}. {kind:<18} {}", i + 1, h.label);
+            if !h.evidence.is_empty() {
+                let lines: Vec<String> = h
+                    .evidence
+                    .iter()
+                    .map(|e| format!("{}:{}", e.source, e.line))
+                    .collect();
+                let _ = writeln!(out, "  {:>width$}  {:<18} --> {}", "", "", lines.join(", "));
+            }
+        }
+    }
+
+    if !t.notes.is_empty() {
+        let _ = writeln!(out, "\nNotes");
+        for n in &t.notes {
+            let _ = writeln!(out, "  - {n}");
+        }
+    }
+    let problems: Vec<String> = t
+        .sources
+        .iter()
+        .flat_map(|s| {
+            s.diagnostics
+                .iter()
+                .filter(|d| d.severity != dnatlas_core::Severity::Info)
+                .map(move |d| {
+                    format!(
+                        "{}:{}:{}: [{}] {}",
+                        s.name, d.line, d.column, d.code, d.message
+                    )
+                })
+        })
+        .collect();
+    if !problems.is_empty() {
+        let _ = writeln!(out, "\nInput diagnostics");
+        for p in problems {
+            let _ = writeln!(out, "  {p}");
+        }
+    }
+    out
+}
+
+/// Left-aligned columns, two spaces apart.
+fn table<const N: usize>(out: &mut String, rows: &[[String; N]]) {
+    let mut widths = [0usize; N];
+    for row in rows {
+        for (w, cell) in widths.iter_mut().zip(row) {
+            *w = (*w).max(cell.chars().count());
+        }
+    }
+    for row in rows {
+        let mut line = String::from("  ");
+        for (cell, w) in row.iter().zip(widths) {
+            let _ = write!(line, "{cell:<w$}  ");
+        }
+        let _ = writeln!(out, "{}", line.trim_end());
+    }
 }

@@ -349,3 +349,242 @@ fn a_pod_resolv_conf_is_read_and_checked_against_the_node() {
         "{text}"
     );
 }
+
+/// A file of a trace fixture case.
+fn trace_case(case: &str, file: &str) -> String {
+    format!(
+        "{}/../fixtures/trace/{case}/{file}",
+        env!("CARGO_MANIFEST_DIR")
+    )
+}
+
+fn seed_004_trace(args: &[&str]) -> Output {
+    let files = ["resolv.conf", "kubectl.txt", "node.txt"].map(|f| trace_case("seed-004", f));
+    let mut all: Vec<&str> = args.to_vec();
+    all.extend(files.iter().map(String::as_str));
+    dnatlas(&all, None)
+}
+
+#[test]
+fn trace_json_follows_the_contract() {
+    let out = seed_004_trace(&[
+        "trace",
+        "--from",
+        "10.244.0.20",
+        "--to",
+        "nginx:80",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v = json(&out);
+    assert_eq!(v["schema"], "dnatlas.trace/1");
+    assert_eq!(v["from"], "10.244.0.20");
+    assert_eq!(v["to"], "nginx:80");
+    assert_eq!(v["resolver"], "glibc");
+    let first = &v["lookups"][0];
+    assert_eq!(first["name"], "nginx.default.svc.cluster.local.");
+    assert_eq!(first["type"], "A");
+    assert_eq!(first["server"], "10.96.0.10");
+    assert_eq!(first["server_endpoints"][0]["ip"], "10.244.0.2");
+    assert_eq!(first["server_endpoints"][0]["port"], 53);
+    assert_eq!(first["server_endpoints"][0]["probability"], 1.0);
+    assert_eq!(first["rcode"], "NOERROR");
+    assert_eq!(first["answers"][0], "10.109.102.230");
+    assert_eq!(first["upstream"], false);
+    assert_eq!(v["lookups"][1]["type"], "AAAA");
+    let c = &v["connection"];
+    assert_eq!(c["ip"], "10.109.102.230");
+    assert_eq!(c["port"], 80);
+    assert_eq!(c["protocol"], "tcp");
+    assert_eq!(c["branches"][0]["ip"], "10.244.0.3");
+    assert_eq!(c["branches"][0]["port"], 80);
+    assert_eq!(c["branches"][0]["chain"], "KUBE-SEP-ECWJ4XMO64PCJIJZ");
+    assert_eq!(c["branches"][0]["probability"], 0.33333);
+    assert_eq!(c["branches"].as_array().unwrap().len(), 3);
+    let hops = v["hops"].as_array().unwrap();
+    assert_eq!(hops.first().unwrap()["kind"], "pod");
+    assert_eq!(hops.last().unwrap()["kind"], "endpoint");
+}
+
+#[test]
+fn trace_text_has_a_line_per_lookup_and_branch_then_hops() {
+    let out = seed_004_trace(&["trace", "--from", "10.244.0.20", "--to", "nginx:80"]);
+    assert_eq!(out.status.code(), Some(0));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.starts_with("Trace from 10.244.0.20 to nginx:80 (glibc): connected"),
+        "{text}"
+    );
+    let lookup_rows: Vec<&str> = text
+        .lines()
+        .filter(|l| l.contains("nginx.default.svc.cluster.local.  10.96.0.10"))
+        .collect();
+    assert_eq!(lookup_rows.len(), 2, "{text}");
+    assert!(lookup_rows[0].contains(" A ") && lookup_rows[0].contains("NOERROR  10.109.102.230"));
+    assert!(lookup_rows[1].contains(" AAAA ") && lookup_rows[1].contains("(no records)"));
+    let branches: Vec<&str> = text
+        .lines()
+        .filter(|l| l.trim_start().starts_with("33.3%"))
+        .collect();
+    assert_eq!(branches.len(), 3, "{text}");
+    assert!(
+        branches[0].contains("10.244.0.3:80") && branches[0].contains("KUBE-SEP-ECWJ4XMO64PCJIJZ")
+    );
+    assert!(text.contains("\nHops (16)\n"), "{text}");
+    assert!(
+        text.contains("nat KUBE-SEP-YIL6JZP7A3QYXJU2: DNAT 10.244.0.2:53"),
+        "{text}"
+    );
+    assert!(text.contains("node.txt:53"), "{text}");
+}
+
+#[test]
+fn trace_exit_status_says_how_far_it_got() {
+    // An external name ends upstream: the trace is complete, its answer unknown.
+    let out = seed_004_trace(&["trace", "--from", "10.244.0.20", "--to", "example.com:443"]);
+    assert_eq!(out.status.code(), Some(0));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("): upstream"));
+    // musl stops at the NODATA of an existing namespace's apex: the lookup fails.
+    let out = dnatlas(
+        &[
+            "trace",
+            "--from",
+            "10.244.0.21",
+            "--to",
+            "nginx",
+            "--resolver",
+            "musl",
+            &trace_case("musl-nodata-stop", "cluster.json"),
+            &trace_case("musl-nodata-stop", "resolv.conf"),
+        ],
+        None,
+    );
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("(musl): not-found"));
+    // The Service resolves but the node REJECTs it: no endpoints.
+    let out = dnatlas(
+        &[
+            "trace",
+            "--from",
+            "10.0.5.7",
+            "--to",
+            "svc4",
+            "--format",
+            "json",
+            &trace_case("no-endpoints", "cluster.json"),
+            &trace_case("no-endpoints", "node.txt"),
+        ],
+        None,
+    );
+    assert_eq!(out.status.code(), Some(1));
+    let v = json(&out);
+    assert_eq!(v["status"], "no-endpoints");
+    assert_eq!(v["connection"]["branches"], Value::Array(vec![]));
+    // Several ports and none asked for: the command line must say which.
+    let out = dnatlas(
+        &[
+            "trace",
+            "--from",
+            "10.0.5.7",
+            "--to",
+            "kube-dns.kube-system",
+            &trace_case("no-endpoints", "cluster.json"),
+        ],
+        None,
+    );
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("has ports 53, 9153"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+#[test]
+fn trace_bad_arguments_and_files_exit_2() {
+    let resolv = trace_case("seed-004", "resolv.conf");
+    // A pod that is not an IP, a port name, an unknown resolver: clap or the request check refuses them.
+    for args in [
+        vec![
+            "trace",
+            "--from",
+            "netdebug",
+            "--to",
+            "nginx",
+            resolv.as_str(),
+        ],
+        vec![
+            "trace",
+            "--from",
+            "10.244.0.20",
+            "--to",
+            "nginx:http",
+            resolv.as_str(),
+        ],
+        vec![
+            "trace",
+            "--from",
+            "10.244.0.20",
+            "--to",
+            "nginx",
+            "--resolver",
+            "busybox",
+            resolv.as_str(),
+        ],
+        vec!["trace", "--from", "10.244.0.20", "--to", "nginx"],
+        vec![
+            "trace",
+            "--from",
+            "10.244.0.20",
+            "--to",
+            "nginx",
+            "/nonexistent/resolv.conf",
+        ],
+    ] {
+        let out = dnatlas(&args, None);
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+    }
+    let out = dnatlas(
+        &[
+            "trace",
+            "--from",
+            "10.244.0.20",
+            "--to",
+            "nginx:http",
+            &resolv,
+        ],
+        None,
+    );
+    assert!(String::from_utf8_lossy(&out.stderr).contains("not a port number"));
+}
+
+#[test]
+fn trace_reads_standard_input() {
+    let resolv = std::fs::read(trace_case("seed-004", "resolv.conf")).unwrap();
+    let out = dnatlas(
+        &[
+            "trace",
+            "--from",
+            "10.244.0.20",
+            "--to",
+            "nginx.default.svc.cluster.local.",
+            "--format",
+            "json",
+            "-",
+            &trace_case("seed-004", "kubectl.txt"),
+        ],
+        Some(&resolv),
+    );
+    assert_eq!(out.status.code(), Some(0));
+    let v = json(&out);
+    assert_eq!(v["resolv_conf"]["source"], "-");
+    // A trailing dot: the name itself, one pair, and no node dump to say where the connection goes.
+    assert_eq!(v["lookups"].as_array().unwrap().len(), 2);
+    assert_eq!(v["status"], "resolved");
+}

@@ -31,6 +31,7 @@ pub mod model;
 pub mod simulate;
 pub mod source;
 pub mod text;
+pub mod trace;
 
 pub use analysis::{
     Analysis, Counts, Evidence, Finding, KubeSource, ResolvSource, SourceReport, SCHEMA,

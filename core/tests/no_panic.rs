@@ -121,3 +121,143 @@ fn hostile_inputs_do_not_panic() {
         check(name, "the whole input", &bytes);
     }
 }
+
+/// `trace` over every fixture folder's inputs taken together (node dumps, kubectl output, resolv.conf files of
+/// every kind of case), for a few names, pods and resolvers: odd inputs and names never make it panic.
+#[test]
+fn trace_never_panics_on_any_fixture_set() {
+    use dnatlas_core::dns::plan::Resolver;
+    use dnatlas_core::trace::{trace, Request};
+
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../fixtures");
+    let mut dirs = Vec::new();
+    fn folders(dir: &Path, out: &mut Vec<PathBuf>) {
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                out.push(path.clone());
+                folders(&path, out);
+            }
+        }
+    }
+    folders(&root, &mut dirs);
+    dirs.sort();
+    let long = "a.".repeat(200);
+    let names = [
+        "nginx",
+        "nginx:80",
+        "kube-dns.kube-system:53",
+        "kubernetes.default.svc.cluster.local.",
+        "example.com",
+        "10.96.0.10:53",
+        "10.109.102.230",
+        "[fd00::10]:53",
+        "svc4",
+        "a..b",
+        "_dns._udp.kube-dns.kube-system",
+        "*.",
+        long.as_str(),
+    ];
+    let resolvers = [Resolver::Glibc, Resolver::Musl, Resolver::Go];
+    let mut traced = 0usize;
+    for dir in &dirs {
+        let files: Vec<(String, Vec<u8>)> = std::fs::read_dir(dir)
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .filter(|p| p.is_file())
+            .filter(|p| {
+                p.file_name().is_some_and(|n| {
+                    n != "expected.json" && n != "request.json" && n != "README.md"
+                })
+            })
+            .map(|p| {
+                let name = p.file_name().unwrap().to_string_lossy().to_string();
+                (name, std::fs::read(&p).unwrap())
+            })
+            .collect();
+        if files.is_empty() {
+            continue;
+        }
+        let sources: Vec<Source> = files.iter().map(|(n, b)| Source::new(n, b)).collect();
+        for (i, name) in names.iter().enumerate() {
+            for from in ["10.244.0.20", "10.0.5.7", "fd00::20"] {
+                let request = Request {
+                    from: from.to_string(),
+                    to: name.to_string(),
+                    resolver: resolvers[i % resolvers.len()],
+                };
+                let result = catch_unwind(AssertUnwindSafe(|| {
+                    serde_json::to_string(&trace(&sources, &request, &Options::default())).unwrap();
+                }));
+                assert!(
+                    result.is_ok(),
+                    "{dir:?}: trace panicked for {from} -> {name}"
+                );
+                traced += 1;
+            }
+        }
+    }
+    assert!(traced > 1_000, "only {traced} traces were run");
+}
+
+/// The trace cases with one input damaged at a time (cut, bytes replaced), traced with the case's own requests.
+#[test]
+fn trace_never_panics_on_damaged_trace_inputs() {
+    use dnatlas_core::trace::{trace, Request};
+
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../fixtures/trace");
+    let mut cases: Vec<PathBuf> = std::fs::read_dir(&root)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.is_dir())
+        .collect();
+    cases.sort();
+    assert!(!cases.is_empty(), "trace cases are missing");
+    let mut variants = 0usize;
+    for dir in &cases {
+        let request: serde_json::Value =
+            serde_json::from_slice(&std::fs::read(dir.join("request.json")).unwrap()).unwrap();
+        let requests: Vec<Request> = match request {
+            serde_json::Value::Array(list) => list
+                .into_iter()
+                .map(|r| serde_json::from_value(r).unwrap())
+                .collect(),
+            one => vec![serde_json::from_value(one).unwrap()],
+        };
+        let mut files: Vec<(String, Vec<u8>)> = std::fs::read_dir(dir)
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .filter(|p| {
+                p.file_name()
+                    .is_some_and(|n| n != "expected.json" && n != "request.json")
+            })
+            .map(|p| {
+                let name = p.file_name().unwrap().to_string_lossy().to_string();
+                (name, std::fs::read(&p).unwrap())
+            })
+            .collect();
+        files.sort();
+        for damaged in 0..files.len() {
+            variants += common::for_each_variant(&files[damaged].1, 25, b"\"\n:.", |what, v| {
+                let sources: Vec<Source> = files
+                    .iter()
+                    .enumerate()
+                    .map(|(i, (n, b))| Source::new(n, if i == damaged { v } else { b }))
+                    .collect();
+                for request in &requests {
+                    let result = catch_unwind(AssertUnwindSafe(|| {
+                        serde_json::to_string(&trace(&sources, request, &Options::default()))
+                            .unwrap();
+                    }));
+                    assert!(
+                        result.is_ok(),
+                        "{dir:?}: trace panicked on {what} of {} ({})",
+                        files[damaged].0,
+                        request.to
+                    );
+                }
+            });
+        }
+    }
+    assert!(variants > 500, "only {variants} variants were tried");
+}

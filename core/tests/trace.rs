@@ -1,0 +1,180 @@
+//! `trace` against every `fixtures/trace/<case>/`: the inputs of the case (every file but `request.json` and
+//! `expected.json`), the request (one object, or an array of them), and the hand-written expectation (the trace's
+//! partial JSON, or `{"traces": [...]}` with one per request). Expectations were reasoned from SPEC §5 (what
+//! CoreDNS answers), §6 (what each resolver sends and where it stops) and the rules in each node dump.
+
+mod common;
+
+use std::path::Path;
+
+use dnatlas_core::trace::{trace, Request, Trace};
+use dnatlas_core::{Options, Source};
+use serde_json::Value;
+
+/// The inputs of a case, named by file name and sorted.
+fn inputs(dir: &Path) -> Vec<(String, Vec<u8>)> {
+    let mut files: Vec<(String, Vec<u8>)> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| {
+            p.file_name()
+                .is_some_and(|n| n != "expected.json" && n != "request.json")
+        })
+        .map(|p| {
+            let name = p.file_name().unwrap().to_string_lossy().to_string();
+            (name, std::fs::read(&p).unwrap())
+        })
+        .collect();
+    files.sort();
+    files
+}
+
+fn requests(dir: &Path) -> Vec<Request> {
+    let value: Value =
+        serde_json::from_slice(&std::fs::read(dir.join("request.json")).unwrap()).unwrap();
+    match value {
+        Value::Array(list) => list
+            .into_iter()
+            .map(|r| serde_json::from_value(r).unwrap())
+            .collect(),
+        one => vec![serde_json::from_value(one).unwrap()],
+    }
+}
+
+fn run(files: &[(String, Vec<u8>)], request: &Request) -> Trace {
+    let sources: Vec<Source> = files.iter().map(|(n, b)| Source::new(n, b)).collect();
+    trace(&sources, request, &Options::default())
+}
+
+#[test]
+fn every_trace_case_matches_its_expectation() {
+    let cases = common::cases("trace");
+    assert!(cases.len() >= 8, "trace fixtures are missing");
+    let mut errors = Vec::new();
+    for dir in &cases {
+        let case = dir.file_name().unwrap().to_string_lossy().to_string();
+        let expected: Value =
+            serde_json::from_slice(&std::fs::read(dir.join("expected.json")).unwrap()).unwrap();
+        assert!(
+            expected["about"].as_str().is_some_and(|a| a.len() > 40),
+            "{case}: expected.json needs an `about`"
+        );
+        let requests = requests(dir);
+        let wanted: Vec<Value> = match expected.get("traces") {
+            Some(Value::Array(list)) => list.clone(),
+            _ => {
+                let mut one = expected.clone();
+                one.as_object_mut().unwrap().remove("about");
+                vec![one]
+            }
+        };
+        assert_eq!(
+            wanted.len(),
+            requests.len(),
+            "{case}: one expectation per request"
+        );
+        let files = inputs(dir);
+        for (i, (request, want)) in requests.iter().zip(&wanted).enumerate() {
+            let what = format!("{case}[{i}] {}", request.to);
+            let got = serde_json::to_value(run(&files, request)).unwrap();
+            // `notes_contain`: phrases some note must contain (notes are prose; the rest is compared exactly).
+            let mut want = want.clone();
+            if let Some(Value::Array(phrases)) =
+                want.as_object_mut().unwrap().remove("notes_contain")
+            {
+                let notes = got["notes"].to_string();
+                for phrase in phrases {
+                    let phrase = phrase.as_str().unwrap();
+                    if !notes.contains(phrase) {
+                        errors.push(format!("{what}: no note says {phrase:?}: {notes}"));
+                    }
+                }
+            }
+            common::compare(&what, &want, &got, &mut errors);
+        }
+    }
+    assert!(errors.is_empty(), "\n{}", errors.join("\n"));
+}
+
+/// The inputs' order does not change what is traced (each case has at most one input of each kind, so no
+/// "the first one" choice is involved).
+#[test]
+fn input_order_does_not_change_the_trace() {
+    for dir in common::cases("trace") {
+        let files = inputs(&dir);
+        let mut reversed = files.clone();
+        reversed.reverse();
+        for request in requests(&dir) {
+            let a = run(&files, &request);
+            let b = run(&reversed, &request);
+            assert_eq!(a.lookups, b.lookups, "{dir:?} {}", request.to);
+            assert_eq!(a.connection, b.connection, "{dir:?} {}", request.to);
+            assert_eq!(a.hops, b.hops, "{dir:?} {}", request.to);
+            assert_eq!(a.status, b.status, "{dir:?} {}", request.to);
+        }
+    }
+}
+
+/// Every lookup is fully qualified and in the resolver's order, every hop that is a rule or an answer names the
+/// input lines behind it, and probabilities of the branches add up to at most 1.
+#[test]
+fn traces_keep_their_invariants() {
+    for dir in common::cases("trace") {
+        let files = inputs(&dir);
+        for request in requests(&dir) {
+            let t = run(&files, &request);
+            let what = format!("{dir:?} {}", request.to);
+            assert_eq!(t.schema, "dnatlas.trace/1");
+            assert!(t.lookups.iter().all(|l| l.name.ends_with('.')), "{what}");
+            for pair in t.lookups.windows(2) {
+                assert!(pair[0].candidate <= pair[1].candidate, "{what}");
+            }
+            for hop in &t.hops {
+                let kind = serde_json::to_value(hop.kind).unwrap();
+                if kind == "netfilter-rule" || kind == "coredns-pod" {
+                    assert!(
+                        !hop.evidence.is_empty(),
+                        "{what}: {} has no evidence",
+                        hop.label
+                    );
+                }
+            }
+            if let Some(c) = &t.connection {
+                let sum: f64 = c.branches.iter().map(|b| b.probability).sum();
+                assert!(sum <= 1.0 + 1e-6, "{what}: branches add up to {sum}");
+            }
+            // The pod is always the first hop.
+            assert_eq!(
+                t.hops
+                    .first()
+                    .map(|h| serde_json::to_value(h.kind).unwrap()),
+                Some(Value::from("pod")),
+                "{what}"
+            );
+        }
+    }
+}
+
+#[test]
+fn bad_requests_are_reported_not_traced() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../fixtures/trace/seed-004");
+    let files = inputs(&dir);
+    for (from, to) in [
+        ("10.244.0", "nginx"),
+        ("10.244.0.20", ""),
+        ("10.244.0.20", "nginx:http"),
+        ("10.244.0.20", "nginx:"),
+        ("10.244.0.20", "."),
+    ] {
+        let t = run(
+            &files,
+            &Request {
+                from: from.to_string(),
+                to: to.to_string(),
+                resolver: dnatlas_core::dns::plan::Resolver::Glibc,
+            },
+        );
+        assert_eq!(t.status.as_str(), "bad-request", "{from} {to}");
+        assert!(t.error.is_some() && t.lookups.is_empty() && t.connection.is_none());
+    }
+}
