@@ -35,6 +35,10 @@ pub struct Analysis {
         skip_serializing_if = "crate::model::cluster::Cluster::is_empty"
     )]
     pub cluster: crate::model::cluster::Cluster,
+    /// The DNS transactions of every capture input (tcpdump text, pcap, pcapng), their stray replies and a summary;
+    /// absent when there is no capture.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub captures: Option<crate::capture::Captures>,
 }
 
 /// The resolver configuration read from one input (`/etc/resolv.conf`).
@@ -98,15 +102,32 @@ pub struct Counts {
     pub services: usize,
     /// Endpoints found.
     pub endpoints: usize,
+    /// Packets read from a capture (frames of a pcap/pcapng file, DNS packets of tcpdump text).
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub packets: u64,
+    /// DNS messages read from a capture.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub dns_messages: u64,
+    /// DNS transactions in a capture.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub transactions: u64,
 }
 
-/// A place in an input that proves a finding.
+fn is_zero<T: Default + PartialEq>(n: &T) -> bool {
+    *n == T::default()
+}
+
+/// A place in an input that proves a finding: a line, or a frame of a binary capture.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Evidence {
     /// The input's name, shared by every fact from that input.
     pub source: Arc<str>,
-    /// 1-based line.
+    /// 1-based line; 0 for a frame of a binary capture, which JSON leaves out.
+    #[serde(default, skip_serializing_if = "is_zero")]
     pub line: u32,
+    /// The frame of a binary capture (1-based, as tshark counts).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub frame: Option<u32>,
 }
 
 /// A misconfiguration or failure signature, with the input lines that prove it.
