@@ -128,6 +128,7 @@ pub fn analyze(sources: &[Source<'_>], options: &Options) -> Analysis {
         // The parser counts lines as it reads them; other kinds are counted below.
         let mut counts = Counts::default();
         let mut generated_by = None;
+        let mut capture_summary = None;
         match kind {
             Kind::IptablesSave => {
                 // The graph is built from the parser's view of the input, which borrows its text.
@@ -214,6 +215,7 @@ pub fn analyze(sources: &[Source<'_>], options: &Options) -> Analysis {
                 counts.packets = grouped.summary.packets;
                 counts.dns_messages = grouped.summary.dns_messages;
                 counts.transactions = grouped.summary.transactions;
+                capture_summary = Some(grouped.summary.clone());
                 capture_inputs.push(lint::CaptureInput {
                     source: source.name.into(),
                     signals: grouped.signals.clone(),
@@ -262,6 +264,7 @@ pub fn analyze(sources: &[Source<'_>], options: &Options) -> Analysis {
             bytes: source.bytes.len(),
             counts,
             generated_by,
+            capture: capture_summary,
             diagnostics,
         });
     }

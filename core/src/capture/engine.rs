@@ -7,9 +7,11 @@
 //! is the response's source (question checked when the response has one), is a reply from the wrong source when
 //! only a query to another server matches, and is unmatched otherwise.
 //!
-//! Memory stays bounded however long the capture: a transaction is kept for matching until [`Limits::window_us`]
-//! of capture time (30 s) has passed since its last packet (a query copy or its answer), then it is closed — one
-//! never answered by then counts as unanswered. Times are the capture's own (a time of day wraps at midnight), and
+//! Memory stays bounded however long the capture: an unanswered transaction is kept for matching until
+//! [`Limits::window_us`] of capture time (30 s) has passed since its last query copy — then it is closed and counts
+//! as unanswered — and an answered one for [`Limits::answered_window_us`] (5 s) after its answer, which a duplicate
+//! answer or a resend of the same query still finds. The open transactions are those of the last 30 s at most,
+//! whatever the length of the capture. Times are the capture's own (a time of day wraps at midnight), and
 //! a capture without timestamps keeps every transaction open until its end. Names are interned while a transaction
 //! or pending check uses them. At most [`Limits::max_listed`] transactions are listed (100,000); later ones are still
 //! counted in the [`Summary`] and checked for the findings. At most [`Limits::max_strays`] wrong-source and
@@ -55,8 +57,11 @@ pub struct Limits {
     pub max_listed: usize,
     /// Wrong-source and unmatched replies listed, each.
     pub max_strays: usize,
-    /// Capture time after its last packet for which a transaction is kept for matching.
+    /// Capture time after its last query copy for which an unanswered transaction is kept for matching.
     pub window_us: u64,
+    /// Capture time after its answer for which a transaction is kept (so that a late duplicate answer still
+    /// finds it, and a resent query with the same key still counts as answered).
+    pub answered_window_us: u64,
 }
 
 impl Default for Limits {
@@ -65,6 +70,7 @@ impl Default for Limits {
             max_listed: 100_000,
             max_strays: 10_000,
             window_us: 30_000_000,
+            answered_window_us: 5_000_000,
         }
     }
 }
@@ -435,6 +441,10 @@ impl Interner {
         self.map.get(s).copied()
     }
 
+    fn arc(&self, id: u32) -> Option<Arc<str>> {
+        self.entries.get(id as usize).and_then(|e| e.0.clone())
+    }
+
     fn get(&self, id: u32) -> &str {
         self.entries
             .get(id as usize)
@@ -484,6 +494,10 @@ struct Open {
     listed: u32,
     partner: u32,
     partner_gen: u32,
+    /// The partner's first query, once the partner was answered without a resend while this one waited.
+    partner_answered: Option<Stamp>,
+    /// The same, kept at this one's first resend: the conntrack race signature.
+    race: Option<Stamp>,
     next: u32,
     deadline: u64,
 }
@@ -529,7 +543,11 @@ pub struct Grouper {
     last_by_socket: FxHashMap<SockKey, u32>,
     names: Interner,
     hosts: Interner,
+    /// Server sockets as text, shared by their transactions (a capture talks to few servers).
+    servers: FxHashMap<SockKey, Arc<str>>,
+    /// When transactions may close: after a query copy, and after an answer. Each queue is in time order.
     expiry: VecDeque<(u64, u32, u32)>,
+    answered_expiry: VecDeque<(u64, u32, u32)>,
     tc: FxHashMap<TcKey, TcPending>,
     tc_expiry: VecDeque<(u64, TcKey)>,
     clock: Clock,
@@ -557,7 +575,9 @@ impl Grouper {
             last_by_socket: FxHashMap::default(),
             names: Interner::default(),
             hosts: Interner::default(),
+            servers: FxHashMap::default(),
             expiry: VecDeque::new(),
+            answered_expiry: VecDeque::new(),
             tc: FxHashMap::default(),
             tc_expiry: VecDeque::new(),
             clock: Clock::default(),
@@ -570,6 +590,15 @@ impl Grouper {
             first_unlisted: None,
             diagnostics: Vec::new(),
         }
+    }
+
+    /// Makes room for about `transactions` listed transactions (a hint from the input's size).
+    pub fn reserve(&mut self, transactions: usize) {
+        let room = self
+            .limits
+            .max_listed
+            .saturating_sub(self.out.transactions.len());
+        self.out.transactions.reserve(transactions.min(room));
     }
 
     /// Counts packets read that are not DNS messages (or all packets of a text capture).
@@ -678,11 +707,15 @@ impl Grouper {
                 if s.resend.is_none() {
                     s.resend = Some(here);
                     s.resend_time = time;
+                    // The conntrack race: the A/AAAA partner sent with the first copy was answered before this
+                    // first resend, with no resend of its own.
+                    s.race = s.partner_answered;
                 }
                 s.last_frame = packet.frame;
                 s.last_time = time;
                 s.deadline = deadline;
-                let listed = s.listed;
+                let (listed, gen) = (s.listed, s.gen);
+                self.expiry.push_back((deadline, found, gen));
                 if let Some(t) = self.out.transactions.get_mut(listed as usize) {
                     t.queries_sent = t.queries_sent.saturating_add(1);
                 }
@@ -703,12 +736,37 @@ impl Grouper {
             }
         }
         let listed = if self.out.transactions.len() < self.limits.max_listed {
+            // Text shared where it can be: the interned name when it is already in lower case, the server's
+            // socket, and the client's when the socket's previous query (an A/AAAA pair) is listed.
+            let name_text = match self.names.arc(name) {
+                Some(text) if *text == *q.name => text,
+                _ => q.name.into(),
+            };
+            let server_text = match self.servers.get(&server) {
+                Some(text) => text.clone(),
+                None => {
+                    let text: Arc<str> = sock_string(&packet.dst).into();
+                    if self.servers.len() < 4096 {
+                        self.servers.insert(server, text.clone());
+                    }
+                    text
+                }
+            };
+            let previous = self
+                .last_by_socket
+                .get(&client)
+                .and_then(|&p| self.slot(p))
+                .and_then(|p| self.out.transactions.get(p.listed as usize));
+            let client_text = match previous {
+                Some(t) => t.client.clone(),
+                None => sock_string(&packet.src).into(),
+            };
             self.out.transactions.push(Transaction {
-                client: packet.src.to_string(),
-                server: packet.dst.to_string(),
+                client: client_text,
+                server: server_text,
                 id: packet.id,
-                name: q.name.to_string(),
-                qtype: type_name(q.qtype).into_owned(),
+                name: name_text,
+                qtype: type_name(q.qtype),
                 rcode: None,
                 answers: Vec::new(),
                 queries_sent: 1,
@@ -748,6 +806,8 @@ impl Grouper {
             listed,
             partner: NONE,
             partner_gen: 0,
+            partner_answered: None,
+            race: None,
             next: NONE,
             deadline,
         };
@@ -856,7 +916,7 @@ impl Grouper {
             from: packet.src.to_string(),
             to: packet.dst.to_string(),
             id: packet.id,
-            rcode: Some(rcode_name(packet.rcode).into_owned()),
+            rcode: Some(rcode_name(packet.rcode)),
             transaction,
             source: self.source.clone(),
             frame: packet.frame,
@@ -890,7 +950,10 @@ impl Grouper {
     }
 
     fn answer(&mut self, i: u32, packet: &Packet<'_>, time: Option<u64>, here: Stamp) {
-        let deadline = self.clock.now.saturating_add(self.limits.window_us);
+        let deadline = self
+            .clock
+            .now
+            .saturating_add(self.limits.answered_window_us);
         let Some(s) = self.slot_mut(i) else {
             return;
         };
@@ -901,6 +964,14 @@ impl Grouper {
         s.answer = Some(here);
         s.deadline = deadline;
         let s = s.clone();
+        self.answered_expiry.push_back((deadline, i, s.gen));
+        if s.queries_sent == 1 {
+            if let Some(t) = self.slot_mut(s.partner) {
+                if t.gen == s.partner_gen && t.answer.is_none() && t.resend.is_none() {
+                    t.partner_answered = Some(s.first);
+                }
+            }
+        }
         let latency = match (s.first_time, time) {
             (Some(from), Some(to)) => to.checked_sub(from),
             _ => None,
@@ -919,7 +990,7 @@ impl Grouper {
         if s.listed != NONE {
             let answers = self.answers(packet);
             if let Some(t) = self.out.transactions.get_mut(s.listed as usize) {
-                t.rcode = Some(rcode_name(packet.rcode).into_owned());
+                t.rcode = Some(rcode_name(packet.rcode));
                 t.answers = answers;
                 t.latency_us = latency;
                 t.truncated = packet.truncated;
@@ -944,19 +1015,8 @@ impl Grouper {
         if s.queries_sent > 1 {
             let mut places = vec![s.first, here];
             places.extend(s.resend);
-            let mut race = false;
-            if let Some(p) = self.slots.get(s.partner as usize) {
-                if p.live
-                    && p.gen == s.partner_gen
-                    && p.queries_sent == 1
-                    && p.answer
-                        .zip(s.resend)
-                        .is_some_and(|(a, r)| (a.frame, a.line) <= (r.frame, r.line))
-                {
-                    race = true;
-                    places.push(p.first);
-                }
-            }
+            places.extend(s.race);
+            let race = s.race.is_some();
             let gap_us = match (s.first_time, s.resend_time) {
                 (Some(a), Some(b)) => b.checked_sub(a),
                 _ => None,
@@ -975,6 +1035,7 @@ impl Grouper {
                 qtype: s.qtype,
             };
             if !self.tc.contains_key(&key) {
+                let deadline = self.clock.now.saturating_add(self.limits.window_us);
                 self.names.retain(s.name);
                 self.tc.insert(
                     key,
@@ -1002,23 +1063,53 @@ impl Grouper {
                 count,
             } => {
                 let mut out = Vec::with_capacity(usize::from(count).min(16));
-                let Ok(offset) = u16::try_from(offset) else {
-                    return out;
-                };
-                let mut decoder = BinDecoder::new(message).clone(offset);
+                let mut pos = offset;
                 for _ in 0..count {
-                    match Record::read(&mut decoder) {
-                        Ok(record) => out.push(rdata_text(&record.data)),
-                        Err(e) => {
-                            self.diagnostics.push(Diagnostic::at_frame(
-                                Severity::Warning,
-                                "dns-undecodable",
-                                packet.frame,
-                                format!("an answer record could not be decoded: {e}"),
-                            ));
-                            break;
+                    // A and AAAA records are read here; every other type is decoded by hickory-proto.
+                    let Some(end) = super::skip_name(message, pos) else {
+                        break;
+                    };
+                    let field = |at: usize| match message.get(end + at..end + at + 2) {
+                        Some(&[hi, lo]) => Some(u16::from_be_bytes([hi, lo])),
+                        _ => None,
+                    };
+                    let (Some(rtype), Some(rdlen)) = (field(0), field(8)) else {
+                        break;
+                    };
+                    let rdata = message.get(end + 10..end + 10 + usize::from(rdlen));
+                    match (rtype, rdata) {
+                        (1, Some(&[a, b, c, d])) => {
+                            let mut text = String::with_capacity(15);
+                            ipv4(&mut text, [a, b, c, d]);
+                            out.push(text);
+                        }
+                        (28, Some(rdata)) if rdata.len() == 16 => {
+                            let mut octets = [0u8; 16];
+                            octets.copy_from_slice(rdata);
+                            out.push(std::net::Ipv6Addr::from(octets).to_string());
+                        }
+                        _ => {
+                            let decoded = u16::try_from(pos)
+                                .map_err(|_| "the record is past 64 KiB".to_string())
+                                .and_then(|at| {
+                                    Record::read(&mut BinDecoder::new(message).clone(at))
+                                        .map_err(|e| e.to_string())
+                                });
+                            match decoded {
+                                Ok(record) => out.push(rdata_text(&record.data)),
+                                Err(e) => {
+                                    self.diagnostics.push(Diagnostic::at_frame(
+                                        Severity::Warning,
+                                        "dns-undecodable",
+                                        packet.frame,
+                                        format!("an answer record could not be decoded: {e}"),
+                                    ));
+                                    break;
+                                }
+                            }
                         }
                     }
+                    pos = end + 10 + usize::from(rdlen);
                 }
                 out
             }
@@ -1028,21 +1119,27 @@ impl Grouper {
     /// Closes the transactions and truncated answers whose window has passed.
     fn expire(&mut self) {
         let now = self.clock.now;
-        while let Some(&(deadline, i, gen)) = self.expiry.front() {
-            if deadline > now {
-                break;
-            }
-            self.expiry.pop_front();
-            let Some(s) = self.slots.get(i as usize) else {
-                continue;
-            };
-            if !s.live || s.gen != gen {
-                continue;
-            }
-            if s.deadline > deadline {
-                self.expiry.push_back((s.deadline, i, gen));
-            } else {
-                self.close(i, false);
+        for answered in [false, true] {
+            loop {
+                let queue = if answered {
+                    &mut self.answered_expiry
+                } else {
+                    &mut self.expiry
+                };
+                let Some(&(deadline, i, gen)) = queue.front() else {
+                    break;
+                };
+                if deadline > now {
+                    break;
+                }
+                queue.pop_front();
+                let Some(s) = self.slots.get(i as usize) else {
+                    continue;
+                };
+                // A transaction with a later packet has a later entry.
+                if s.live && s.gen == gen && s.deadline <= deadline {
+                    self.close(i, false);
+                }
             }
         }
         while let Some(&(deadline, key)) = self.tc_expiry.front() {
@@ -1220,6 +1317,50 @@ impl Grouper {
     }
 }
 
+/// A socket as text (`Sock`'s `Display`), IPv4 written without the formatting machinery: the engine writes two
+/// per listed transaction.
+fn sock_string(sock: &Sock<'_>) -> String {
+    match (sock.host, sock.port) {
+        (Host::Ip(IpAddr::V4(ip)), Some(port)) => {
+            let mut out = String::with_capacity(21);
+            ipv4(&mut out, ip.octets());
+            out.push(':');
+            number(&mut out, port);
+            out
+        }
+        _ => sock.to_string(),
+    }
+}
+
+/// Writes an IPv4 address in dotted decimal.
+fn ipv4(out: &mut String, octets: [u8; 4]) {
+    for (k, octet) in octets.into_iter().enumerate() {
+        if k > 0 {
+            out.push('.');
+        }
+        number(out, u16::from(octet));
+    }
+}
+
+/// Writes a number in decimal.
+fn number(out: &mut String, mut n: u16) {
+    let mut digits = [0u8; 5];
+    let mut i = digits.len();
+    loop {
+        i -= 1;
+        if let Some(d) = digits.get_mut(i) {
+            *d = b'0' + (n % 10) as u8;
+        }
+        n /= 10;
+        if n == 0 || i == 0 {
+            break;
+        }
+    }
+    for &d in digits.get(i..).unwrap_or_default() {
+        out.push(char::from(d));
+    }
+}
+
 /// A record's data as tcpdump prints it (SPEC §7.8): `10.1.2.3`, `target.`, `target.:80 0 50` for SRV, `target. 10`
 /// for MX, `"text"` for TXT.
 fn rdata_text(data: &RData) -> String {
@@ -1248,6 +1389,101 @@ fn rdata_text(data: &RData) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Transactions one per 10 ms for 100 s, each answered 1 ms later and kept 5 s after its answer: about 500 are
+    /// open at any time, whatever the length of the capture.
+    #[test]
+    fn open_transactions_are_bounded_by_the_window() {
+        use crate::capture::{Question, Time};
+        let mut g = Grouper::new("c".into(), Limits::default());
+        let mut most = 0;
+        for k in 0..10_000u32 {
+            let t0 = 1_000_000_000 + u64::from(k) * 10_000;
+            let client = Sock {
+                host: Host::Ip(IpAddr::from([10, 0, (k >> 8) as u8, k as u8])),
+                port: Some(40_000),
+            };
+            let server = Sock {
+                host: Host::Ip(IpAddr::from([10, 96, 0, 10])),
+                port: Some(53),
+            };
+            let mut p = Packet {
+                frame: 2 * k + 1,
+                line: 0,
+                time: Some(Time {
+                    micros: t0,
+                    time_of_day: false,
+                }),
+                transport: Transport::Udp,
+                src: client,
+                dst: server,
+                id: k as u16,
+                response: false,
+                rcode: 0,
+                truncated: false,
+                question: Some(Question {
+                    name: "a.example.",
+                    qtype: 1,
+                }),
+                answers: Answers::None,
+            };
+            g.push(&p);
+            p.frame += 1;
+            p.time = Some(Time {
+                micros: t0 + 1_000,
+                time_of_day: false,
+            });
+            (p.src, p.dst, p.response) = (server, client, true);
+            g.push(&p);
+            most = most.max(g.slots.len());
+        }
+        assert!((500..=502).contains(&most), "{most} slots");
+        // Each transaction has an entry for its query (30 s) and one for its answer (5 s).
+        assert!(g.by_client.len() <= 502 && g.answered_expiry.len() <= 502);
+        assert!(g.expiry.len() <= 3_002, "{}", g.expiry.len());
+        let grouped = g.finish();
+        assert_eq!(grouped.summary.answered, 10_000);
+    }
+
+    fn signals(text: &str) -> Signals {
+        let parsed = crate::source::tcpdump::parse(text.as_bytes());
+        let mut g = Grouper::new("c".into(), Limits::default());
+        for p in &parsed.value.packets {
+            g.push(&crate::capture::transactions::compact(p));
+        }
+        g.finish().signals
+    }
+
+    #[test]
+    fn the_race_is_seen_however_long_the_timeout() {
+        // `options timeout:12`: the lost AAAA is re-sent 12 s later, long after its answered A twin was closed.
+        let s = signals(
+            "10:00:00.000000 IP 10.0.0.1.1000 > 10.96.0.10.53: 1+ A? a.example. (27)\n\
+             10:00:00.000010 IP 10.0.0.1.1000 > 10.96.0.10.53: 2+ AAAA? a.example. (27)\n\
+             10:00:00.000500 IP 10.96.0.10.53 > 10.0.0.1.1000: 1 0/0/0 (27)\n\
+             10:00:12.000010 IP 10.0.0.1.1000 > 10.96.0.10.53: 2+ AAAA? a.example. (27)\n\
+             10:00:12.000600 IP 10.96.0.10.53 > 10.0.0.1.1000: 2 0/0/0 (27)\n",
+        );
+        assert_eq!((s.retried.count, s.retried.race), (1, 1));
+        assert_eq!(s.retried.examples[0].gap_us, Some(12_000_000));
+        let lines: Vec<u32> = s.retried.evidence.iter().map(|e| e.line).collect();
+        assert_eq!(lines, [1, 2, 4, 5]);
+        // Both lost and re-sent: not the race (nothing was answered at once); nor a pair sent 50 ms apart.
+        let s = signals(
+            "10:00:00.000000 IP 10.0.0.1.1000 > 10.96.0.10.53: 1+ A? a.example. (27)\n\
+             10:00:00.000010 IP 10.0.0.1.1000 > 10.96.0.10.53: 2+ AAAA? a.example. (27)\n\
+             10:00:05.000000 IP 10.0.0.1.1000 > 10.96.0.10.53: 1+ A? a.example. (27)\n\
+             10:00:05.000010 IP 10.0.0.1.1000 > 10.96.0.10.53: 2+ AAAA? a.example. (27)\n\
+             10:00:05.000500 IP 10.96.0.10.53 > 10.0.0.1.1000: 1 0/0/0 (27)\n\
+             10:00:05.000600 IP 10.96.0.10.53 > 10.0.0.1.1000: 2 0/0/0 (27)\n\
+             10:00:06.000000 IP 10.0.0.1.1001 > 10.96.0.10.53: 3+ A? b.example. (27)\n\
+             10:00:06.050000 IP 10.0.0.1.1001 > 10.96.0.10.53: 4+ AAAA? b.example. (27)\n\
+             10:00:06.050500 IP 10.96.0.10.53 > 10.0.0.1.1001: 3 0/0/0 (27)\n\
+             10:00:11.050000 IP 10.0.0.1.1001 > 10.96.0.10.53: 4+ AAAA? b.example. (27)\n\
+             10:00:11.050500 IP 10.96.0.10.53 > 10.0.0.1.1001: 4 0/0/0 (27)\n",
+        );
+        assert_eq!((s.retried.count, s.retried.race), (3, 0));
+    }
 
     #[test]
     fn fine_buckets_are_exact_below_128_and_ordered() {

@@ -263,6 +263,25 @@ pub fn rcode_code(name: &str) -> Option<u16> {
     None
 }
 
+/// Skips a domain name in wire format at `pos` of `message`; returns where it ends.
+pub(crate) fn skip_name(message: &[u8], mut pos: usize) -> Option<usize> {
+    for _ in 0..128 {
+        let len = *message.get(pos)?;
+        match len & 0xc0 {
+            0 if len == 0 => return Some(pos + 1),
+            0 => {
+                pos = pos + 1 + usize::from(len);
+                if pos > message.len() {
+                    return None;
+                }
+            }
+            0xc0 => return message.get(pos + 1).map(|_| pos + 2),
+            _ => return None,
+        }
+    }
+    None
+}
+
 /// The rcodes that mean the server could not or would not answer (`dns-servfail`).
 pub fn is_failure(rcode: u16) -> bool {
     matches!(rcode, 2 | 5)

@@ -12,6 +12,7 @@
 //! These are the contract types; `engine.rs` does the grouping for every kind of capture, and [`group`] runs it
 //! over the packets of a tcpdump text capture.
 
+use std::borrow::Cow;
 use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
@@ -35,18 +36,18 @@ pub struct Transactions {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Transaction {
     /// The client socket, `ip:port` (`[ip]:port` for IPv6).
-    pub client: String,
+    pub client: Arc<str>,
     /// The server socket the query went to.
-    pub server: String,
+    pub server: Arc<str>,
     /// The DNS id.
     pub id: u16,
     /// The queried name, with its trailing dot.
-    pub name: String,
+    pub name: Arc<str>,
     /// The query type.
     #[serde(rename = "type")]
-    pub qtype: String,
+    pub qtype: Cow<'static, str>,
     /// The answer's rcode (`NOERROR`, `NXDOMAIN`, …); `None` when unanswered.
-    pub rcode: Option<String>,
+    pub rcode: Option<Cow<'static, str>>,
     /// The answer section's data (`10.109.102.230`, `target.`, …).
     pub answers: Vec<String>,
     /// Copies of the query seen.
@@ -83,7 +84,7 @@ pub struct StrayReply {
     /// The DNS id.
     pub id: u16,
     /// Its rcode.
-    pub rcode: Option<String>,
+    pub rcode: Option<Cow<'static, str>>,
     /// For a reply from the wrong source: the transaction (index into `transactions`) whose query went elsewhere,
     /// when that transaction is listed.
     pub transaction: Option<usize>,
@@ -219,7 +220,7 @@ mod tests {
         let got: Vec<_> = t
             .transactions
             .iter()
-            .map(|t| (t.server.as_str(), t.latency_us))
+            .map(|t| (&*t.server, t.latency_us))
             .collect();
         assert_eq!(
             got,

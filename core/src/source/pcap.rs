@@ -8,12 +8,12 @@
 //! obsolete Packet Blocks; other blocks are skipped. Frames are numbered from 1 in file order, as tshark numbers
 //! them, and times become microseconds since the epoch (nanoseconds rounded down).
 //!
-//! Link layers: Ethernet (1, with 802.1Q and QinQ tags, read by `etherparse`), Linux cooked captures `LINUX_SLL`
-//! (113, 16-byte header) and `LINUX_SLL2` (276, 20-byte header, as `tcpdump -i any` writes since libpcap 1.10),
-//! both decoded here for their protocol field, raw IP (101, 228, 229) and BSD loopback (0 with a host-order address
-//! family, 108 with a network-order one). IPv4 and IPv6 with extension headers are read by `etherparse` with lax
-//! length checks, so a frame cut by the snap length still yields what it holds. IP fragments are not reassembled: a
-//! first fragment to or from port 53 gets a diagnostic.
+//! Link layers: Ethernet (1, with 802.1Q and QinQ tags; `etherparse`'s header slices), Linux cooked captures
+//! `LINUX_SLL` (113, 16-byte header) and `LINUX_SLL2` (276, 20-byte header, as `tcpdump -i any` writes since libpcap
+//! 1.10), both decoded here for their protocol field, raw IP (101, 228, 229) and BSD loopback (0 with a host-order
+//! address family, 108 with a network-order one; the IP version comes from the header). IPv4 and IPv6 with extension
+//! headers, UDP and TCP are read by `etherparse` with lax length checks, so a frame cut by the snap length still
+//! yields what it holds. IP fragments are not reassembled: a first fragment to or from port 53 gets a diagnostic.
 //!
 //! DNS is read from UDP with port 53 on either side, and from TCP port 53: each direction of a connection is
 //! reassembled by sequence number (in-order data appended, retransmitted and overlapping bytes skipped,
@@ -31,7 +31,7 @@
 use std::collections::BTreeMap;
 use std::net::IpAddr;
 
-use etherparse::{EtherType, LaxNetSlice, LaxSlicedPacket, TransportSlice};
+use etherparse::{Ethernet2HeaderSlice, LaxIpSlice, SingleVlanHeaderSlice, TcpSlice, UdpSlice};
 use hickory_proto::op::{Header, MessageType, Query};
 use hickory_proto::serialize::binary::{BinDecodable, BinDecoder};
 use pcap_parser::pcapng::{parse_block_be, parse_block_le, parse_sectionheaderblock, Block};
@@ -49,6 +49,28 @@ const PCAP_MAGICS: [[u8; 4]; 4] = [
     [0x4d, 0x3c, 0xb2, 0xa1],
     [0xa1, 0xb2, 0x3c, 0x4d],
 ];
+/// Ethertypes: IPv4, IPv6, and a stand-in for raw IP whose version the IP header says.
+const ETHERTYPE_IPV4: u16 = 0x0800;
+const ETHERTYPE_IPV6: u16 = 0x86dd;
+const ETHERTYPE_IP: u16 = 0;
+
+/// An Ethernet frame's protocol and payload, behind up to three VLAN tags (802.1Q `8100`, 802.1ad `88a8`, the
+/// older QinQ `9100`).
+fn ethernet(data: &[u8]) -> Option<(u16, &[u8])> {
+    let header = Ethernet2HeaderSlice::from_slice(data).ok()?;
+    let mut ethertype = header.ether_type().0;
+    let mut rest = data.get(header.slice().len()..)?;
+    for _ in 0..3 {
+        if !matches!(ethertype, 0x8100 | 0x88a8 | 0x9100) {
+            break;
+        }
+        let tag = SingleVlanHeaderSlice::from_slice(rest).ok()?;
+        ethertype = tag.ether_type().0;
+        rest = rest.get(tag.slice().len()..)?;
+    }
+    Some((ethertype, rest))
+}
+
 /// The first bytes of a pcapng file: a Section Header Block's type.
 const PCAPNG_MAGIC: [u8; 4] = [0x0a, 0x0d, 0x0d, 0x0a];
 /// Diagnostics of one code reported in full; later ones are counted.
@@ -88,6 +110,8 @@ pub fn read(bytes: &[u8], grouper: &mut Grouper) -> Vec<Diagnostic> {
         linktypes: BTreeMap::new(),
         now: 0,
     };
+    // About 120 bytes a frame, two frames a transaction.
+    reader.sink.grouper.reserve(bytes.len() / 240);
     if is_pcapng(bytes) {
         reader.pcapng(bytes);
     } else if is_pcap(bytes) {
@@ -361,30 +385,11 @@ fn messages(
     pos
 }
 
-/// Skips a domain name in wire format at `pos`; returns where it ends.
-fn skip_name(message: &[u8], mut pos: usize) -> Option<usize> {
-    for _ in 0..128 {
-        let len = *message.get(pos)?;
-        match len & 0xc0 {
-            0 if len == 0 => return Some(pos + 1),
-            0 => {
-                pos = pos + 1 + usize::from(len);
-                if pos > message.len() {
-                    return None;
-                }
-            }
-            0xc0 => return message.get(pos + 1).map(|_| pos + 2),
-            _ => return None,
-        }
-    }
-    None
-}
-
 /// Checks the structure of `count` resource records at `pos`: how many are whole, and where the first broken one
 /// is, if one is.
 fn walk_records(message: &[u8], mut pos: usize, count: u16) -> (u16, Option<u16>) {
     for i in 0..count {
-        let Some(end) = skip_name(message, pos) else {
+        let Some(end) = crate::capture::skip_name(message, pos) else {
             return (i, Some(i + 1));
         };
         let Some(&[hi, lo]) = message.get(end + 8..end + 10) else {
@@ -397,6 +402,61 @@ fn walk_records(message: &[u8], mut pos: usize, count: u16) -> (u16, Option<u16>
         }
     }
     (count, None)
+}
+
+/// Reads the first question of a DNS message when its name is plain labels or pointers back to them, at most 255
+/// bytes: writes the name as [`name_text`] does and returns the type and where the question ends. `None` leaves
+/// the question to hickory-proto.
+fn first_question(message: &[u8], out: &mut String) -> Option<(u16, usize)> {
+    out.clear();
+    let mut pos = 12;
+    let mut end = None;
+    let mut length = 0usize;
+    for _ in 0..255 {
+        let len = *message.get(pos)?;
+        match len & 0xc0 {
+            0 if len == 0 => {
+                end.get_or_insert(pos + 1);
+                if out.is_empty() {
+                    out.push('.');
+                }
+                let end = end?;
+                let fields = message.get(end..end + 4)?;
+                let qtype = u16::from_be_bytes([*fields.first()?, *fields.get(1)?]);
+                return Some((qtype, end + 4));
+            }
+            0 => {
+                length += usize::from(len) + 1;
+                let label = message.get(pos + 1..pos + 1 + usize::from(len))?;
+                if length > 254 {
+                    return None;
+                }
+                for &b in label {
+                    if b.is_ascii_graphic() && b != b'.' && b != b'\\' {
+                        out.push(char::from(b));
+                    } else {
+                        out.push('\\');
+                        out.push(char::from(b'0' + b / 100));
+                        out.push(char::from(b'0' + (b / 10) % 10));
+                        out.push(char::from(b'0' + b % 10));
+                    }
+                }
+                out.push('.');
+                pos += 1 + usize::from(len);
+            }
+            0xc0 => {
+                let target = (usize::from(len & 0x3f) << 8) | usize::from(*message.get(pos + 1)?);
+                end.get_or_insert(pos + 2);
+                // Only pointers back to earlier bytes, as hickory-proto requires.
+                if target >= pos {
+                    return None;
+                }
+                pos = target;
+            }
+            _ => return None,
+        }
+    }
+    None
 }
 
 /// Writes a wire-format name's labels as text with a trailing dot; bytes that are not printable, dots and
@@ -460,29 +520,46 @@ impl Sink<'_> {
             Ok(h) => h,
             Err(e) => return undecodable(&mut self.diags, e.to_string()),
         };
+        // The first question: read here for plain names (the common case), by hickory-proto otherwise, which also
+        // says what is wrong with a broken one.
         let mut qtype = None;
+        let mut after_questions = Some(12);
         if header.counts.queries > 0 {
-            match Query::read(&mut decoder) {
-                Ok(q) => {
-                    name_text(&mut self.name, q.name());
-                    qtype = Some(u16::from(q.query_type()));
+            match first_question(message, &mut self.name) {
+                Some((t, end)) => {
+                    qtype = Some(t);
+                    after_questions = Some(end);
                 }
-                Err(e) => return undecodable(&mut self.diags, e.to_string()),
+                None => match Query::read(&mut decoder) {
+                    Ok(q) => {
+                        name_text(&mut self.name, q.name());
+                        qtype = Some(u16::from(q.query_type()));
+                        after_questions = Some(decoder.index());
+                    }
+                    Err(e) => return undecodable(&mut self.diags, e.to_string()),
+                },
             }
         }
         let response = header.message_type == MessageType::Response;
         let mut answers = Answers::None;
         if response && header.counts.answers > 0 {
-            let mut questions_ok = true;
-            for _ in 1..header.counts.queries {
-                if let Err(e) = Query::read(&mut decoder) {
-                    undecodable(&mut self.diags, e.to_string());
-                    questions_ok = false;
-                    break;
+            for k in 1..header.counts.queries {
+                after_questions = after_questions
+                    .and_then(|at| crate::capture::skip_name(message, at))
+                    .map(|end| end + 4)
+                    .filter(|&end| end <= message.len());
+                if after_questions.is_none() {
+                    undecodable(
+                        &mut self.diags,
+                        format!(
+                            "question {} of {} runs past the end of the message",
+                            k + 1,
+                            header.counts.queries
+                        ),
+                    );
                 }
             }
-            if questions_ok {
-                let offset = decoder.index();
+            if let Some(offset) = after_questions {
                 let (whole, broken) = walk_records(message, offset, header.counts.answers);
                 if let Some(k) = broken {
                     undecodable(
@@ -875,45 +952,45 @@ impl Reader<'_> {
             self.now = self.now.max(t.micros);
         }
         let frame_cut = u32::try_from(data.len()).unwrap_or(u32::MAX) < orig_len;
-        let sliced = match linktype {
-            1 => LaxSlicedPacket::from_ethernet(data).ok(),
+        // The link layer: the protocol and where the IP packet starts.
+        let link = match linktype {
+            1 => ethernet(data),
             113 => match (data.get(14..16), data.get(16..)) {
-                (Some(&[hi, lo]), Some(rest)) => Some(LaxSlicedPacket::from_ether_type(
-                    EtherType(u16::from_be_bytes([hi, lo])),
-                    rest,
-                )),
+                (Some(&[hi, lo]), Some(rest)) => Some((u16::from_be_bytes([hi, lo]), rest)),
                 _ => None,
             },
             276 => match (data.get(..2), data.get(20..)) {
-                (Some(&[hi, lo]), Some(rest)) => Some(LaxSlicedPacket::from_ether_type(
-                    EtherType(u16::from_be_bytes([hi, lo])),
-                    rest,
-                )),
+                (Some(&[hi, lo]), Some(rest)) => Some((u16::from_be_bytes([hi, lo]), rest)),
                 _ => None,
             },
-            101 | 228 | 229 => LaxSlicedPacket::from_ip(data).ok(),
-            0 | 108 => data
-                .get(4..)
-                .and_then(|ip| LaxSlicedPacket::from_ip(ip).ok()),
+            101 | 228 | 229 => Some((ETHERTYPE_IP, data)),
+            0 | 108 => data.get(4..).map(|ip| (ETHERTYPE_IP, ip)),
             other => {
                 let entry = self.linktypes.entry(other).or_insert((0, frame));
                 entry.0 += 1;
                 return;
             }
         };
-        let Some(sliced) = sliced else {
-            if frame_cut {
-                self.sink.diags.push(
-                    Severity::Info,
-                    "frame-cut",
-                    frame,
-                    "the frame was cut by the snap length before its IP header ended".to_string(),
-                );
+        let ip = match link {
+            Some((ETHERTYPE_IP | ETHERTYPE_IPV4 | ETHERTYPE_IPV6, ip)) => ip,
+            Some(_) => return,
+            None => {
+                if frame_cut {
+                    self.sink.diags.push(
+                        Severity::Info,
+                        "frame-cut",
+                        frame,
+                        "the frame was cut by the snap length inside its link header".to_string(),
+                    );
+                }
+                return;
             }
+        };
+        let Ok((ip, _)) = LaxIpSlice::from_slice(ip) else {
             return;
         };
-        let (src, dst, payload, first_fragment) = match &sliced.net {
-            Some(LaxNetSlice::Ipv4(ip)) => {
+        let (src, dst, payload, first_fragment) = match &ip {
+            LaxIpSlice::Ipv4(ip) => {
                 let h = ip.header();
                 (
                     IpAddr::V4(h.source_addr()),
@@ -922,7 +999,7 @@ impl Reader<'_> {
                     h.fragments_offset().value() == 0,
                 )
             }
-            Some(LaxNetSlice::Ipv6(ip)) => {
+            LaxIpSlice::Ipv6(ip) => {
                 let h = ip.header();
                 (
                     IpAddr::V6(h.source_addr()),
@@ -931,19 +1008,19 @@ impl Reader<'_> {
                     true,
                 )
             }
-            _ => return,
         };
         let ports = |bytes: &[u8]| -> Option<(u16, u16)> {
-            let p: [u8; 4] = bytes.get(..4)?.try_into().ok()?;
-            Some((
-                u16::from_be_bytes([p[0], p[1]]),
-                u16::from_be_bytes([p[2], p[3]]),
-            ))
+            match bytes.get(..4) {
+                Some(&[a, b, c, d]) => {
+                    Some((u16::from_be_bytes([a, b]), u16::from_be_bytes([c, d])))
+                }
+                _ => None,
+            }
         };
         let is_dns = |(s, d): (u16, u16)| s == 53 || d == 53;
-        let transport_number = payload.ip_number.0;
+        let protocol = payload.ip_number.0;
         if payload.fragmented {
-            if matches!(transport_number, 6 | 17)
+            if matches!(protocol, 6 | 17)
                 && first_fragment
                 && ports(payload.payload).is_some_and(is_dns)
             {
@@ -956,57 +1033,52 @@ impl Reader<'_> {
             }
             return;
         }
-        match &sliced.transport {
-            Some(TransportSlice::Udp(udp)) => {
-                let (sport, dport) = (udp.source_port(), udp.destination_port());
-                if !is_dns((sport, dport)) {
-                    return;
-                }
-                let message = udp.payload();
-                let declared = usize::from(udp.length()).saturating_sub(8);
-                let cut = payload.incomplete || message.len() < declared;
-                self.sink.dns(
-                    frame,
-                    time,
-                    Transport::Udp,
-                    (src, sport),
-                    (dst, dport),
-                    message,
-                    cut,
-                );
-            }
-            Some(TransportSlice::Tcp(tcp)) => {
-                let (sport, dport) = (tcp.source_port(), tcp.destination_port());
-                if !is_dns((sport, dport)) {
-                    return;
-                }
-                let key = StreamKey {
-                    src: (src, sport),
-                    dst: (dst, dport),
-                };
-                self.tcp(key, tcp, payload.incomplete, frame, time);
-            }
-            _ => {
-                if sliced.stop_err.is_some()
-                    && matches!(transport_number, 6 | 17)
-                    && ports(payload.payload).is_some_and(is_dns)
-                {
-                    self.sink.diags.push(
-                        Severity::Warning,
-                        "dns-cut",
-                        frame,
-                        "the frame was cut by the snap length inside its UDP or TCP header"
-                            .to_string(),
-                    );
-                }
-            }
+        if !matches!(protocol, 6 | 17) || !ports(payload.payload).is_some_and(is_dns) {
+            return;
         }
+        if protocol == 17 {
+            let Ok(udp) = UdpSlice::from_slice_lax(payload.payload) else {
+                self.header_cut(frame);
+                return;
+            };
+            let message = udp.payload();
+            let declared = usize::from(udp.length()).saturating_sub(8);
+            let cut = payload.incomplete || message.len() < declared;
+            self.sink.dns(
+                frame,
+                time,
+                Transport::Udp,
+                (src, udp.source_port()),
+                (dst, udp.destination_port()),
+                message,
+                cut,
+            );
+        } else {
+            let Ok(tcp) = TcpSlice::from_slice(payload.payload) else {
+                self.header_cut(frame);
+                return;
+            };
+            let key = StreamKey {
+                src: (src, tcp.source_port()),
+                dst: (dst, tcp.destination_port()),
+            };
+            self.tcp(key, &tcp, payload.incomplete, frame, time);
+        }
+    }
+
+    fn header_cut(&mut self, frame: u32) {
+        self.sink.diags.push(
+            Severity::Warning,
+            "dns-cut",
+            frame,
+            "the frame was cut by the snap length inside its UDP or TCP header".to_string(),
+        );
     }
 
     fn tcp(
         &mut self,
         key: StreamKey,
-        tcp: &etherparse::TcpSlice<'_>,
+        tcp: &TcpSlice<'_>,
         cut: bool,
         frame: u32,
         time: Option<Time>,
@@ -1088,6 +1160,45 @@ mod tests {
         assert_eq!(out, "a\\046b.c\\032d.");
         name_text(&mut out, &hickory_proto::rr::Name::root());
         assert_eq!(out, ".");
+    }
+
+    #[test]
+    fn the_first_question_reads_as_hickory_reads_it() {
+        let header = [0u8, 7, 1, 0, 0, 1, 0, 0, 0, 0, 0, 0];
+        let cases: Vec<Vec<u8>> = vec![
+            // a.example. A IN
+            [&header[..], b"\x01a\x07example\x00\x00\x01\x00\x01"].concat(),
+            // the root, type NS
+            [&header[..], b"\x00\x00\x02\x00\x01"].concat(),
+            // a label with a dot and a space in it
+            [&header[..], b"\x03a.b\x02c \x00\x00\x10\x00\x01"].concat(),
+        ];
+        for message in cases {
+            let mut fast = String::new();
+            let (qtype, end) = first_question(&message, &mut fast).unwrap();
+            let mut decoder = BinDecoder::new(&message);
+            Header::read(&mut decoder).unwrap();
+            let q = Query::read(&mut decoder).unwrap();
+            let mut slow = String::new();
+            name_text(&mut slow, q.name());
+            assert_eq!(
+                (fast, qtype, end),
+                (slow, u16::from(q.query_type()), decoder.index())
+            );
+        }
+        // A pointer forward, a cut name, an extended label type: left to hickory-proto.
+        let mut out = String::new();
+        for bad in [
+            &b"\xc0\x20\x00\x01\x00\x01"[..],
+            b"\x05ab",
+            b"\x41a\x00\x00\x01\x00\x01",
+        ] {
+            assert_eq!(
+                first_question(&[&header[..], bad].concat(), &mut out),
+                None,
+                "{bad:?}"
+            );
+        }
     }
 
     #[test]
