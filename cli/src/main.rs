@@ -24,7 +24,8 @@ struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
-    /// Analyse inputs (kube-proxy iptables-save dumps, …); each file's kind is detected from its content.
+    /// Analyse inputs (kube-proxy iptables-save dumps, resolv.conf, kubectl output, tcpdump text, pcap/pcapng
+    /// captures, …); each file's kind is detected from its content.
     Analyze {
         /// Output format.
         #[arg(long, value_enum, default_value_t = Format::Text)]

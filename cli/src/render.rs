@@ -36,6 +36,17 @@ fn address(ip: Option<&str>, port: Option<u16>) -> String {
     }
 }
 
+/// A latency: microseconds below 1 ms, milliseconds with one decimal below 1 s, then seconds.
+fn micros(us: u64) -> String {
+    if us < 1_000 {
+        format!("{us} µs")
+    } else if us < 1_000_000 {
+        format!("{:.1} ms", us as f64 / 1e3)
+    } else {
+        format!("{:.2} s", us as f64 / 1e6)
+    }
+}
+
 fn percent(share: f64) -> String {
     format!("{:.1}%", share * 100.0)
 }
@@ -50,8 +61,25 @@ pub fn analysis(analysis: &Analysis) -> String {
             .resolv_confs
             .iter()
             .find(|r| *r.source == *source.name);
-        match resolv {
-            Some(r) => {
+        match (resolv, &source.capture) {
+            (_, Some(summary)) => {
+                let _ = write!(
+                    out,
+                    "  {}  {}  {} packets, {} DNS messages: {} transactions, {} answered, {} unanswered, {} retried",
+                    source.name,
+                    source.kind.as_str(),
+                    summary.packets,
+                    summary.dns_messages,
+                    summary.transactions,
+                    summary.answered,
+                    summary.unanswered,
+                    summary.retried
+                );
+                if let (Some(p50), Some(p99)) = (summary.latency.p50_us, summary.latency.p99_us) {
+                    let _ = write!(out, "; latency p50 {}, p99 {}", micros(p50), micros(p99));
+                }
+            }
+            (Some(r), None) => {
                 let servers: Vec<&str> = r
                     .conf
                     .nameservers
@@ -73,7 +101,7 @@ pub fn analysis(analysis: &Analysis) -> String {
                     r.conf.options.ndots
                 );
             }
-            None => {
+            (None, None) => {
                 let _ = write!(
                     out,
                     "  {}  {}  {} lines, {} tables, {} chains, {} rules",
@@ -96,11 +124,12 @@ pub fn analysis(analysis: &Analysis) -> String {
                 dnatlas_core::Severity::Warning => "warning",
                 dnatlas_core::Severity::Info => "info",
             };
-            let _ = writeln!(
-                out,
-                "    {}:{}:{}: {severity}[{}]: {}",
-                source.name, d.line, d.column, d.code, d.message
-            );
+            let place = match (d.frame, d.line) {
+                (Some(frame), _) => format!("{}: frame {frame}", source.name),
+                (None, 0) => source.name.clone(),
+                (None, line) => format!("{}:{line}:{}", source.name, d.column),
+            };
+            let _ = writeln!(out, "    {place}: {severity}[{}]: {}", d.code, d.message);
         }
     }
 
@@ -137,7 +166,14 @@ pub fn analysis(analysis: &Analysis) -> String {
             let _ = writeln!(out, "  {severity}[{}]: {}", f.code, f.title);
             let _ = writeln!(out, "    {}", f.message);
             for e in &f.evidence {
-                let _ = writeln!(out, "    --> {}:{}", e.source, e.line);
+                match e.frame {
+                    Some(frame) => {
+                        let _ = writeln!(out, "    --> {} frame {frame}", e.source);
+                    }
+                    None => {
+                        let _ = writeln!(out, "    --> {}:{}", e.source, e.line);
+                    }
+                }
             }
         }
         let _ = writeln!(

@@ -588,3 +588,79 @@ fn trace_reads_standard_input() {
     assert_eq!(v["lookups"].as_array().unwrap().len(), 2);
     assert_eq!(v["status"], "resolved");
 }
+
+#[test]
+fn a_capture_is_summarised_in_one_line_with_its_findings() {
+    let capture = format!(
+        "{}/../fixtures/tcpdump/nn-any/capture.txt",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    let out = dnatlas(&["analyze", &capture], None);
+    assert_eq!(out.status.code(), Some(0));
+    let text = String::from_utf8_lossy(&out.stdout);
+    // Three transactions: 1001 (800 µs), 1002 re-sent and answered after 5,001,480 µs, the bare `nginx.` never.
+    assert!(
+        text.contains("capture.txt  tcpdump  6 packets, 6 DNS messages: 3 transactions, 2 answered, 1 unanswered, 1 retried; latency p50 800 µs, p99 5.00 s"),
+        "{text}"
+    );
+    assert!(text.contains("warning[dns-timeout-retry]"), "{text}");
+    assert!(text.contains("capture.txt:7"), "{text}");
+    let v = json(&dnatlas(&["analyze", "--format", "json", &capture], None));
+    assert_eq!(v["sources"][0]["kind"], "tcpdump");
+    assert_eq!(v["sources"][0]["counts"]["transactions"], 3);
+    assert_eq!(v["captures"]["transactions"][1]["queries_sent"], 2);
+}
+
+#[test]
+fn a_pcap_is_read_and_its_diagnostics_name_frames() {
+    // pcap, little-endian, LINKTYPE_RAW: frame 1 is a DNS query for a. (IPv4/UDP written by hand), frame 2's record
+    // header says 60 bytes but the file ends 4 bytes into them.
+    let dns = [0u8, 7, 1, 0, 0, 1, 0, 0, 0, 0, 0, 0, 1, b'a', 0, 0, 1, 0, 1];
+    let mut ip = vec![
+        0x45,
+        0,
+        0,
+        (20 + 8 + dns.len()) as u8,
+        0,
+        0,
+        0x40,
+        0,
+        64,
+        17,
+        0,
+        0,
+    ];
+    ip.extend([10, 0, 0, 1, 10, 96, 0, 10]);
+    ip.extend([0x9c, 0x40, 0, 53, 0, (8 + dns.len()) as u8, 0, 0]);
+    ip.extend(dns);
+    let mut pcap = Vec::new();
+    for v in [0xa1b2_c3d4u32, 0x0004_0002, 0, 0, 65535, 101] {
+        pcap.extend(v.to_le_bytes());
+    }
+    for v in [1_700_000_000u32, 0, ip.len() as u32, ip.len() as u32] {
+        pcap.extend(v.to_le_bytes());
+    }
+    pcap.extend(&ip);
+    for v in [1_700_000_000u32, 5, 60, 60] {
+        pcap.extend(v.to_le_bytes());
+    }
+    pcap.extend([0x45, 0, 0, 60]);
+    let path = format!("{}/cut.pcap", env!("CARGO_TARGET_TMPDIR"));
+    std::fs::write(&path, &pcap).unwrap();
+    let out = dnatlas(&["analyze", &path], None);
+    assert_eq!(out.status.code(), Some(0));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("cut.pcap  pcap  1 packets, 1 DNS messages: 1 transactions, 0 answered, 1 unanswered, 0 retried"),
+        "{text}"
+    );
+    assert!(
+        text.contains("cut.pcap: frame 2: error[truncated-capture]: the capture ends inside frame 2 (record header says 60 bytes, 4 remain)"),
+        "{text}"
+    );
+    let v = json(&dnatlas(&["analyze", "--format", "json", &path], None));
+    assert_eq!(v["sources"][0]["kind"], "pcap");
+    assert_eq!(v["sources"][0]["diagnostics"][0]["frame"], 2);
+    assert_eq!(v["captures"]["transactions"][0]["name"], "a.");
+    assert_eq!(v["captures"]["transactions"][0]["client"], "10.0.0.1:40000");
+}

@@ -14,7 +14,9 @@ pub enum Severity {
     Info,
 }
 
-/// A problem with one place of one input. Line and column are 1-based; column counts characters.
+/// A problem with one place of one input. Line and column are 1-based; column counts characters. A binary capture
+/// has no lines: its diagnostics name a frame (1-based, as tshark counts) and have line and column 0, which JSON
+/// leaves out.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Diagnostic {
     /// How bad it is.
@@ -23,10 +25,19 @@ pub struct Diagnostic {
     pub code: String,
     /// What is wrong, naming the offending text.
     pub message: String,
-    /// 1-based line.
+    /// 1-based line; 0 in a binary capture.
+    #[serde(default, skip_serializing_if = "is_zero")]
     pub line: u32,
-    /// 1-based column.
+    /// 1-based column; 0 in a binary capture.
+    #[serde(default, skip_serializing_if = "is_zero")]
     pub column: u32,
+    /// The frame of a binary capture (1-based); `None` when the diagnostic is about the file as a whole.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub frame: Option<u32>,
+}
+
+fn is_zero(n: &u32) -> bool {
+    *n == 0
 }
 
 impl Diagnostic {
@@ -44,6 +55,24 @@ impl Diagnostic {
             message: message.into(),
             line,
             column,
+            frame: None,
+        }
+    }
+
+    /// A diagnostic about frame `frame` of a binary capture; frame 0 means the file as a whole.
+    pub fn at_frame(
+        severity: Severity,
+        code: &str,
+        frame: u32,
+        message: impl Into<String>,
+    ) -> Self {
+        Self {
+            severity,
+            code: code.to_string(),
+            message: message.into(),
+            line: 0,
+            column: 0,
+            frame: (frame > 0).then_some(frame),
         }
     }
 }

@@ -47,19 +47,45 @@ pub const MAX_SOURCE_BYTES: usize = 256 * 1024 * 1024;
 /// The most diagnostics kept per input; a summary diagnostic says how many more there were.
 pub const MAX_DIAGNOSTICS: usize = 500;
 
+/// The most capture transactions listed in an analysis by default; later ones are counted in the summary and
+/// checked for findings.
+pub const MAX_LISTED_TRANSACTIONS: usize = 100_000;
+
 /// Settings of an analysis.
 #[derive(Debug, Clone)]
 pub struct Options {
     /// The most bytes read of each input ([`MAX_SOURCE_BYTES`] by default).
     pub max_source_bytes: usize,
+    /// The most capture transactions listed, over all capture inputs ([`MAX_LISTED_TRANSACTIONS`] by default).
+    pub max_listed_transactions: usize,
 }
 
 impl Default for Options {
     fn default() -> Self {
         Self {
             max_source_bytes: MAX_SOURCE_BYTES,
+            max_listed_transactions: MAX_LISTED_TRANSACTIONS,
         }
     }
+}
+
+/// Adds one capture's transactions to the analysis's, renumbering the wrong-source replies' transactions.
+fn add_capture(captures: &mut Option<capture::Captures>, grouped: capture::engine::Grouped) {
+    let all = captures.get_or_insert_with(capture::Captures::default);
+    let base = all.transactions.len();
+    let capture::Transactions {
+        transactions,
+        wrong_source,
+        unmatched,
+    } = grouped.transactions;
+    all.transactions.extend(transactions);
+    all.wrong_source
+        .extend(wrong_source.into_iter().map(|mut w| {
+            w.transaction = w.transaction.map(|i| i + base);
+            w
+        }));
+    all.unmatched.extend(unmatched);
+    all.summary.merge(&grouped.summary);
 }
 
 /// Analyses a set of inputs.
@@ -71,16 +97,24 @@ pub fn analyze(sources: &[Source<'_>], options: &Options) -> Analysis {
     let mut nodes: Vec<(&str, source::iptables::RulesetView<'_>, Vec<Service>)> = Vec::new();
     let mut kubernetes: Vec<KubeSource> = Vec::new();
     let mut resolv_confs: Vec<ResolvSource> = Vec::new();
+    let mut captures: Option<capture::Captures> = None;
+    let mut capture_inputs: Vec<lint::CaptureInput> = Vec::new();
     for source in sources {
         let mut diagnostics = Vec::new();
         let bytes = match source.bytes.get(..limit) {
             Some(head) if source.bytes.len() > limit => {
-                let line = u32::try_from(text::lines(head).count()).unwrap_or(u32::MAX);
+                // A binary capture has no lines: the note is about the file.
+                let binary = source::pcap::is_pcap(head) || source::pcap::is_pcapng(head);
+                let line = if binary {
+                    0
+                } else {
+                    u32::try_from(text::lines(head).count()).unwrap_or(u32::MAX)
+                };
                 diagnostics.push(Diagnostic::new(
                     Severity::Error,
                     "input-too-large",
                     line,
-                    1,
+                    u32::from(!binary),
                     format!(
                         "input of {} bytes is larger than the {} bytes read; the rest is ignored",
                         source.bytes.len(),
@@ -95,6 +129,7 @@ pub fn analyze(sources: &[Source<'_>], options: &Options) -> Analysis {
         // The parser counts lines as it reads them; other kinds are counted below.
         let mut counts = Counts::default();
         let mut generated_by = None;
+        let mut capture_summary = None;
         match kind {
             Kind::IptablesSave => {
                 // The graph is built from the parser's view of the input, which borrows its text.
@@ -159,6 +194,35 @@ pub fn analyze(sources: &[Source<'_>], options: &Options) -> Analysis {
                     objects: parsed.value,
                 });
             }
+            Kind::Tcpdump | Kind::Pcap | Kind::Pcapng => {
+                let listed = captures.as_ref().map_or(0, |c| c.transactions.len());
+                let limits = capture::Limits {
+                    max_listed: options.max_listed_transactions.saturating_sub(listed),
+                    ..capture::Limits::default()
+                };
+                let mut grouper = capture::Grouper::new(source.name.into(), limits);
+                if kind == Kind::Tcpdump {
+                    let parsed = source::tcpdump::parse(bytes);
+                    diagnostics.extend(parsed.diagnostics);
+                    grouper.add_packets(parsed.value.packets.len() as u64);
+                    for packet in &parsed.value.packets {
+                        grouper.push(&capture::transactions::compact(packet));
+                    }
+                } else {
+                    diagnostics.extend(source::pcap::read(bytes, &mut grouper));
+                }
+                let grouped = grouper.finish();
+                diagnostics.extend(grouped.diagnostics.iter().cloned());
+                counts.packets = grouped.summary.packets;
+                counts.dns_messages = grouped.summary.dns_messages;
+                counts.transactions = grouped.summary.transactions;
+                capture_summary = Some(grouped.summary.clone());
+                capture_inputs.push(lint::CaptureInput {
+                    source: source.name.into(),
+                    signals: grouped.signals.clone(),
+                });
+                add_capture(&mut captures, grouped);
+            }
             Kind::Unknown => {
                 let message = if bytes.iter().all(u8::is_ascii_whitespace) {
                     "the input is empty".to_string()
@@ -176,21 +240,24 @@ pub fn analyze(sources: &[Source<'_>], options: &Options) -> Analysis {
                 ));
             }
         }
-        if counts.lines == 0 {
+        if counts.lines == 0 && !matches!(kind, Kind::Pcap | Kind::Pcapng) {
             counts.lines = text::lines(bytes).count();
         }
-        diagnostics.sort_by_key(|d| (d.line, d.column));
+        diagnostics.sort_by_key(|d| (d.line, d.column, d.frame));
         if diagnostics.len() > MAX_DIAGNOSTICS {
             let more = diagnostics.len() - MAX_DIAGNOSTICS;
             diagnostics.truncate(MAX_DIAGNOSTICS);
-            let line = diagnostics.last().map_or(1, |d| d.line);
-            diagnostics.push(Diagnostic::new(
+            let last = diagnostics.last();
+            let (line, frame) = (last.map_or(1, |d| d.line), last.and_then(|d| d.frame));
+            let mut note = Diagnostic::new(
                 Severity::Info,
                 "more-diagnostics",
                 line,
-                1,
+                if line == 0 { 0 } else { 1 },
                 format!("{more} more diagnostics not shown"),
-            ));
+            );
+            note.frame = frame;
+            diagnostics.push(note);
         }
         reports.push(SourceReport {
             name: source.name.to_string(),
@@ -198,6 +265,7 @@ pub fn analyze(sources: &[Source<'_>], options: &Options) -> Analysis {
             bytes: source.bytes.len(),
             counts,
             generated_by,
+            capture: capture_summary,
             diagnostics,
         });
     }
@@ -212,6 +280,7 @@ pub fn analyze(sources: &[Source<'_>], options: &Options) -> Analysis {
     let context = lint::Context {
         kubernetes: &kubernetes,
         resolv_confs: &resolv_confs,
+        captures: &capture_inputs,
         nodes: nodes
             .iter()
             .map(|(name, ruleset, services)| lint::NodeInput::new(name, ruleset, services))
@@ -255,5 +324,6 @@ pub fn analyze(sources: &[Source<'_>], options: &Options) -> Analysis {
         resolv_confs,
         findings,
         cluster,
+        captures,
     }
 }

@@ -378,6 +378,7 @@ fn at(source: &Arc<str>, line: u32) -> Evidence {
     Evidence {
         source: Arc::clone(source),
         line,
+        frame: None,
     }
 }
 
@@ -606,6 +607,7 @@ impl<'a> Inputs<'a> {
                 Evidence {
                     source: Arc::from(s.source.as_str()),
                     line: s.line,
+                    frame: None,
                 },
             );
         }
@@ -2436,6 +2438,7 @@ fn connect(
                 evidence.push(Evidence {
                     source: Arc::from(s.source.as_str()),
                     line: s.line,
+                    frame: None,
                 });
             }
         }
@@ -2603,7 +2606,8 @@ COMMIT\n";
         assert!(rejects.iter().all(|h| h.evidence
             == [Evidence {
                 source: Arc::from("node.txt"),
-                line: 3
+                line: 3,
+                frame: None,
             }]));
         assert!(glibc.connection.is_none());
         let musl = ask(Resolver::Musl);

@@ -23,6 +23,7 @@ fn an_input_over_the_limit_is_cut_with_a_diagnostic_and_its_head_analysed() {
         &[Source::new("node.txt", &dump)],
         &Options {
             max_source_bytes: limit,
+            ..Options::default()
         },
     );
     let report = &cut.sources[0];

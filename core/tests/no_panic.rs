@@ -2,7 +2,9 @@
 //!
 //! Every fixture is analysed whole, cut at every line, cut inside lines, and with single bytes replaced by
 //! bytes that matter to the parsers (quotes, `!`, newlines, NUL, invalid UTF-8, bit flips). The multi-input cases
-//! (`fixtures/cluster/`) are also analysed together with one input damaged at a time.
+//! (`fixtures/cluster/`) are also analysed together with one input damaged at a time. Text captures are fixtures
+//! like the rest; binary captures (pcap in both byte orders, pcapng with two sections) are written here and cut and
+//! corrupted at every byte offset.
 
 mod common;
 
@@ -260,4 +262,111 @@ fn trace_never_panics_on_damaged_trace_inputs() {
         }
     }
     assert!(variants > 500, "only {variants} variants were tried");
+}
+
+/// Small binary captures with a bit of everything: Ethernet and LINUX_SLL2 frames, UDP and a TCP stream with a
+/// message split across segments, an IP fragment, IPv6, pcap in both byte orders and pcapng with two sections.
+fn captures() -> Vec<(&'static str, Vec<u8>)> {
+    use common::pcap::{self as w, Rr};
+    let t0 = 1_700_000_000_000_000u64;
+    let q = w::udp(
+        "10.244.0.20:35926",
+        "10.96.0.10:53",
+        &w::query(1, "a.example.", 1),
+    );
+    let a = w::udp(
+        "10.96.0.10:53",
+        "10.244.0.20:35926",
+        &w::answer(
+            1,
+            "a.example.",
+            1,
+            0,
+            &[Rr::A("192.0.2.1"), Rr::Cname("b.example.")],
+        ),
+    );
+    let q6 = w::udp(
+        "[fd00::14]:4000",
+        "[fd00::a]:53",
+        &w::query(2, "b.example.", 28),
+    );
+    let a6 = w::udp6_with_hop_by_hop(
+        "[fd00::a]:53",
+        "[fd00::14]:4000",
+        &w::answer(2, "b.example.", 28, 0, &[Rr::Aaaa("fd00::1")]),
+    );
+    let message = w::framed(&w::query(3, "c.example.", 1));
+    let reply = w::framed(&w::answer(3, "c.example.", 1, 2, &[]));
+    let (c, s) = ("10.244.0.20:46500", "10.96.0.10:53");
+    let mut fragment = w::udp("10.96.0.10:53", "10.244.0.20:1", &w::query(4, "f.", 1));
+    fragment[6] = 0x20;
+    let frames = vec![
+        w::ethernet(&q, &[7]),
+        w::sll2(&a, true),
+        w::ethernet(&q6, &[]),
+        w::ethernet(&a6, &[]),
+        w::ethernet(&w::tcp(c, s, 10, w::SYN, &[]), &[]),
+        w::ethernet(&w::tcp(c, s, 11, w::ACK | w::PSH, &message[..5]), &[]),
+        w::ethernet(&w::tcp(c, s, 16, w::ACK | w::PSH, &message[5..]), &[]),
+        w::ethernet(&w::tcp(s, c, 90, w::SYN | w::ACK, &[]), &[]),
+        w::ethernet(&w::tcp(s, c, 91, w::ACK | w::PSH | w::FIN, &reply), &[]),
+        w::ethernet(&fragment, &[]),
+    ];
+    let records: Vec<w::Record> = frames
+        .iter()
+        .enumerate()
+        .map(|(i, f)| w::record(t0 + 100 * i as u64, f.clone()))
+        .collect();
+    let mut ng = w::Ng {
+        big_endian: false,
+        bytes: Vec::new(),
+    };
+    ng.section();
+    ng.interface(1, None);
+    ng.interface(276, Some(9));
+    ng.packet(0, t0, &frames[0]);
+    ng.packet(1, t0 * 1000 + 5, &frames[1]);
+    ng.names();
+    let mut be = w::Ng {
+        big_endian: true,
+        bytes: Vec::new(),
+    };
+    be.section();
+    be.interface(101, Some(0x94));
+    be.packet(0, 1 << 20, &q);
+    be.simple(&a);
+    vec![
+        ("le.pcap", w::pcap(false, false, 1, &records)),
+        ("be-ns.pcap", w::pcap(true, true, 1, &records)),
+        ("two-sections.pcapng", [ng.bytes, be.bytes].concat()),
+    ]
+}
+
+/// Every binary capture cut at every byte offset, and with every byte flipped, set to 0 and set to 0xff.
+#[test]
+fn binary_captures_cut_or_corrupted_anywhere_do_not_panic() {
+    let mut variants = 0usize;
+    for (name, bytes) in captures() {
+        let whole = analyze(&[Source::new(name, &bytes)], &Options::default());
+        // Whole, only the fragment is worth a diagnostic.
+        assert!(
+            whole.sources[0]
+                .diagnostics
+                .iter()
+                .all(|d| d.code == "ip-fragment"),
+            "{name}: {:?}",
+            whole.sources[0].diagnostics
+        );
+        assert!(!whole.captures.unwrap().transactions.is_empty(), "{name}");
+        for i in 0..bytes.len() {
+            check(name, &format!("a cut at byte {i}"), &bytes[..i]);
+            for value in [bytes[i] ^ 0xff, 0, 0xff] {
+                let mut damaged = bytes.clone();
+                damaged[i] = value;
+                check(name, &format!("byte {i} set to {value:#04x}"), &damaged);
+            }
+            variants += 4;
+        }
+    }
+    assert!(variants > 2_000, "only {variants} variants were tried");
 }

@@ -16,8 +16,8 @@
 //!
 //! The text path is checked the same way: the generator's `tcpdump -n` rendering of the same traffic, read by
 //! `source::tcpdump` and grouped by `capture::transactions`, gives tshark's transactions (cases without DNS over
-//! TCP: tcpdump prints only the first message of a segment). Reading the captures through `analyze()` needs the
-//! capture inputs wired into it; until then those tests are ignored.
+//! TCP: tcpdump prints only the first message of a segment), and the pcap and its text rendering give the same
+//! transactions through `analyze()`.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -536,7 +536,6 @@ fn frames(list: &Value) -> Vec<u64> {
 }
 
 #[test]
-#[ignore = "needs captures in analyze()"]
 fn pcap_transactions_are_tsharks() {
     let mut errors = Vec::new();
     for case in cases() {
@@ -579,7 +578,6 @@ fn pcap_transactions_are_tsharks() {
 }
 
 #[test]
-#[ignore = "needs captures in analyze()"]
 fn text_and_pcap_of_the_same_traffic_give_the_same_transactions() {
     // The generated cases without DNS over TCP, and seed 004's tcpdump text as pasted (a -v capture with `domain`
     // ports) against its re-creation as a pcap.

@@ -5,7 +5,9 @@
 //! The expectations were reasoned from SPEC §7.8 and §6.7 and the seed documents (latencies computed by hand from
 //! the printed timestamps), not copied from dnatlas's output. An expectation names the number of DNS packets, the
 //! transactions, the replies from a wrong source, the unmatched replies and the diagnostics (sorted by line and
-//! column). Objects are compared for the fields the expectation names; lists must have the same length.
+//! column), and what `analyze` makes of it: its kind, the capture findings with their evidence lines, and (where
+//! named) the summary's counts and latency percentiles. Objects are compared for the fields the expectation names;
+//! lists must have the same length.
 
 mod common;
 use common::compare;
@@ -14,20 +16,36 @@ use std::panic::{catch_unwind, AssertUnwindSafe};
 
 use dnatlas_core::capture::transactions;
 use dnatlas_core::source::tcpdump;
+use dnatlas_core::{analyze, Options, Source};
 use serde_json::{json, Value};
 
-/// What a capture reads as, in the shape of an expectation.
+/// What a capture reads as, in the shape of an expectation: the parse and grouping, then what `analyze` makes of
+/// the capture as an input (its kind, the findings with their evidence lines, the summary).
 fn read(bytes: &[u8]) -> Value {
     let parsed = tcpdump::parse(bytes);
     let grouped = transactions::group("capture.txt", &parsed.value.packets);
     let mut diagnostics = parsed.diagnostics.clone();
     diagnostics.sort_by_key(|d| (d.line, d.column));
+    let analysis = analyze(&[Source::new("capture.txt", bytes)], &Options::default());
+    let captures = analysis.captures.clone().unwrap_or_default();
+    // `analyze` runs the same engine as `group`.
+    assert_eq!(captures.transactions, grouped.transactions);
+    assert_eq!(captures.wrong_source, grouped.wrong_source);
+    assert_eq!(captures.unmatched, grouped.unmatched);
+    let findings: Vec<Value> = analysis
+        .findings
+        .iter()
+        .map(|f| json!({"code": f.code, "evidence": f.evidence.iter().map(|e| e.line).collect::<Vec<_>>()}))
+        .collect();
     json!({
         "packets": parsed.value.packets.len(),
         "transactions": grouped.transactions,
         "wrong_source": grouped.wrong_source,
         "unmatched": grouped.unmatched,
         "diagnostics": diagnostics,
+        "kind": analysis.sources[0].kind,
+        "findings": findings,
+        "summary": captures.summary,
     })
 }
 

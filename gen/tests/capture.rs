@@ -450,9 +450,9 @@ fn glibc_pairs_retries_and_ports() {
     for t in &grouped.transactions {
         if t.name.starts_with("www.example.com.") && t.qtype == "A" {
             ports_by_name
-                .entry(t.name.as_str())
+                .entry(&*t.name)
                 .or_default()
-                .push(t.client.as_str());
+                .push(&*t.client);
         }
     }
     let candidates: Vec<&str> = ports_by_name.keys().copied().collect();

@@ -8,12 +8,18 @@
 //! The latency runs from the first copy of the query to the first answer. A response with the id and client of a
 //! transaction but from another address is not the answer (a connected UDP socket drops it): it is listed as a
 //! reply from the wrong source. A response that matches nothing is listed as unmatched.
+//!
+//! These are the contract types; `engine.rs` does the grouping for every kind of capture, and [`group`] runs it
+//! over the packets of a tcpdump text capture.
 
-use std::collections::BTreeMap;
+use std::borrow::Cow;
+use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
-use crate::source::tcpdump::{Packet, Socket, Timestamp, Transport, DAY_US};
+use super::engine::{Grouper, Limits};
+use super::{Answers, Host, Packet as CompactPacket, Question, Sock, Time};
+use crate::source::tcpdump::{self, Packet, Transport};
 
 /// The transactions of one capture, and the replies that belong to none.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -30,18 +36,18 @@ pub struct Transactions {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Transaction {
     /// The client socket, `ip:port` (`[ip]:port` for IPv6).
-    pub client: String,
+    pub client: Arc<str>,
     /// The server socket the query went to.
-    pub server: String,
+    pub server: Arc<str>,
     /// The DNS id.
     pub id: u16,
     /// The queried name, with its trailing dot.
-    pub name: String,
+    pub name: Arc<str>,
     /// The query type.
     #[serde(rename = "type")]
-    pub qtype: String,
+    pub qtype: Cow<'static, str>,
     /// The answer's rcode (`NOERROR`, `NXDOMAIN`, …); `None` when unanswered.
-    pub rcode: Option<String>,
+    pub rcode: Option<Cow<'static, str>>,
     /// The answer section's data (`10.109.102.230`, `target.`, …).
     pub answers: Vec<String>,
     /// Copies of the query seen.
@@ -54,13 +60,18 @@ pub struct Transaction {
     /// UDP or TCP.
     pub transport: Transport,
     /// The input the capture came from.
-    pub source: String,
-    /// The first query's position among the capture's DNS packets (1-based).
+    pub source: Arc<str>,
+    /// The first query's frame: its number in a pcap/pcapng file (1-based, as tshark counts), or its position among
+    /// the DNS packets of a text capture.
     pub frame: u32,
-    /// The first query's line.
+    /// The first query's line in a text capture (absent for a binary capture).
+    #[serde(default, skip_serializing_if = "is_zero")]
     pub line: u32,
-    /// The answer's line.
+    /// The answer's line in a text capture.
     pub answer_line: Option<u32>,
+    /// The answer's frame.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub answer_frame: Option<u32>,
 }
 
 /// A response that is not the answer of any transaction.
@@ -73,141 +84,69 @@ pub struct StrayReply {
     /// The DNS id.
     pub id: u16,
     /// Its rcode.
-    pub rcode: Option<String>,
-    /// For a reply from the wrong source: the transaction (index into `transactions`) whose query went elsewhere.
+    pub rcode: Option<Cow<'static, str>>,
+    /// For a reply from the wrong source: the transaction (index into `transactions`) whose query went elsewhere,
+    /// when that transaction is listed.
     pub transaction: Option<usize>,
-    /// Its position among the capture's DNS packets (1-based).
+    /// The input the capture came from.
+    pub source: Arc<str>,
+    /// Its frame.
     pub frame: u32,
-    /// Its line.
+    /// Its line in a text capture (absent for a binary capture).
+    #[serde(default, skip_serializing_if = "is_zero")]
     pub line: u32,
 }
 
-/// Everything that identifies a query.
-type Key = (Socket, Socket, u16, String, String);
+pub(crate) fn is_zero(n: &u32) -> bool {
+    *n == 0
+}
 
-/// Microseconds from `from` to `to`, wrapping at midnight for times of day.
-fn elapsed(from: Option<&Timestamp>, to: Option<&Timestamp>) -> Option<u64> {
-    let (from, to) = (from?, to?);
-    match to.micros.checked_sub(from.micros) {
-        Some(d) => Some(d),
-        None if from.time_of_day && to.time_of_day => {
-            Some(to.micros.saturating_add(DAY_US).saturating_sub(from.micros))
+/// A text capture's packet in the engine's compact form (it borrows the text packet).
+pub fn compact(packet: &Packet) -> CompactPacket<'_> {
+    fn sock(s: &tcpdump::Socket) -> Sock<'_> {
+        Sock {
+            host: Host::Name(&s.address),
+            port: s.port,
         }
-        None => None,
+    }
+    let dns = &packet.dns;
+    CompactPacket {
+        frame: packet.frame,
+        line: packet.line,
+        time: packet.time.as_ref().map(|t| Time {
+            micros: t.micros,
+            time_of_day: t.time_of_day,
+        }),
+        transport: packet.transport,
+        src: sock(&packet.src),
+        dst: sock(&packet.dst),
+        id: dns.id,
+        response: dns.response,
+        rcode: dns
+            .rcode
+            .as_deref()
+            .map_or(0, |r| super::rcode_code(r).unwrap_or(super::UNKNOWN_RCODE)),
+        truncated: dns.flags.truncated,
+        question: dns.questions.first().map(|q| Question {
+            name: &q.name,
+            // A type tcpdump printed that dnatlas does not know reads as type 0 (reserved).
+            qtype: super::type_code(&q.qtype).unwrap_or(0),
+        }),
+        answers: if dns.response {
+            Answers::Text(&dns.answers)
+        } else {
+            Answers::None
+        },
     }
 }
 
-/// Groups the DNS packets of a capture named `source` into transactions.
+/// Groups the DNS packets of a text capture named `source` into transactions.
 pub fn group(source: &str, packets: &[Packet]) -> Transactions {
-    let mut out = Transactions::default();
-    // The first query's time of each transaction, beside it.
-    let mut started: Vec<Option<&Timestamp>> = Vec::new();
-    let mut by_key: BTreeMap<Key, usize> = BTreeMap::new();
-    let mut by_client: BTreeMap<(Socket, u16), Vec<usize>> = BTreeMap::new();
+    let mut grouper = Grouper::new(source.into(), Limits::default());
     for packet in packets {
-        let dns = &packet.dns;
-        if !dns.response {
-            let Some(q) = dns.questions.first() else {
-                continue;
-            };
-            let key: Key = (
-                packet.src.clone(),
-                packet.dst.clone(),
-                dns.id,
-                q.name.to_ascii_lowercase(),
-                q.qtype.clone(),
-            );
-            if let Some(&i) = by_key.get(&key) {
-                if let Some(t) = out.transactions.get_mut(i) {
-                    if t.rcode.is_none() {
-                        t.queries_sent = t.queries_sent.saturating_add(1);
-                        continue;
-                    }
-                }
-            }
-            let i = out.transactions.len();
-            out.transactions.push(Transaction {
-                client: packet.src.to_string(),
-                server: packet.dst.to_string(),
-                id: dns.id,
-                name: q.name.clone(),
-                qtype: q.qtype.clone(),
-                rcode: None,
-                answers: Vec::new(),
-                queries_sent: 1,
-                latency_us: None,
-                truncated: false,
-                transport: packet.transport,
-                source: source.to_string(),
-                frame: packet.frame,
-                line: packet.line,
-                answer_line: None,
-            });
-            started.push(packet.time.as_ref());
-            by_key.insert(key, i);
-            by_client
-                .entry((packet.src.clone(), dns.id))
-                .or_default()
-                .push(i);
-            continue;
-        }
-        // A response: its client is where it went.
-        let server = packet.src.to_string();
-        let question = dns.questions.first();
-        let candidates: Vec<usize> = by_client
-            .get(&(packet.dst.clone(), dns.id))
-            .map(|v| {
-                v.iter()
-                    .copied()
-                    .filter(|&i| {
-                        out.transactions.get(i).is_some_and(|t| {
-                            question.is_none_or(|q| {
-                                q.name.eq_ignore_ascii_case(&t.name) && q.qtype == t.qtype
-                            })
-                        })
-                    })
-                    .collect()
-            })
-            .unwrap_or_default();
-        let pick = |from_server: bool| {
-            let mut matching = candidates.iter().copied().filter(|&i| {
-                out.transactions
-                    .get(i)
-                    .is_some_and(|t| (t.server == server) == from_server)
-            });
-            let unanswered = matching
-                .clone()
-                .find(|&i| out.transactions.get(i).is_some_and(|t| t.rcode.is_none()));
-            unanswered.or_else(|| matching.next_back())
-        };
-        let stray = |transaction| StrayReply {
-            from: server.clone(),
-            to: packet.dst.to_string(),
-            id: dns.id,
-            rcode: dns.rcode.clone(),
-            transaction,
-            frame: packet.frame,
-            line: packet.line,
-        };
-        if let Some(i) = pick(true) {
-            let start = started.get(i).copied().flatten();
-            if let Some(t) = out.transactions.get_mut(i) {
-                // A second answer (to a retransmission) changes nothing.
-                if t.rcode.is_none() {
-                    t.rcode = dns.rcode.clone();
-                    t.answers = dns.answers.iter().map(|r| r.data.clone()).collect();
-                    t.latency_us = elapsed(start, packet.time.as_ref());
-                    t.truncated = dns.flags.truncated;
-                    t.answer_line = Some(packet.line);
-                }
-            }
-        } else if let Some(i) = pick(false) {
-            out.wrong_source.push(stray(Some(i)));
-        } else {
-            out.unmatched.push(stray(None));
-        }
+        grouper.push(&compact(packet));
     }
-    out
+    grouper.finish().transactions
 }
 
 #[cfg(test)]
@@ -281,7 +220,7 @@ mod tests {
         let got: Vec<_> = t
             .transactions
             .iter()
-            .map(|t| (t.server.as_str(), t.latency_us))
+            .map(|t| (&*t.server, t.latency_us))
             .collect();
         assert_eq!(
             got,

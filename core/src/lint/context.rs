@@ -1,6 +1,10 @@
-//! What the rules look at: each node dump's ruleset and Service graph.
+//! What the rules look at: each node dump's ruleset and Service graph, the kubectl and resolv.conf inputs, and
+//! what each capture showed.
 
 use std::cell::OnceCell;
+use std::sync::Arc;
+
+use crate::capture::engine::Signals;
 
 use crate::model::services::Service;
 use crate::source::iptables::{RulesetView, TableView};
@@ -89,4 +93,15 @@ pub(crate) struct Context<'a> {
     pub(crate) kubernetes: &'a [crate::analysis::KubeSource],
     /// Every `resolv.conf` input.
     pub(crate) resolv_confs: &'a [crate::analysis::ResolvSource],
+    /// Every capture input.
+    pub(crate) captures: &'a [CaptureInput],
+}
+
+/// What the transaction engine gathered for the capture findings from one capture input.
+#[derive(Debug)]
+pub(crate) struct CaptureInput {
+    /// The input's name.
+    pub(crate) source: Arc<str>,
+    /// Retries, unanswered queries, truncation without TCP, wrong-source replies, failures.
+    pub(crate) signals: Signals,
 }

@@ -4,7 +4,7 @@
 pub(crate) mod context;
 pub(crate) mod rules;
 
-pub(crate) use context::{Context, NodeInput};
+pub(crate) use context::{CaptureInput, Context, NodeInput};
 
 use crate::analysis::{Evidence, Finding};
 use crate::diagnostic::Severity;
@@ -86,20 +86,20 @@ pub(crate) fn run(context: &Context<'_>) -> Vec<Finding> {
     for finding in &mut out {
         finding
             .evidence
-            .sort_by(|a, b| (&a.source, a.line).cmp(&(&b.source, b.line)));
+            .sort_by(|a, b| (&a.source, a.line, a.frame).cmp(&(&b.source, b.line, b.frame)));
         finding.evidence.dedup();
     }
     out.sort_by(|a, b| {
         (
             a.severity,
             &a.code,
-            a.evidence.first().map(|e| (&e.source, e.line)),
+            a.evidence.first().map(|e| (&e.source, e.line, e.frame)),
             &a.message,
         )
             .cmp(&(
                 b.severity,
                 &b.code,
-                b.evidence.first().map(|e| (&e.source, e.line)),
+                b.evidence.first().map(|e| (&e.source, e.line, e.frame)),
                 &b.message,
             ))
     });
@@ -112,5 +112,6 @@ pub fn at(source: &str, line: u32) -> Evidence {
     Evidence {
         source: source.into(),
         line,
+        frame: None,
     }
 }

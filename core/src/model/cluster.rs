@@ -188,6 +188,7 @@ fn at(source: &Arc<str>, line: u32) -> Evidence {
     Evidence {
         source: Arc::clone(source),
         line,
+        frame: None,
     }
 }
 

@@ -4,6 +4,7 @@ pub mod corefile;
 pub mod iptables;
 pub mod iptables_list;
 pub mod kubectl;
+pub mod pcap;
 pub mod resolv_conf;
 pub mod tcpdump;
 
@@ -45,6 +46,12 @@ pub enum Kind {
     Kubectl,
     /// A resolver configuration (`/etc/resolv.conf` of a pod or node).
     ResolvConf,
+    /// tcpdump's text output with DNS packets.
+    Tcpdump,
+    /// A pcap capture file.
+    Pcap,
+    /// A pcapng capture file.
+    Pcapng,
     /// Nothing dnatlas can read.
     Unknown,
 }
@@ -57,6 +64,9 @@ impl Kind {
             Kind::IptablesList => "iptables-list",
             Kind::Kubectl => "kubectl",
             Kind::ResolvConf => "resolv-conf",
+            Kind::Tcpdump => "tcpdump",
+            Kind::Pcap => "pcap",
+            Kind::Pcapng => "pcapng",
             Kind::Unknown => "unknown",
         }
     }
@@ -67,16 +77,34 @@ const DETECT_LINES: usize = 4000;
 
 /// Detects the kind of an input from its content.
 pub fn detect(bytes: &[u8]) -> Kind {
+    if pcap::is_pcap(bytes) {
+        return Kind::Pcap;
+    }
+    if pcap::is_pcapng(bytes) {
+        return Kind::Pcapng;
+    }
     let head = bytes.get(..4096).unwrap_or(bytes);
     if head.contains(&0) {
         return Kind::Unknown;
     }
-    let iptables_lines = text::lines(bytes)
-        .take(DETECT_LINES)
-        .filter(|l| iptables::looks_like_line(&text::decode(l.bytes).0))
-        .count();
-    // A document that holds several kinds (a pasted terminal session) is read as the richest: node rules first.
-    if iptables_lines > 0 {
+    let (mut iptables_lines, mut rule_lines) = (0usize, 0usize);
+    for line in text::lines(bytes).take(DETECT_LINES) {
+        let line = text::decode(line.bytes).0;
+        if iptables::looks_like_line(&line) {
+            iptables_lines += 1;
+            let t = line.trim_start();
+            if t.starts_with("-A ") || t.starts_with('[') {
+                rule_lines += 1;
+            }
+        }
+    }
+    // A document that holds several kinds (a pasted terminal session) is read as the richest: node rules first,
+    // then a capture (whose paste may end with the first lines of a dump), then the rest.
+    if rule_lines > 0 {
+        Kind::IptablesSave
+    } else if tcpdump::looks_like(bytes) {
+        Kind::Tcpdump
+    } else if iptables_lines > 0 {
         Kind::IptablesSave
     } else if iptables_list::looks_like(bytes) {
         Kind::IptablesList
@@ -120,9 +148,17 @@ mod tests {
             detect(br#"{"apiVersion": "v1", "kind": "Service", "metadata": {"name": "x"}}"#),
             Kind::Kubectl
         );
+        assert_eq!(detect(b"\xd4\xc3\xb2\xa1\x02\x00\x04\x00\x00"), Kind::Pcap);
+        assert_eq!(detect(b"\xa1\xb2\x3c\x4d\x00\x02"), Kind::Pcap);
+        assert_eq!(detect(b"\x0a\x0d\x0d\x0a\x1c\x00"), Kind::Pcapng);
+        assert_eq!(detect(b"\x0a\x0d\x0d\x00\x1c\x00"), Kind::Unknown);
         assert_eq!(
-            detect(b"\xd4\xc3\xb2\xa1\x02\x00\x04\x00\x00"),
-            Kind::Unknown
+            detect(b"IP 10.0.0.1.1000 > 10.0.0.2.53: 1+ A? a. (19)\n*nat\nCOMMIT\n"),
+            Kind::Tcpdump
+        );
+        assert_eq!(
+            detect(b"IP 10.0.0.1.1000 > 10.0.0.2.53: 1+ A? a. (19)\n*nat\n-A X -j Y\n"),
+            Kind::IptablesSave
         );
     }
 }

@@ -2,6 +2,8 @@
 //! must survive. Each test crate uses some of these.
 #![allow(dead_code)]
 
+pub mod pcap;
+
 use std::path::{Path, PathBuf};
 
 use serde_json::Value;

@@ -1,9 +1,15 @@
 //! The rules, one per file. `ALL` is the registry, in catalog order.
 
+mod capture;
 mod chain_hash_mismatch;
 mod dangling_jump;
+mod dns_reply_wrong_source;
+mod dns_servfail;
 mod dns_service_unreachable;
 mod dns_single_endpoint;
+mod dns_timeout_retry;
+mod dns_truncated_no_tcp;
+mod dns_unanswered;
 mod kube_view;
 mod masquerade_missing;
 mod missing_endpoint;
@@ -36,6 +42,11 @@ pub(crate) static ALL: &[&dyn Rule] = &[
     &nameserver_not_cluster_dns::NameserverNotClusterDns,
     &search_path_limits::SearchPathLimits,
     &ndots_amplification::NdotsAmplification,
+    &dns_timeout_retry::DnsTimeoutRetry,
+    &dns_unanswered::DnsUnanswered,
+    &dns_truncated_no_tcp::DnsTruncatedNoTcp,
+    &dns_reply_wrong_source::DnsReplyWrongSource,
+    &dns_servfail::DnsServfail,
 ];
 
 /// Targets built into iptables (extensions), as opposed to user chains.

@@ -1,0 +1,46 @@
+//! What the capture findings share: evidence from the places the engine noted, and examples in messages.
+
+use std::sync::Arc;
+
+use crate::analysis::Evidence;
+use crate::capture::engine::{Example, Signal, Stamp};
+
+/// A place of a capture as evidence: its line in a text capture, its frame in a binary one.
+pub(crate) fn evidence(source: &Arc<str>, signal: &Signal) -> Vec<Evidence> {
+    signal
+        .evidence
+        .iter()
+        .map(|s: &Stamp| Evidence {
+            source: Arc::clone(source),
+            line: s.line,
+            frame: (s.line == 0).then_some(s.frame),
+        })
+        .collect()
+}
+
+/// `1 query was` / `3 queries were`.
+pub(crate) fn counted(n: u64, one: &str, many: &str) -> String {
+    if n == 1 {
+        format!("1 {one}")
+    } else {
+        format!("{n} {many}")
+    }
+}
+
+/// The first examples, each written by `write`, then `…` when there are more.
+pub(crate) fn examples(signal: &Signal, write: impl Fn(&Example) -> String) -> String {
+    let mut text: Vec<String> = signal.examples.iter().map(write).collect();
+    if signal.count > signal.examples.len() as u64 {
+        text.push("…".to_string());
+    }
+    text.join("; ")
+}
+
+/// A duration in seconds with one decimal (`5.0 s`), or in milliseconds below one second.
+pub(crate) fn duration(us: u64) -> String {
+    if us >= 1_000_000 {
+        format!("{:.1} s", us as f64 / 1e6)
+    } else {
+        format!("{:.1} ms", us as f64 / 1e3)
+    }
+}

@@ -1,0 +1,44 @@
+//! `dns-unanswered`: queries in a capture that never got an answer.
+
+use crate::analysis::Finding;
+use crate::diagnostic::Severity;
+use crate::lint::rules::capture::{counted, evidence, examples};
+use crate::lint::{Context, Rule, RuleDoc};
+
+pub struct DnsUnanswered;
+
+static DOC: RuleDoc = RuleDoc {
+    code: "dns-unanswered",
+    severity: Severity::Warning,
+    title: "DNS queries that never got an answer",
+    what: "In a capture, finds DNS transactions with no answer from the server the query was sent to, counting every copy the client sent as one transaction. A query sent in the last 2 s of the capture (or, without timestamps, as its last packet) is left out: the capture may have stopped before its answer. Evidence: each query's first copy.",
+    why: "The client waits for its timeout (5 s per try for glibc and musl) and then retries the same server, moves to the next nameserver or search domain, or fails: slow lookups, or names that do not resolve. The query or its answer was lost somewhere: dropped by conntrack (see dns-timeout-retry) or a NetworkPolicy, a DNS Service without endpoints or with a dead endpoint, an overloaded CoreDNS, or an answer that came back from another address and was dropped by the client (see dns-reply-wrong-source).",
+    example: "10:00:00.000000 IP 10.244.0.20.35926 > 10.96.0.10.53: 100+ A? web.default.svc.cluster.local. (47)\n(no reply to 10.244.0.20.35926 with id 100 while the capture runs on for minutes)",
+    fix: "Capture at both ends — the client pod's interface and the CoreDNS pod's — to see where the packets stop. Check that the kube-dns Service has ready endpoints on this node's rules (service-no-endpoints, dns-service-unreachable), that CoreDNS is healthy (its `errors` log, restarts, CPU limits), that NetworkPolicies allow UDP and TCP 53 both ways, and `conntrack -S` for drops.",
+};
+
+impl Rule for DnsUnanswered {
+    fn doc(&self) -> &'static RuleDoc {
+        &DOC
+    }
+
+    fn check(&self, context: &Context<'_>, out: &mut Vec<Finding>) {
+        for capture in context.captures {
+            let signal = &capture.signals.unanswered;
+            if signal.count == 0 {
+                continue;
+            }
+            let list = examples(signal, |e| {
+                format!("{} {} from {} to {}", e.name, e.qtype, e.client, e.server)
+            });
+            out.push(DOC.finding(
+                format!(
+                    "{}: {} never answered ({list})",
+                    capture.source,
+                    counted(signal.count, "query was", "queries were"),
+                ),
+                evidence(&capture.source, signal),
+            ));
+        }
+    }
+}
