@@ -431,7 +431,7 @@ fn a_cut_file_keeps_the_frames_before_the_cut() {
 
 #[test]
 fn damaged_frames_are_diagnosed_by_frame_and_the_rest_is_read() {
-    let (q, a) = v4_pair();
+    let (q, _) = v4_pair();
     // Frame 2: a DNS header promising a question that is not there.
     let garbage = w::udp(
         "10.244.0.20:40000",
@@ -445,8 +445,7 @@ fn damaged_frames_are_diagnosed_by_frame_and_the_rest_is_read() {
         &w::query(5, "f.example.", 1),
     );
     fragment[6] = 0x20;
-    // Frame 4: a frame of a link type dnatlas does not read is in another file; here the answer is cut by the
-    // snap length inside its second answer record.
+    // Frame 4: the answer, cut by the snap length inside its second answer record.
     let long = w::answer(
         44017,
         "nginx.default.svc.cluster.local.",
@@ -490,7 +489,6 @@ fn damaged_frames_are_diagnosed_by_frame_and_the_rest_is_read() {
         json!({"captures": {"transactions": [{"id": 44017, "answers": ["10.109.102.230"], "latency_us": 300}]}}),
         &v,
     );
-    let _ = a;
     // A link type dnatlas does not read: one diagnostic for its frames.
     let bytes = w::pcap(
         false,
@@ -689,6 +687,69 @@ fn several_captures_share_one_list() {
             "findings": [{"code": "dns-reply-wrong-source",
                           "evidence": [{"source": "two.pcap", "frame": 1}, {"source": "two.pcap", "frame": 2}]}]
         }),
+        &v,
+    );
+}
+
+#[test]
+fn tcp_gaps_and_cut_messages_are_reported() {
+    let client = "10.244.0.20:46501";
+    let server = "10.96.0.10:53";
+    let q1 = w::framed(&w::query(1, "a.example.", 1));
+    let q2 = w::framed(&w::query(2, "b.example.", 1));
+    let q3 = w::framed(&w::query(3, "c.example.", 1));
+    let c0 = 100u32;
+    let at2 = c0 + 1 + q1.len() as u32;
+    let at3 = at2 + q2.len() as u32;
+    let frames = vec![
+        w::tcp(client, server, c0, w::SYN, &[]),
+        // Frame 2: the first query.
+        w::tcp(client, server, c0 + 1, w::ACK | w::PSH, &q1),
+        // The segment with the second query is never captured; frame 3 carries the third, after the gap.
+        w::tcp(client, server, at3, w::ACK | w::PSH, &q3),
+        // Frame 4 closes the stream: the gap is reported and the third query is read after it.
+        w::tcp(client, server, at3 + q3.len() as u32, w::ACK | w::FIN, &[]),
+        // Another connection ends (frame 6) with half a message: 7 of its bytes after the length prefix.
+        w::tcp("10.244.0.20:46502", server, 500, w::SYN, &[]),
+        w::tcp(
+            "10.244.0.20:46502",
+            server,
+            501,
+            w::ACK | w::PSH | w::FIN,
+            &q1[..9],
+        ),
+    ];
+    let records: Vec<w::Record> = frames
+        .into_iter()
+        .enumerate()
+        .map(|(i, f)| w::record(T0 + 1000 * i as u64, f))
+        .collect();
+    let v = analysed(&w::pcap(false, false, 101, &records));
+    assert_eq!(
+        codes(&v),
+        [
+            ("tcp-gap".to_string(), Some(4)),
+            ("tcp-incomplete".to_string(), Some(6)),
+        ]
+    );
+    let d = &v["sources"][0]["diagnostics"];
+    assert_eq!(
+        d[0]["message"],
+        format!(
+            "TCP stream 10.244.0.20:46501 > 10.96.0.10:53: {} bytes are missing from the capture; DNS messages are read again after them",
+            q2.len()
+        )
+    );
+    assert_eq!(
+        d[1]["message"],
+        format!(
+            "TCP stream 10.244.0.20:46502 > 10.96.0.10:53 ends inside a DNS message: 7 of its {} bytes were captured",
+            q1.len() - 2
+        )
+    );
+    check(
+        "gap",
+        json!({"captures": {"transactions": [{"id": 1, "frame": 2}, {"id": 3, "frame": 4}]}}),
         &v,
     );
 }
