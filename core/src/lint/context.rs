@@ -1,4 +1,5 @@
-//! What the rules look at: each node dump's ruleset and Service graph.
+//! What the rules look at: each node dump's ruleset and Service graph, kubectl objects, resolver configurations and
+//! Corefiles.
 
 use std::cell::OnceCell;
 
@@ -89,4 +90,6 @@ pub(crate) struct Context<'a> {
     pub(crate) kubernetes: &'a [crate::analysis::KubeSource],
     /// Every `resolv.conf` input.
     pub(crate) resolv_confs: &'a [crate::analysis::ResolvSource],
+    /// Every Corefile, from a file or a ConfigMap.
+    pub(crate) corefiles: &'a [crate::analysis::CorefileSource],
 }

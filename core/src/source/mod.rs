@@ -45,6 +45,9 @@ pub enum Kind {
     Kubectl,
     /// A resolver configuration (`/etc/resolv.conf` of a pod or node).
     ResolvConf,
+    /// A CoreDNS Corefile, as written or inside `kubectl describe configmap` output. (A ConfigMap given as
+    /// kubectl JSON or YAML is kubectl output: its Corefile is read from there.)
+    Corefile,
     /// Nothing dnatlas can read.
     Unknown,
 }
@@ -57,6 +60,7 @@ impl Kind {
             Kind::IptablesList => "iptables-list",
             Kind::Kubectl => "kubectl",
             Kind::ResolvConf => "resolv-conf",
+            Kind::Corefile => "corefile",
             Kind::Unknown => "unknown",
         }
     }
@@ -84,6 +88,8 @@ pub fn detect(bytes: &[u8]) -> Kind {
         Kind::ResolvConf
     } else if kubectl::detect(bytes).is_some() {
         Kind::Kubectl
+    } else if corefile::looks_like(&corefile::view(bytes)) {
+        Kind::Corefile
     } else {
         Kind::Unknown
     }
@@ -124,5 +130,29 @@ mod tests {
             detect(b"\xd4\xc3\xb2\xa1\x02\x00\x04\x00\x00"),
             Kind::Unknown
         );
+    }
+
+    #[test]
+    fn detects_corefiles_but_not_configmaps_or_other_kinds() {
+        assert_eq!(
+            detect(b".:53 {\n    errors\n    forward . /etc/resolv.conf\n}\n"),
+            Kind::Corefile
+        );
+        // `kubectl describe configmap coredns`: only the Corefile key's lines are read.
+        assert_eq!(
+            detect(b"Name:         coredns\nNamespace:    kube-system\n\nData\n====\nCorefile:\n----\n.:53 {\n    errors\n}\n\n\nBinaryData\n====\n"),
+            Kind::Corefile
+        );
+        // The ConfigMap as YAML is kubectl output, which reads the Corefile in it.
+        assert_eq!(
+            detect(b"apiVersion: v1\ndata:\n  Corefile: |\n    .:53 {\n        errors\n    }\nkind: ConfigMap\nmetadata:\n  name: coredns\n"),
+            Kind::Kubectl
+        );
+        assert_eq!(
+            detect(b"options ndots:5\nsearch x.svc.cluster.local\n"),
+            Kind::ResolvConf
+        );
+        assert_ne!(detect(b"{\n}\n"), Kind::Corefile);
+        assert_ne!(detect(b"hello {\n  world\n}\n"), Kind::Corefile);
     }
 }
