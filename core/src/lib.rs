@@ -230,6 +230,7 @@ pub fn analyze(sources: &[Source<'_>], options: &Options) -> Analysis {
         kubernetes: &kubernetes,
         resolv_confs: &resolv_confs,
         corefiles: &corefiles,
+        lookups: &[],
         nodes: nodes
             .iter()
             .map(|(name, ruleset, services)| lint::NodeInput::new(name, ruleset, services))

@@ -1,11 +1,53 @@
 //! Every lint rule has a fixture that triggers it (`bad.txt`, with the expected findings and evidence lines in
-//! `expected.json`, reasoned from the fixture) and one that must not (`good.txt`). Every rule is documented.
+//! `expected.json`, reasoned from the fixture) and one that must not (`good.txt`). Every rule is documented. A rule
+//! over captures (`"input": "capture"` in its expectation) reads its folders' tcpdump text and resolv.conf files
+//! through `capture::lookups` directly.
 
 use std::path::Path;
 
+use dnatlas_core::capture::{lookups, transactions};
 use dnatlas_core::lint::{docs, explain};
-use dnatlas_core::{analyze, Options, Source};
+use dnatlas_core::source::{resolv_conf, tcpdump};
+use dnatlas_core::{analyze, Options, ResolvSource, Source};
 use serde_json::Value;
+
+/// The findings of a rule that reads captures, for a folder of inputs: each `*.txt` read as tcpdump text, each
+/// `*.conf` as a pod's resolv.conf, the lookups of every capture through `lint::search_expansion`. (`analyze` does
+/// not take captures among its inputs yet.) Evidence as `file:line`.
+fn capture_findings(dir: &Path) -> Vec<(String, Vec<String>)> {
+    let mut files: Vec<std::path::PathBuf> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    files.sort();
+    let name = |p: &Path| p.file_name().unwrap().to_string_lossy().to_string();
+    let confs: Vec<ResolvSource> = files
+        .iter()
+        .filter(|p| p.extension().is_some_and(|e| e == "conf"))
+        .map(|p| ResolvSource {
+            source: name(p).as_str().into(),
+            conf: resolv_conf::parse(&std::fs::read(p).unwrap()).value,
+        })
+        .collect();
+    let mut out = Vec::new();
+    for capture in files
+        .iter()
+        .filter(|p| p.extension().is_some_and(|e| e == "txt"))
+    {
+        let parsed = tcpdump::parse(&std::fs::read(capture).unwrap());
+        let grouped = transactions::group(&name(capture), &parsed.value.packets);
+        let found = lookups::lookups(&grouped.transactions, &confs);
+        for f in dnatlas_core::lint::search_expansion(&found) {
+            let evidence = f
+                .evidence
+                .iter()
+                .map(|e| format!("{}:{}", e.source, e.line))
+                .collect();
+            out.push((f.code, evidence));
+        }
+    }
+    out
+}
 
 /// The findings for a fixture: one file (`bad.txt`, named `input`) or a folder of inputs named by file name;
 /// evidence as `line` for one file and `file:line` for a folder.
@@ -86,14 +128,21 @@ fn every_rule_has_a_triggering_and_a_clean_fixture() {
                 (f["code"].as_str().unwrap().to_string(), lines)
             })
             .collect();
-        let got: Vec<(String, Vec<String>)> = findings(&input(&dir, "bad"))
+        let run = |path: &Path| {
+            if expected["input"] == "capture" {
+                capture_findings(path)
+            } else {
+                findings(path)
+            }
+        };
+        let got: Vec<(String, Vec<String>)> = run(&input(&dir, "bad"))
             .into_iter()
             .filter(|(c, _)| c == code)
             .collect();
         if got != want {
             errors.push(format!("{code}: bad.txt gave {got:?}, expected {want:?}"));
         }
-        let clean: Vec<_> = findings(&input(&dir, "good"))
+        let clean: Vec<_> = run(&input(&dir, "good"))
             .into_iter()
             .filter(|(c, _)| c == code)
             .collect();

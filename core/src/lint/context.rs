@@ -92,4 +92,6 @@ pub(crate) struct Context<'a> {
     pub(crate) resolv_confs: &'a [crate::analysis::ResolvSource],
     /// Every Corefile, from a file or a ConfigMap.
     pub(crate) corefiles: &'a [crate::analysis::CorefileSource],
+    /// The lookups read back from the captures (`capture::lookups::lookups`).
+    pub(crate) lookups: &'a [crate::capture::lookups::Lookup],
 }

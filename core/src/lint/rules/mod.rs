@@ -5,6 +5,7 @@ mod corefile_autopath_pods;
 mod corefile_forward_loop;
 mod corefile_reverse_no_fallthrough;
 mod dangling_jump;
+pub(crate) mod dns_search_expansion;
 mod dns_service_unreachable;
 mod dns_single_endpoint;
 mod kube_view;
@@ -42,6 +43,7 @@ pub(crate) static ALL: &[&dyn Rule] = &[
     &corefile_forward_loop::CorefileForwardLoop,
     &corefile_autopath_pods::CorefileAutopathPods,
     &corefile_reverse_no_fallthrough::CorefileReverseNoFallthrough,
+    &dns_search_expansion::DnsSearchExpansion,
 ];
 
 /// Targets built into iptables (extensions), as opposed to user chains.
