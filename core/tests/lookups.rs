@@ -251,3 +251,34 @@ fn search_expansion_findings_say_how_many_queries_went_first() {
     let (_, transactions, _, confs) = case(&dir.join("seed-004"));
     assert!(dnatlas_core::lint::search_expansion(&lookups(&transactions, &confs)).is_empty());
 }
+
+#[test]
+fn a_refused_candidate_stops_glibc_after_earlier_nxdomains() {
+    // SPEC §6.7 item 3 with REFUSED: glibc counts it as "any other failure", stops the search list and asks the
+    // name as typed; musl stops the lookup, Go goes on to nginx.cluster.local.
+    let found = lookups_of(
+        "10:00:00.000000 IP 10.244.2.15.1000 > 10.96.0.10.53: 1+ A? nginx.shop.svc.cluster.local. (46)\n\
+         10:00:00.000030 IP 10.244.2.15.1000 > 10.96.0.10.53: 2+ AAAA? nginx.shop.svc.cluster.local. (46)\n\
+         10:00:00.000300 IP 10.96.0.10.53 > 10.244.2.15.1000: 1 NXDomain*- 0/1/0 (139)\n\
+         10:00:00.000330 IP 10.96.0.10.53 > 10.244.2.15.1000: 2 NXDomain*- 0/1/0 (139)\n\
+         10:00:00.001000 IP 10.244.2.15.1001 > 10.96.0.10.53: 3+ A? nginx.svc.cluster.local. (41)\n\
+         10:00:00.001030 IP 10.244.2.15.1001 > 10.96.0.10.53: 4+ AAAA? nginx.svc.cluster.local. (41)\n\
+         10:00:00.001300 IP 10.96.0.10.53 > 10.244.2.15.1001: 3 Refused- 0/0/0 (41)\n\
+         10:00:00.001330 IP 10.96.0.10.53 > 10.244.2.15.1001: 4 Refused- 0/0/0 (41)\n\
+         10:00:00.002000 IP 10.244.2.15.1002 > 10.96.0.10.53: 5+ A? nginx. (23)\n\
+         10:00:00.002030 IP 10.244.2.15.1002 > 10.96.0.10.53: 6+ AAAA? nginx. (23)\n\
+         10:00:00.020000 IP 10.96.0.10.53 > 10.244.2.15.1002: 5 NXDomain 0/1/0 (98)\n\
+         10:00:00.020030 IP 10.96.0.10.53 > 10.244.2.15.1002: 6 NXDomain 0/1/0 (98)\n",
+        &pod("shop.svc.cluster.local svc.cluster.local cluster.local"),
+    );
+    let [one] = found.as_slice() else {
+        panic!("{found:#?}")
+    };
+    assert_eq!(one.resolver_fit, [dnatlas_core::dns::plan::Resolver::Glibc]);
+    for sentence in [
+        "`nginx.shop.svc.cluster.local.` got NXDOMAIN (frames 1, 2).",
+        "`nginx.svc.cluster.local.` got REFUSED (frames 5, 6): glibc stops walking the search list on a timeout or REFUSED and tries the name as typed right away, `nginx.`, skipping `nginx.cluster.local.` (SPEC §6.7 item 3). It got NXDOMAIN (frames 9, 10).",
+    ] {
+        assert!(one.explanation.contains(sentence), "{}", one.explanation);
+    }
+}

@@ -1157,36 +1157,7 @@ fn explain(e: &Explain<'_, '_>) -> String {
                 LookupOutcome::Unanswered | LookupOutcome::Refused
             )
         });
-        let all_sent: Vec<&Sent> = before.iter().flat_map(|(_, s)| s.iter().copied()).collect();
-        let names: Vec<String> = before.iter().map(|(n, _)| n.clone()).collect();
-        let same = before
-            .first()
-            .map(|(_, s)| outcome(s))
-            .filter(|o| before.iter().all(|(_, s)| outcome(s) == *o));
-        let summary = match (same, before.len()) {
-            (_, 0) => None,
-            (Some(o), 1) => Some(format!(
-                "`{}` {} ({})",
-                names.first().cloned().unwrap_or_default(),
-                answered_words(o, &all_sent),
-                frames(&all_sent)
-            )),
-            (Some(o), _) => Some(format!(
-                "every candidate before it — {} — {} ({})",
-                join_names(&quoted(&names)),
-                answered_words(o, &all_sent),
-                frames(&all_sent)
-            )),
-            (None, _) => Some(
-                before
-                    .iter()
-                    .map(|(n, s)| {
-                        format!("`{n}` {} ({})", answered_words(outcome(s), s), frames(s))
-                    })
-                    .collect::<Vec<_>>()
-                    .join("; "),
-            ),
-        };
+        let summary = summarize(before, true);
         let as_is_last = *last == as_is && search_first;
         match (stop, as_is_last) {
             (Some(k), true) => {
@@ -1201,15 +1172,8 @@ fn explain(e: &Explain<'_, '_>) -> String {
                     .filter(|n| **n != as_is && !e.named.iter().any(|(m, _)| m == *n))
                     .cloned()
                     .collect();
-                let earlier: Vec<String> = names.iter().take(k).cloned().collect();
-                if !earlier.is_empty() {
-                    out.push(format!(
-                        "{} got {}.",
-                        join_names(&quoted(&earlier)),
-                        before
-                            .first()
-                            .map_or(String::new(), |(_, s)| answered_words(outcome(s), s))
-                    ));
+                if let Some(earlier) = summarize(before.get(..k).unwrap_or_default(), false) {
+                    out.push(format!("{}.", capitalize(&earlier)));
                 }
                 out.push(format!(
                     "`{stopped}` {} ({}): glibc stops walking the search list on a timeout or REFUSED and tries the \
@@ -1330,6 +1294,38 @@ fn explain(e: &Explain<'_, '_>) -> String {
     });
     out.retain(|s| !s.is_empty());
     out.join(" ")
+}
+
+/// What `candidates` got, in words with frames: one phrase when they all got the same (`every candidate before it
+/// — … —` when `every`), else one per candidate.
+fn summarize(candidates: &[(String, Vec<&Sent<'_>>)], every: bool) -> Option<String> {
+    let (first, rest) = candidates.split_first()?;
+    let o = outcome(&first.1);
+    let all: Vec<&Sent> = candidates
+        .iter()
+        .flat_map(|(_, s)| s.iter().copied())
+        .collect();
+    let names: Vec<String> = candidates.iter().map(|(n, _)| n.clone()).collect();
+    if rest.iter().all(|(_, s)| outcome(s) == o) {
+        let words = answered_words(o, &all);
+        Some(match (rest.is_empty(), every) {
+            (true, _) => format!("`{}` {words} ({})", first.0, frames(&all)),
+            (false, true) => format!(
+                "every candidate before it — {} — {words} ({})",
+                join_names(&quoted(&names)),
+                frames(&all)
+            ),
+            (false, false) => format!("{} {words} ({})", join_names(&quoted(&names)), frames(&all)),
+        })
+    } else {
+        Some(
+            candidates
+                .iter()
+                .map(|(n, s)| format!("`{n}` {} ({})", answered_words(outcome(s), s), frames(s)))
+                .collect::<Vec<_>>()
+                .join("; "),
+        )
+    }
 }
 
 fn capitalize(s: &str) -> String {
