@@ -101,6 +101,18 @@ pub fn analysis(analysis: &Analysis) -> String {
                     r.conf.options.ndots
                 );
             }
+            (None, None) if source.kind == dnatlas_core::Kind::Corefile => {
+                let _ = write!(
+                    out,
+                    "  {}  {}  {} lines: {} server blocks, {} zones, {} plugins",
+                    source.name,
+                    source.kind.as_str(),
+                    c.lines,
+                    c.server_blocks,
+                    c.zones,
+                    c.plugins
+                );
+            }
             (None, None) => {
                 let _ = write!(
                     out,
@@ -113,6 +125,13 @@ pub fn analysis(analysis: &Analysis) -> String {
                     c.rules
                 );
             }
+        }
+        if source.kind != dnatlas_core::Kind::Corefile && c.server_blocks > 0 {
+            let _ = write!(
+                out,
+                "; Corefile: {} server blocks, {} zones, {} plugins",
+                c.server_blocks, c.zones, c.plugins
+            );
         }
         if let Some(tool) = &source.generated_by {
             let _ = write!(out, " ({tool})");

@@ -664,3 +664,44 @@ fn a_pcap_is_read_and_its_diagnostics_name_frames() {
     assert_eq!(v["captures"]["transactions"][0]["name"], "a.");
     assert_eq!(v["captures"]["transactions"][0]["client"], "10.0.0.1:40000");
 }
+
+#[test]
+fn a_corefile_is_read_summarised_and_explained() {
+    let path = |case: &str| {
+        format!(
+            "{}/../fixtures/corefile/{case}/Corefile",
+            env!("CARGO_MANIFEST_DIR")
+        )
+    };
+    // kubeadm's Corefile has no risk: exit 0, one line of counts.
+    let out = dnatlas(&["analyze", &path("kubeadm-default")], None);
+    assert_eq!(out.status.code(), Some(0));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("corefile  23 lines: 1 server blocks, 1 zones, 10 plugins"),
+        "{text}"
+    );
+    // A forward to the systemd-resolved stub (a loopback address) loops for certain: an error, exit 1.
+    let out = dnatlas(
+        &["analyze", "--format", "json", &path("systemd-stub-forward")],
+        None,
+    );
+    assert_eq!(out.status.code(), Some(1));
+    let v = json(&out);
+    assert_eq!(v["sources"][0]["kind"], "corefile");
+    assert_eq!(
+        v["corefiles"][0]["blocks"][1]["keys"][0]["zone"],
+        "corp.example"
+    );
+    assert_eq!(v["findings"][0]["code"], "corefile-forward-loop");
+    assert_eq!(v["findings"][0]["severity"], "error");
+    for code in [
+        "corefile-forward-loop",
+        "corefile-autopath-pods",
+        "corefile-reverse-no-fallthrough",
+    ] {
+        let out = dnatlas(&["explain", code], None);
+        assert_eq!(out.status.code(), Some(0), "{code}");
+        assert!(String::from_utf8_lossy(&out.stdout).starts_with(code));
+    }
+}

@@ -26,6 +26,9 @@ pub struct Analysis {
     /// Every resolver configuration read, per input.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub resolv_confs: Vec<ResolvSource>,
+    /// Every CoreDNS Corefile read: given as a file, or in a ConfigMap of kubectl output.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub corefiles: Vec<CorefileSource>,
     /// Misconfigurations and failure signatures, worst first.
     pub findings: Vec<Finding>,
     /// Every input merged per service port, each fact with the lines that say it; names of comment-less chains
@@ -49,6 +52,31 @@ pub struct ResolvSource {
     /// Nameservers, search list and options, each with its line.
     #[serde(flatten)]
     pub conf: crate::source::resolv_conf::ResolvConf,
+}
+
+/// A CoreDNS Corefile read from one input.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CorefileSource {
+    /// The input's name.
+    pub source: Arc<str>,
+    /// For a Corefile read from a ConfigMap in kubectl output: `namespace/name`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub config_map: Option<String>,
+    /// For a Corefile that is one quoted string in its input (a ConfigMap as JSON): the input line of that string.
+    /// The lines of `blocks` are then the Corefile's own (1 is its first line), and evidence points at this line.
+    /// Otherwise (a Corefile file, `describe configmap`, a YAML block) every line is the input's.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub string_line: Option<u32>,
+    /// Server blocks and directives, each with its line.
+    #[serde(flatten)]
+    pub corefile: crate::source::corefile::Corefile,
+}
+
+impl CorefileSource {
+    /// The input line that shows line `line` of the Corefile.
+    pub fn input_line(&self, line: u32) -> u32 {
+        self.string_line.unwrap_or(line)
+    }
 }
 
 /// The Kubernetes objects read from one `kubectl` input.
@@ -114,6 +142,34 @@ pub struct Counts {
     /// DNS transactions in a capture.
     #[serde(default, skip_serializing_if = "is_zero")]
     pub transactions: u64,
+    /// Corefile server blocks (snippets not counted).
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub server_blocks: usize,
+    /// Distinct zones the Corefile's server blocks serve.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub zones: usize,
+    /// Plugin lines of the Corefile's server blocks.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub plugins: usize,
+}
+
+impl Counts {
+    /// Adds the server blocks, zones and plugin lines of `corefile`.
+    pub fn add_corefile(&mut self, corefile: &crate::source::corefile::Corefile) {
+        let blocks = corefile.blocks.iter().filter(|b| b.snippet.is_none());
+        let mut zones: Vec<String> = Vec::new();
+        for block in blocks.clone() {
+            self.server_blocks += 1;
+            self.plugins += block.directives.len();
+            for key in &block.keys {
+                let zone = key.zone.trim_end_matches('.').to_ascii_lowercase();
+                if !zones.contains(&zone) {
+                    zones.push(zone);
+                }
+            }
+        }
+        self.zones += zones.len();
+    }
 }
 
 fn is_zero<T: Default + PartialEq>(n: &T) -> bool {

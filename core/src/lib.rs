@@ -34,7 +34,8 @@ pub mod text;
 pub mod trace;
 
 pub use analysis::{
-    Analysis, Counts, Evidence, Finding, KubeSource, ResolvSource, SourceReport, SCHEMA,
+    Analysis, CorefileSource, Counts, Evidence, Finding, KubeSource, ResolvSource, SourceReport,
+    SCHEMA,
 };
 pub use diagnostic::{Diagnostic, Parsed, Severity};
 pub use model::services::{Endpoint, Service};
@@ -88,6 +89,36 @@ fn add_capture(captures: &mut Option<capture::Captures>, grouped: capture::engin
     all.summary.merge(&grouped.summary);
 }
 
+/// The lookups of every capture's listed transactions (a capture's transactions are consecutive), with their
+/// `queries` indexing the whole list.
+fn capture_lookups(
+    transactions: &[capture::Transaction],
+    confs: &[ResolvSource],
+) -> Vec<capture::lookups::Lookup> {
+    let mut out = Vec::new();
+    let mut start = 0;
+    while let Some(first) = transactions.get(start) {
+        let len = transactions
+            .get(start..)
+            .unwrap_or_default()
+            .iter()
+            .take_while(|t| t.source == first.source)
+            .count();
+        let run = transactions.get(start..start + len).unwrap_or_default();
+        let times: Vec<Option<u64>> = run.iter().map(|t| t.time_us).collect();
+        out.extend(
+            capture::lookups::lookups_timed(run, &times, confs)
+                .into_iter()
+                .map(|mut l| {
+                    l.queries.iter_mut().for_each(|q| *q += start);
+                    l
+                }),
+        );
+        start += len.max(1);
+    }
+    out
+}
+
 /// Analyses a set of inputs.
 pub fn analyze(sources: &[Source<'_>], options: &Options) -> Analysis {
     let limit = options.max_source_bytes;
@@ -99,6 +130,7 @@ pub fn analyze(sources: &[Source<'_>], options: &Options) -> Analysis {
     let mut resolv_confs: Vec<ResolvSource> = Vec::new();
     let mut captures: Option<capture::Captures> = None;
     let mut capture_inputs: Vec<lint::CaptureInput> = Vec::new();
+    let mut corefiles: Vec<CorefileSource> = Vec::new();
     for source in sources {
         let mut diagnostics = Vec::new();
         let bytes = match source.bytes.get(..limit) {
@@ -171,9 +203,25 @@ pub fn analyze(sources: &[Source<'_>], options: &Options) -> Analysis {
                     conf: parsed.value,
                 });
             }
+            Kind::Corefile => {
+                let parsed = source::corefile::parse(&source::corefile::view(bytes));
+                diagnostics.extend(parsed.diagnostics);
+                counts.add_corefile(&parsed.value);
+                corefiles.push(CorefileSource {
+                    source: source.name.into(),
+                    config_map: None,
+                    string_line: None,
+                    corefile: parsed.value,
+                });
+            }
             Kind::Kubectl => {
                 let parsed = source::kubectl::parse(bytes);
                 diagnostics.extend(parsed.diagnostics);
+                for config_map in &parsed.value.config_maps {
+                    let found = embedded_corefile(source.name, config_map, &mut diagnostics);
+                    counts.add_corefile(&found.corefile);
+                    corefiles.push(found);
+                }
                 counts.services = parsed.value.services.len();
                 counts.endpoints = parsed
                     .value
@@ -277,10 +325,15 @@ pub fn analyze(sources: &[Source<'_>], options: &Options) -> Analysis {
             .collect::<Vec<_>>(),
         &kubernetes,
     );
+    if let Some(captures) = captures.as_mut() {
+        captures.lookups = capture_lookups(&captures.transactions, &resolv_confs);
+    }
     let context = lint::Context {
         kubernetes: &kubernetes,
         resolv_confs: &resolv_confs,
         captures: &capture_inputs,
+        corefiles: &corefiles,
+        lookups: captures.as_ref().map_or(&[], |c| c.lookups.as_slice()),
         nodes: nodes
             .iter()
             .map(|(name, ruleset, services)| lint::NodeInput::new(name, ruleset, services))
@@ -322,8 +375,71 @@ pub fn analyze(sources: &[Source<'_>], options: &Options) -> Analysis {
         services,
         kubernetes,
         resolv_confs,
+        corefiles,
         findings,
         cluster,
         captures,
+    }
+}
+
+/// Parses the Corefile of a ConfigMap read from kubectl output named `name`. A YAML block's lines are parsed where
+/// they stand in the input (blank lines above, the block's indentation before each line: Caddyfile syntax does
+/// not care), so every line and column is the input's; a Corefile that is one JSON string is parsed alone, and
+/// its diagnostics point at that string's line with the Corefile's own line and column in the message.
+fn embedded_corefile(
+    name: &str,
+    config_map: &model::kube::KubeConfigMap,
+    diagnostics: &mut Vec<Diagnostic>,
+) -> CorefileSource {
+    use model::kube::TextAt;
+    let label = match &config_map.namespace {
+        Some(namespace) => format!("{namespace}/{}", config_map.name),
+        None => config_map.name.clone(),
+    };
+    let text = &config_map.corefile;
+    let (parsed, string_line) = match config_map.corefile_at {
+        Some(TextAt::Lines { first_line, indent }) => {
+            let indent = " ".repeat(usize::try_from(indent).unwrap_or(0).min(1024));
+            let blank = usize::try_from(first_line.saturating_sub(1)).unwrap_or(0);
+            let mut placed = String::with_capacity(text.len() + blank + 64);
+            placed.extend(std::iter::repeat_n('\n', blank));
+            for line in text.lines() {
+                if !line.is_empty() {
+                    placed.push_str(&indent);
+                    placed.push_str(line);
+                }
+                placed.push('\n');
+            }
+            (source::corefile::parse(placed.as_bytes()), None)
+        }
+        Some(TextAt::String { line }) => (source::corefile::parse(text.as_bytes()), Some(line)),
+        None => (
+            source::corefile::parse(text.as_bytes()),
+            Some(config_map.line),
+        ),
+    };
+    for d in parsed.diagnostics {
+        diagnostics.push(match string_line {
+            Some(line) => Diagnostic::new(
+                d.severity,
+                &d.code,
+                line,
+                1,
+                format!(
+                    "Corefile of ConfigMap {label}, its line {} column {}: {}",
+                    d.line, d.column, d.message
+                ),
+            ),
+            None => Diagnostic {
+                message: format!("Corefile of ConfigMap {label}: {}", d.message),
+                ..d
+            },
+        });
+    }
+    CorefileSource {
+        source: name.into(),
+        config_map: Some(label),
+        string_line,
+        corefile: parsed.value,
     }
 }

@@ -86,14 +86,15 @@ fn every_rule_has_a_triggering_and_a_clean_fixture() {
                 (f["code"].as_str().unwrap().to_string(), lines)
             })
             .collect();
-        let got: Vec<(String, Vec<String>)> = findings(&input(&dir, "bad"))
+        let run = findings;
+        let got: Vec<(String, Vec<String>)> = run(&input(&dir, "bad"))
             .into_iter()
             .filter(|(c, _)| c == code)
             .collect();
         if got != want {
             errors.push(format!("{code}: bad.txt gave {got:?}, expected {want:?}"));
         }
-        let clean: Vec<_> = findings(&input(&dir, "good"))
+        let clean: Vec<_> = run(&input(&dir, "good"))
             .into_iter()
             .filter(|(c, _)| c == code)
             .collect();

@@ -449,10 +449,7 @@ fn glibc_pairs_retries_and_ports() {
     let mut ports_by_name: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
     for t in &grouped.transactions {
         if t.name.starts_with("www.example.com.") && t.qtype == "A" {
-            ports_by_name
-                .entry(&*t.name)
-                .or_default()
-                .push(&*t.client);
+            ports_by_name.entry(&*t.name).or_default().push(&*t.client);
         }
     }
     let candidates: Vec<&str> = ports_by_name.keys().copied().collect();

@@ -778,6 +778,7 @@ impl Grouper {
                 line: packet.line,
                 answer_line: None,
                 answer_frame: None,
+                time_us: packet.time.map(|t| t.micros),
             });
             u32::try_from(self.out.transactions.len() - 1).unwrap_or(NONE)
         } else {

@@ -6,8 +6,12 @@
 //! `captures.transactions` (`transactions.rs` has the contract types and the semantics), keeps the counts and the
 //! latency histogram of the [`Summary`], and gathers what the capture findings need. A packet borrows from the
 //! input or from the reader's buffers, so reading a capture allocates per transaction, not per packet.
+//! `lookups.rs` reads the transactions back into the application lookups that sent them and compares each with the
+//! resolver's plan.
 
 pub mod engine;
+
+pub mod lookups;
 pub mod transactions;
 
 use std::borrow::Cow;
@@ -32,6 +36,10 @@ pub struct Captures {
     pub unmatched: Vec<StrayReply>,
     /// Counts, rcodes, types and the latency histogram over every capture.
     pub summary: Summary,
+    /// The listed transactions read back into the application lookups that sent them, each compared with the
+    /// resolver's plan (`lookups.rs`); `queries` index `transactions`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub lookups: Vec<lookups::Lookup>,
 }
 
 /// When a packet was captured.

@@ -72,6 +72,10 @@ pub struct Transaction {
     /// The answer's frame.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub answer_frame: Option<u32>,
+    /// When the first query was seen: microseconds since the epoch, or since midnight for a text capture that
+    /// prints only the time of day; absent without timestamps.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub time_us: Option<u64>,
 }
 
 /// A response that is not the answer of any transaction.

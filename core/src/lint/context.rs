@@ -1,5 +1,5 @@
-//! What the rules look at: each node dump's ruleset and Service graph, the kubectl and resolv.conf inputs, and
-//! what each capture showed.
+//! What the rules look at: each node dump's ruleset and Service graph, kubectl objects, resolver configurations,
+//! Corefiles, what each capture showed and the lookups read back from the captures.
 
 use std::cell::OnceCell;
 use std::sync::Arc;
@@ -95,6 +95,10 @@ pub(crate) struct Context<'a> {
     pub(crate) resolv_confs: &'a [crate::analysis::ResolvSource],
     /// Every capture input.
     pub(crate) captures: &'a [CaptureInput],
+    /// Every Corefile, from a file or a ConfigMap.
+    pub(crate) corefiles: &'a [crate::analysis::CorefileSource],
+    /// The lookups read back from the captures (`capture::lookups::lookups`).
+    pub(crate) lookups: &'a [crate::capture::lookups::Lookup],
 }
 
 /// What the transaction engine gathered for the capture findings from one capture input.

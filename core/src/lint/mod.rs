@@ -77,6 +77,13 @@ pub fn explain(code: &str) -> Option<&'static RuleDoc> {
     docs().find(|d| d.code == code)
 }
 
+/// The `dns-search-expansion` findings for lookups read back from captures (`capture::lookups::lookups`): each
+/// lookup that sent queries before the one that answered, or fell back to the bare name. `analyze` runs the same
+/// rule over `Context::lookups`.
+pub fn search_expansion(lookups: &[crate::capture::lookups::Lookup]) -> Vec<Finding> {
+    rules::dns_search_expansion::findings(lookups)
+}
+
 /// Runs every rule; findings come back worst first, then by code and first evidence.
 pub(crate) fn run(context: &Context<'_>) -> Vec<Finding> {
     let mut out = Vec::new();

@@ -37,6 +37,9 @@ pub struct Objects {
     pub endpoint_slices: Vec<KubeEndpointSlice>,
     /// Pods.
     pub pods: Vec<KubePod>,
+    /// ConfigMaps that carry a CoreDNS `Corefile`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub config_maps: Vec<KubeConfigMap>,
 }
 
 impl Objects {
@@ -46,11 +49,16 @@ impl Objects {
             && self.endpoints.is_empty()
             && self.endpoint_slices.is_empty()
             && self.pods.is_empty()
+            && self.config_maps.is_empty()
     }
 
     /// How many objects were read.
     pub fn len(&self) -> usize {
-        self.services.len() + self.endpoints.len() + self.endpoint_slices.len() + self.pods.len()
+        self.services.len()
+            + self.endpoints.len()
+            + self.endpoint_slices.len()
+            + self.pods.len()
+            + self.config_maps.len()
     }
 
     /// Appends everything of `other`.
@@ -59,6 +67,7 @@ impl Objects {
         self.endpoints.extend(other.endpoints);
         self.endpoint_slices.extend(other.endpoint_slices);
         self.pods.extend(other.pods);
+        self.config_maps.extend(other.config_maps);
     }
 }
 
@@ -366,6 +375,44 @@ pub struct KubePod {
     pub restarts: Option<String>,
     /// `metadata.labels`; `None` when not shown (tables without `--show-labels`).
     pub labels: Option<Labels>,
+}
+
+/// A ConfigMap with a `Corefile` data key (CoreDNS's `kube-system/coredns`, NodeLocal DNSCache's
+/// `node-local-dns`), as `kubectl get configmap -o yaml|json` prints it. Other ConfigMaps are not read.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct KubeConfigMap {
+    /// 1-based line where the object starts.
+    pub line: u32,
+    /// What it was read from.
+    pub origin: Origin,
+    /// `None` when the object does not say.
+    pub namespace: Option<String>,
+    /// The ConfigMap's name.
+    pub name: String,
+    /// The text of its `Corefile` key. Not serialised: the analysis reports the parsed Corefile.
+    #[serde(skip)]
+    pub corefile: String,
+    /// Where that text is in the input, when it was found.
+    pub corefile_at: Option<TextAt>,
+}
+
+/// Where a multi-line value of a JSON or YAML object is in the input.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TextAt {
+    /// A YAML block scalar (`Corefile: |`): the value's line k (1-based) is input line `first_line + k - 1`,
+    /// indented by `indent` characters.
+    Lines {
+        /// The input line of the value's first line.
+        first_line: u32,
+        /// The block's indentation, in characters.
+        indent: u32,
+    },
+    /// One quoted string (JSON, or a quoted YAML scalar) that starts on input line `line`.
+    String {
+        /// The input line of the key.
+        line: u32,
+    },
 }
 
 #[cfg(test)]

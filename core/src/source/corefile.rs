@@ -1200,6 +1200,90 @@ pub fn looks_like(bytes: &[u8]) -> bool {
     })
 }
 
+/// The Corefile inside a paste, with every other line blanked so that line numbers stay the input's: for
+/// `kubectl describe configmap coredns` output, the lines of its `Corefile:` data key (from the `----` under the key
+/// to the next key, `BinaryData` or `Events:`); otherwise the input without its leading shell prompt lines
+/// (`$ kubectl -n kube-system get cm coredns -o jsonpath='{.data.Corefile}'`). Borrowed when nothing is blanked.
+pub fn view(bytes: &[u8]) -> std::borrow::Cow<'_, [u8]> {
+    /// A data key of `kubectl describe`: `Name:` alone on its line, with a line of dashes under it.
+    fn dashes(line: &[u8]) -> bool {
+        let t = line.trim_ascii();
+        t.len() >= 3 && t.iter().all(|&b| b == b'-')
+    }
+    let lines: Vec<text::Line<'_>> = text::lines(bytes).collect();
+    let keep: Option<(usize, usize)> = lines
+        .windows(2)
+        .position(|w| {
+            w.first()
+                .is_some_and(|l| l.bytes.trim_ascii() == b"Corefile:")
+                && w.get(1).is_some_and(|l| dashes(l.bytes))
+        })
+        .map(|key| {
+            let from = key + 2;
+            let to = lines
+                .iter()
+                .enumerate()
+                .skip(from)
+                .find(|(i, l)| {
+                    let t = l.bytes.trim_ascii_end();
+                    t == b"BinaryData"
+                        || t.starts_with(b"Events:")
+                        || (!t.is_empty()
+                            && !t.starts_with(b" ")
+                            && t.ends_with(b":")
+                            && !t.contains(&b' ')
+                            && lines.get(i + 1).is_some_and(|n| dashes(n.bytes)))
+                })
+                .map_or(lines.len(), |(i, _)| i);
+            (from, to)
+        })
+        .or_else(|| {
+            // Leading prompt lines (`$ …`, `root@node:~# kubectl …`, `/ # cat …`) before the Corefile itself: a
+            // prompt marker followed by a space, after at most two words without braces.
+            let prompt = |line: &[u8]| {
+                let t = line.trim_ascii();
+                t.windows(2)
+                    .position(|w| {
+                        matches!(w.first(), Some(b'$' | b'#' | b'%' | b'>'))
+                            && w.get(1) == Some(&b' ')
+                    })
+                    .is_some_and(|at| {
+                        let before = t.get(..at).unwrap_or_default();
+                        (at > 0 || t.first() == Some(&b'$'))
+                            && !before.iter().any(|b| b"{}\"".contains(b))
+                            && before
+                                .split(u8::is_ascii_whitespace)
+                                .filter(|w| !w.is_empty())
+                                .count()
+                                <= 2
+                    })
+            };
+            let skip = lines
+                .iter()
+                .take_while(|l| l.bytes.trim_ascii().is_empty() || prompt(l.bytes))
+                .filter(|l| !l.bytes.trim_ascii().is_empty())
+                .count();
+            (skip > 0).then(|| {
+                let from = lines
+                    .iter()
+                    .position(|l| !(l.bytes.trim_ascii().is_empty() || prompt(l.bytes)))
+                    .unwrap_or(lines.len());
+                (from, lines.len())
+            })
+        });
+    let Some((from, to)) = keep else {
+        return std::borrow::Cow::Borrowed(bytes);
+    };
+    let mut out = Vec::with_capacity(bytes.len());
+    for (i, line) in lines.iter().enumerate() {
+        if (from..to).contains(&i) {
+            out.extend_from_slice(line.bytes);
+        }
+        out.push(b'\n');
+    }
+    std::borrow::Cow::Owned(out)
+}
+
 // ---------------------------------------------------------------------------------------------------------------
 // Risks
 
@@ -1227,7 +1311,7 @@ fn effective<'a>(corefile: &'a Corefile, block: &'a ServerBlock) -> Vec<&'a Dire
 }
 
 /// The host of a forward destination (`dns://127.0.0.1:53` → 127.0.0.1), when it is an IP address.
-fn upstream_ip(text: &str) -> Option<std::net::IpAddr> {
+pub(crate) fn upstream_ip(text: &str) -> Option<std::net::IpAddr> {
     let rest = text.split_once("://").map_or(text, |(_, r)| r);
     if let Ok(ip) = rest.parse::<std::net::IpAddr>() {
         return Some(ip);
@@ -1436,6 +1520,36 @@ mod tests {
 
     fn risk_lines(c: &Corefile) -> Vec<(String, Vec<u32>)> {
         risks(c).into_iter().map(|r| (r.code, r.lines)).collect()
+    }
+
+    #[test]
+    fn view_keeps_only_the_corefile_of_a_describe_and_the_line_numbers() {
+        // Keys are printed sorted; the Corefile's value ends at the next `key:` over `----`.
+        let describe = "Name:         node-local-dns\nNamespace:    kube-system\n\nData\n====\nCorefile:\n----\ncluster.local:53 {\n    errors\n}\n\nother:\n----\nx { y }\n\nBinaryData\n====\n\nEvents:  <none>\n";
+        let view = view(describe.as_bytes());
+        let kept: Vec<(u32, String)> = text::lines(&view)
+            .filter(|l| !l.bytes.is_empty())
+            .map(|l| (l.number, String::from_utf8_lossy(l.bytes).into_owned()))
+            .collect();
+        assert_eq!(
+            kept,
+            [
+                (8, "cluster.local:53 {".to_string()),
+                (9, "    errors".to_string()),
+                (10, "}".to_string())
+            ]
+        );
+        assert!(looks_like(&view));
+        // A Corefile as written is read as it is.
+        assert!(matches!(
+            super::view(KUBEADM.as_bytes()),
+            std::borrow::Cow::Borrowed(_)
+        ));
+        // Prompt lines before it are blanked; a `#` comment line is the Corefile's own.
+        let pasted = format!("/ # cat /etc/coredns/Corefile\n# kubeadm\n{KUBEADM}");
+        let view = super::view(pasted.as_bytes());
+        assert!(view.starts_with(b"\n# kubeadm\n.:53 {"));
+        assert_eq!(parse(&view).value.blocks[0].line, 3);
     }
 
     #[test]

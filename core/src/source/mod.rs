@@ -52,6 +52,9 @@ pub enum Kind {
     Pcap,
     /// A pcapng capture file.
     Pcapng,
+    /// A CoreDNS Corefile, as written or inside `kubectl describe configmap` output. (A ConfigMap given as
+    /// kubectl JSON or YAML is kubectl output: its Corefile is read from there.)
+    Corefile,
     /// Nothing dnatlas can read.
     Unknown,
 }
@@ -67,6 +70,7 @@ impl Kind {
             Kind::Tcpdump => "tcpdump",
             Kind::Pcap => "pcap",
             Kind::Pcapng => "pcapng",
+            Kind::Corefile => "corefile",
             Kind::Unknown => "unknown",
         }
     }
@@ -112,6 +116,8 @@ pub fn detect(bytes: &[u8]) -> Kind {
         Kind::ResolvConf
     } else if kubectl::detect(bytes).is_some() {
         Kind::Kubectl
+    } else if corefile::looks_like(&corefile::view(bytes)) {
+        Kind::Corefile
     } else {
         Kind::Unknown
     }
@@ -160,5 +166,29 @@ mod tests {
             detect(b"IP 10.0.0.1.1000 > 10.0.0.2.53: 1+ A? a. (19)\n*nat\n-A X -j Y\n"),
             Kind::IptablesSave
         );
+    }
+
+    #[test]
+    fn detects_corefiles_but_not_configmaps_or_other_kinds() {
+        assert_eq!(
+            detect(b".:53 {\n    errors\n    forward . /etc/resolv.conf\n}\n"),
+            Kind::Corefile
+        );
+        // `kubectl describe configmap coredns`: only the Corefile key's lines are read.
+        assert_eq!(
+            detect(b"Name:         coredns\nNamespace:    kube-system\n\nData\n====\nCorefile:\n----\n.:53 {\n    errors\n}\n\n\nBinaryData\n====\n"),
+            Kind::Corefile
+        );
+        // The ConfigMap as YAML is kubectl output, which reads the Corefile in it.
+        assert_eq!(
+            detect(b"apiVersion: v1\ndata:\n  Corefile: |\n    .:53 {\n        errors\n    }\nkind: ConfigMap\nmetadata:\n  name: coredns\n"),
+            Kind::Kubectl
+        );
+        assert_eq!(
+            detect(b"options ndots:5\nsearch x.svc.cluster.local\n"),
+            Kind::ResolvConf
+        );
+        assert_ne!(detect(b"{\n}\n"), Kind::Corefile);
+        assert_ne!(detect(b"hello {\n  world\n}\n"), Kind::Corefile);
     }
 }

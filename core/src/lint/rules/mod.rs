@@ -2,8 +2,12 @@
 
 mod capture;
 mod chain_hash_mismatch;
+mod corefile_autopath_pods;
+mod corefile_forward_loop;
+mod corefile_reverse_no_fallthrough;
 mod dangling_jump;
 mod dns_reply_wrong_source;
+pub(crate) mod dns_search_expansion;
 mod dns_servfail;
 mod dns_service_unreachable;
 mod dns_single_endpoint;
@@ -47,6 +51,10 @@ pub(crate) static ALL: &[&dyn Rule] = &[
     &dns_truncated_no_tcp::DnsTruncatedNoTcp,
     &dns_reply_wrong_source::DnsReplyWrongSource,
     &dns_servfail::DnsServfail,
+    &corefile_forward_loop::CorefileForwardLoop,
+    &corefile_autopath_pods::CorefileAutopathPods,
+    &corefile_reverse_no_fallthrough::CorefileReverseNoFallthrough,
+    &dns_search_expansion::DnsSearchExpansion,
 ];
 
 /// Targets built into iptables (extensions), as opposed to user chains.
@@ -113,4 +121,145 @@ pub(crate) fn is_cluster_dns_service(namespace: &str, name: &str) -> bool {
             "kube-dns" | "coredns" | "rke2-coredns-rke2-coredns"
         ) | ("openshift-dns", "dns-default")
     )
+}
+
+/// The addresses of cluster DNS the inputs show, each with where: the kube-dns Service's cluster IPs and its
+/// endpoints (CoreDNS pods) in node dumps and kubectl output, and the nameservers of ClusterFirst pods'
+/// resolv.conf files (search list with a `<namespace>.svc.<zone>` domain), in input order.
+pub(crate) fn cluster_dns_addresses(
+    context: &crate::lint::Context<'_>,
+) -> Vec<(std::net::IpAddr, crate::analysis::Evidence)> {
+    use crate::lint::at;
+    let mut out = Vec::new();
+    let mut push = |ip: &str, evidence| {
+        if let Ok(ip) = ip.split('%').next().unwrap_or_default().parse() {
+            out.push((ip, evidence));
+        }
+    };
+    for node in &context.nodes {
+        for s in node.services.iter().filter(|s| is_cluster_dns(s)) {
+            if let Some(ip) = s.cluster_ip.as_deref() {
+                push(ip, at(node.source, s.line));
+            }
+            for e in &s.endpoints {
+                push(&e.ip, at(node.source, e.dnat_line.unwrap_or(e.line)));
+            }
+        }
+    }
+    for k in context.kubernetes {
+        let objects = &k.objects;
+        let dns = |namespace: &Option<String>, name: &str| {
+            is_cluster_dns_service(namespace.as_deref().unwrap_or_default(), name)
+        };
+        for s in objects
+            .services
+            .iter()
+            .filter(|s| dns(&s.namespace, &s.name))
+        {
+            for ip in &s.cluster_ips {
+                push(ip, at(&k.source, s.line));
+            }
+        }
+        for e in objects
+            .endpoints
+            .iter()
+            .filter(|e| dns(&e.namespace, &e.name))
+        {
+            for a in e.subsets.iter().flat_map(|s| &s.addresses) {
+                push(&a.ip, at(&k.source, a.line));
+            }
+        }
+        for s in objects.endpoint_slices.iter().filter(|s| {
+            s.service_name
+                .as_deref()
+                .is_some_and(|n| dns(&s.namespace, n))
+        }) {
+            for e in &s.endpoints {
+                for a in &e.addresses {
+                    push(a, at(&k.source, e.line));
+                }
+            }
+        }
+    }
+    for r in context.resolv_confs {
+        if r.conf.search.iter().any(|d| d.contains(".svc.")) {
+            for n in r
+                .conf
+                .nameservers
+                .iter()
+                .take(crate::source::resolv_conf::MAX_NAMESERVERS)
+            {
+                push(&n.address, at(&r.source, n.line));
+            }
+        }
+    }
+    out
+}
+
+/// A Corefile risk found in one input.
+pub(crate) struct CorefileRisk {
+    /// The message: the input, the ConfigMap it is in, and the risk.
+    pub(crate) message: String,
+    /// The Corefile lines (the input's lines) and, for a `forward` to a cluster DNS address, the lines of the other
+    /// inputs that show that address is cluster DNS.
+    pub(crate) evidence: Vec<crate::analysis::Evidence>,
+    /// Whether a `forward` of the risk sends to an address that is certainly CoreDNS itself (loopback or cluster
+    /// DNS), rather than to upstreams read from a file.
+    pub(crate) to_itself: bool,
+}
+
+/// The risks of one code in every Corefile, with their evidence.
+pub(crate) fn corefile_risks(context: &crate::lint::Context<'_>, code: &str) -> Vec<CorefileRisk> {
+    use crate::lint::at;
+    use crate::source::corefile;
+    if context.corefiles.is_empty() {
+        return Vec::new();
+    }
+    let dns = cluster_dns_addresses(context);
+    let mut ips: Vec<std::net::IpAddr> = dns.iter().map(|(ip, _)| *ip).collect();
+    ips.sort_unstable();
+    ips.dedup();
+    let mut out = Vec::new();
+    for c in context.corefiles {
+        for risk in corefile::risks_with_cluster_dns(&c.corefile, &ips)
+            .into_iter()
+            .filter(|r| r.code == code)
+        {
+            let mut evidence: Vec<crate::analysis::Evidence> = risk
+                .lines
+                .iter()
+                .map(|&l| at(&c.source, c.input_line(l)))
+                .collect();
+            // The cluster DNS addresses a `forward` of this risk sends to, with where other inputs show them.
+            let targets: Vec<std::net::IpAddr> = c
+                .corefile
+                .blocks
+                .iter()
+                .flat_map(|b| &b.directives)
+                .filter(|d| risk.lines.contains(&d.line))
+                .filter_map(|d| match &d.plugin {
+                    Some(corefile::Plugin::Forward(f)) => Some(f),
+                    _ => None,
+                })
+                .flat_map(|f| &f.to)
+                .filter_map(|u| corefile::upstream_ip(&u.text))
+                .filter(|ip| ip.is_loopback() || ips.contains(ip))
+                .collect();
+            evidence.extend(
+                dns.iter()
+                    .filter(|(ip, _)| targets.contains(ip))
+                    .map(|(_, e)| e.clone()),
+            );
+            let message = match &c.config_map {
+                Some(cm) => format!("{} (ConfigMap {cm}): {}", c.source, risk.message),
+                None => format!("{}: {}", c.source, risk.message),
+            };
+            out.push(CorefileRisk {
+                message,
+                evidence,
+                to_itself: !targets.is_empty(),
+            });
+        }
+    }
+    out
 }

@@ -23,7 +23,7 @@ mod yaml;
 use serde::{Deserialize, Serialize};
 
 use crate::diagnostic::{Diagnostic, Parsed, Severity};
-use crate::model::kube::{Objects, Origin};
+use crate::model::kube::{Objects, Origin, TextAt};
 use crate::text;
 
 /// The longest line read in text segments; longer lines are skipped with a diagnostic. (JSON and YAML may have
@@ -304,6 +304,9 @@ pub fn parse(bytes: &[u8]) -> Parsed<Objects> {
         start = end + 1;
     }
 
+    for config_map in &mut p.objects.config_maps {
+        config_map.corefile_at = locate(&lines, config_map.line, "Corefile", &config_map.corefile);
+    }
     let mut diagnostics = p.diagnostics;
     diagnostics.sort_by_key(|d| (d.line, d.column));
     if !p.recognised {
@@ -575,6 +578,53 @@ fn too_long(line: &Line) -> Diagnostic {
     )
 }
 
+/// Where the multi-line string `value` of data key `key` of the object starting at line `from` is in the input: a
+/// YAML block scalar (`key: |`) whose lines are the value's lines, indented; else the line of the key, which holds
+/// the whole value as one quoted string (JSON, or a quoted YAML scalar). `None` when the key is not found.
+fn locate(lines: &[Line], from: u32, key: &str, value: &str) -> Option<TextAt> {
+    let start = usize::try_from(from.saturating_sub(1)).unwrap_or(usize::MAX);
+    let yaml_key = format!("{key}:");
+    let json_key = format!("\"{key}\"");
+    let (at, line) =
+        lines.iter().enumerate().skip(start).find(|(_, l)| {
+            l.text.trim_start().starts_with(&yaml_key) || l.text.contains(&json_key)
+        })?;
+    let rest = line.text.trim_start();
+    let block = rest
+        .strip_prefix(&yaml_key)
+        .is_some_and(|r| r.trim_start().starts_with('|'));
+    if block {
+        let mut wanted: Vec<&str> = value.split('\n').collect();
+        while wanted.last().is_some_and(|l| l.is_empty()) {
+            wanted.pop();
+        }
+        let body = lines.get(at + 1..).unwrap_or_default();
+        let indent = body
+            .iter()
+            .find(|l| !l.text.trim().is_empty())
+            .map_or(0, |l| l.text.len() - l.text.trim_start_matches(' ').len());
+        let fits = !wanted.is_empty()
+            && body.len() >= wanted.len()
+            && wanted.iter().zip(body).all(|(w, l)| {
+                if w.is_empty() {
+                    l.text.trim().is_empty()
+                } else {
+                    l.text
+                        .get(..indent)
+                        .is_some_and(|p| p.bytes().all(|b| b == b' '))
+                        && l.text.get(indent..) == Some(*w)
+                }
+            });
+        if let (true, Some(first)) = (fits, body.first()) {
+            return Some(TextAt::Lines {
+                first_line: first.number,
+                indent: u32::try_from(indent).unwrap_or(u32::MAX),
+            });
+        }
+    }
+    Some(TextAt::String { line: line.number })
+}
+
 /// The lines joined back with `\n`, so that line k of the text is line `first + k` of the input.
 fn join(lines: &[Line]) -> String {
     let mut out = String::with_capacity(lines.iter().map(|l| l.text.len() + 1).sum());
@@ -697,6 +747,72 @@ endpoints/web   10.244.1.5:8080,10.244.2.7:8080   1h
         assert_eq!(parsed.value.endpoints.len(), 1);
         assert_eq!(parsed.value.services[0].line, 4);
         assert_eq!(parsed.value.services[0].origin, Origin::Yaml);
+    }
+
+    #[test]
+    fn config_maps_with_a_corefile_are_kept_with_where_it_is() {
+        let input = "\
+apiVersion: v1
+items:
+- apiVersion: v1
+  data:
+    Corefile: |
+      .:53 {
+          errors
+
+          forward . /etc/resolv.conf
+      }
+  kind: ConfigMap
+  metadata:
+    name: coredns
+    namespace: kube-system
+- apiVersion: v1
+  data:
+    ca.crt: x
+  kind: ConfigMap
+  metadata:
+    name: kube-root-ca.crt
+    namespace: kube-system
+kind: List
+";
+        let parsed = parse(input.as_bytes());
+        let codes: Vec<(&str, u32)> = parsed
+            .diagnostics
+            .iter()
+            .map(|d| (d.code.as_str(), d.line))
+            .collect();
+        // The ConfigMap without a Corefile is passed over, as other kinds are.
+        assert_eq!(codes, [("unknown-kind", 15)]);
+        let [cm] = parsed.value.config_maps.as_slice() else {
+            panic!("{:?}", parsed.value.config_maps)
+        };
+        assert_eq!(
+            (cm.name.as_str(), cm.namespace.as_deref(), cm.line),
+            ("coredns", Some("kube-system"), 3)
+        );
+        assert_eq!(
+            cm.corefile,
+            ".:53 {\n    errors\n\n    forward . /etc/resolv.conf\n}\n"
+        );
+        // `.:53 {` is line 6, six spaces in; the blank line inside the block is still a line of it.
+        assert_eq!(
+            cm.corefile_at,
+            Some(TextAt::Lines {
+                first_line: 6,
+                indent: 6
+            })
+        );
+
+        let json = "{\"kind\": \"ConfigMap\",\n \"metadata\": {\"name\": \"coredns\"},\n \"data\": {\"Corefile\": \".:53 {\\n    errors\\n}\\n\"}}\n";
+        let parsed = parse(json.as_bytes());
+        assert!(parsed.diagnostics.is_empty(), "{:?}", parsed.diagnostics);
+        let cm = &parsed.value.config_maps[0];
+        assert_eq!(cm.corefile, ".:53 {\n    errors\n}\n");
+        assert_eq!(cm.corefile_at, Some(TextAt::String { line: 3 }));
+        // A folded or hand-edited block whose lines are not the value's is pointed at by its key.
+        let folded = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: coredns\ndata:\n  Corefile: >\n    .:53 {\n    }\n";
+        let cm = &parse(folded.as_bytes()).value.config_maps[0];
+        assert_eq!(cm.corefile_at, Some(TextAt::String { line: 6 }));
     }
 
     #[test]

@@ -11,9 +11,9 @@ use serde_json::Value;
 
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::model::kube::{
-    EndpointAddress, EndpointPort, EndpointSubset, KubeEndpointSlice, KubeEndpoints, KubePod,
-    KubeService, KubeServicePort, Labels, LoadBalancerIngress, Objects, Origin, SliceEndpoint,
-    TargetPort, TargetRef,
+    EndpointAddress, EndpointPort, EndpointSubset, KubeConfigMap, KubeEndpointSlice, KubeEndpoints,
+    KubePod, KubeService, KubeServicePort, Labels, LoadBalancerIngress, Objects, Origin,
+    SliceEndpoint, TargetPort, TargetRef,
 };
 
 /// A top-level JSON or YAML document.
@@ -180,6 +180,40 @@ fn object(
             }
             Err(e) => sink.diagnostics.push(bad(e)),
         },
+        "ConfigMap" => match value.pointer("/data/Corefile") {
+            Some(Value::String(text)) => {
+                let text = text.clone();
+                match serde_json::from_value::<RawConfigMap>(value) {
+                    Ok(raw) => {
+                        let metadata = raw.metadata.unwrap_or_default();
+                        if let Some(name) = sink.name(&metadata) {
+                            out.config_maps.push(KubeConfigMap {
+                                line,
+                                origin,
+                                namespace: metadata.namespace,
+                                name,
+                                corefile: text,
+                                corefile_at: None,
+                            });
+                        }
+                    }
+                    Err(e) => sink.diagnostics.push(bad(e)),
+                }
+            }
+            Some(_) => sink.warn(
+                "bad-object",
+                "its data.Corefile is not a string; skipped".to_string(),
+            ),
+            None => sink.diagnostics.push(Diagnostic::new(
+                Severity::Warning,
+                "unknown-kind",
+                line,
+                1,
+                format!(
+                    "only ConfigMaps with a Corefile (CoreDNS's) are read; ConfigMap {name:?} skipped"
+                ),
+            )),
+        },
         other => sink.diagnostics.push(Diagnostic::new(
             Severity::Warning,
             "unknown-kind",
@@ -267,6 +301,12 @@ struct RawMeta {
     name: Option<String>,
     namespace: Option<String>,
     labels: Option<BTreeMap<String, Value>>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+struct RawConfigMap {
+    metadata: Option<RawMeta>,
 }
 
 #[derive(Debug, Default, Deserialize)]

@@ -1,0 +1,35 @@
+//! `corefile-forward-loop`: the Corefile forwards to a resolver that leads back to CoreDNS.
+
+use crate::analysis::Finding;
+use crate::diagnostic::Severity;
+use crate::lint::rules::corefile_risks;
+use crate::lint::{Context, Rule, RuleDoc};
+
+pub struct CorefileForwardLoop;
+
+static DOC: RuleDoc = RuleDoc {
+    code: "corefile-forward-loop",
+    severity: Severity::Error,
+    title: "CoreDNS forwards to a resolver that points back at CoreDNS",
+    what: "Reads the `forward` plugin of every server block of a Corefile (a file, `kubectl describe configmap`, or the `Corefile` key of a ConfigMap in kubectl JSON/YAML). It reports a forward to a loopback address (inside the CoreDNS pod that is CoreDNS itself — the classic 127.0.0.53 of systemd-resolved), a forward to the cluster DNS itself (the kube-dns Service's cluster IP or a CoreDNS pod IP that a node dump, kubectl output or a ClusterFirst pod's resolv.conf shows), and — as a warning, since it depends on the node — `forward . /etc/resolv.conf` without the `loop` plugin that would detect such a loop.",
+    why: "CoreDNS runs with dnsPolicy Default, so `/etc/resolv.conf` in its pod is the node's file (kubelet `--resolv-conf`). On a systemd-resolved node that file says `nameserver 127.0.0.53`, which inside the pod is CoreDNS's own port 53: every name outside the cluster goes round until it times out, and the `loop` plugin, when present, makes CoreDNS exit at startup (`[FATAL] plugin/loop: Loop … detected`, CrashLoopBackOff). Forwarding to the kube-dns VIP sends every external query back through kube-proxy to CoreDNS in the same way.",
+    example: ".:53 {\n    kubernetes cluster.local in-addr.arpa ip6.arpa\n    forward . 127.0.0.53      <- the node's systemd-resolved stub: a loopback address in the pod\n    loop\n}",
+    fix: "Forward to real upstream resolvers (`forward . 10.0.0.2 10.0.0.3`), or point kubelet's `--resolv-conf` (KubeletConfiguration `resolvConf`) at `/run/systemd/resolve/resolv.conf`, which lists the real upstreams instead of the stub, and restart the CoreDNS pods. Keep the `loop` plugin so that a loop is caught at startup.",
+};
+
+impl Rule for CorefileForwardLoop {
+    fn doc(&self) -> &'static RuleDoc {
+        &DOC
+    }
+
+    fn check(&self, context: &Context<'_>, out: &mut Vec<Finding>) {
+        for risk in corefile_risks(context, DOC.code) {
+            let mut finding = DOC.finding(risk.message, risk.evidence);
+            if !risk.to_itself {
+                // Upstreams read from /etc/resolv.conf loop only on some nodes.
+                finding.severity = Severity::Warning;
+            }
+            out.push(finding);
+        }
+    }
+}
