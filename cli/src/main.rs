@@ -104,6 +104,8 @@ enum ResolverArg {
     Musl,
     /// Go's pure-Go resolver.
     Go,
+    /// busybox ≥1.30 `nslookup` (its own resolver: search list only for dotless names, no bare-name query).
+    Busybox,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -133,6 +135,7 @@ fn main() -> ExitCode {
                 ResolverArg::Glibc => Resolver::Glibc,
                 ResolverArg::Musl => Resolver::Musl,
                 ResolverArg::Go => Resolver::Go,
+                ResolverArg::Busybox => Resolver::Busybox,
             };
             let request = Request {
                 from: from.to_string(),

@@ -365,6 +365,7 @@ pub fn trace(t: &Trace) -> String {
         Resolver::Glibc => "glibc",
         Resolver::Musl => "musl",
         Resolver::Go => "go",
+        Resolver::Busybox => "busybox",
     };
     let _ = writeln!(
         out,

@@ -534,7 +534,7 @@ fn trace_bad_arguments_and_files_exit_2() {
             "--to",
             "nginx",
             "--resolver",
-            "busybox",
+            "systemd-resolved",
             resolv.as_str(),
         ],
         vec!["trace", "--from", "10.244.0.20", "--to", "nginx"],
@@ -704,4 +704,41 @@ fn a_corefile_is_read_summarised_and_explained() {
         assert_eq!(out.status.code(), Some(0), "{code}");
         assert!(String::from_utf8_lossy(&out.stdout).starts_with(code));
     }
+}
+
+#[test]
+fn trace_with_busybox_nslookup_sends_every_search_name_and_no_bare_name() {
+    // SPEC §6.5: busybox ≥1.30 sends every suffixed A/AAAA query at once, even after the first is answered, and
+    // never the bare name while the pod has a search list (seed 004's: three domains).
+    let v = json(&seed_004_trace(&[
+        "trace",
+        "--from",
+        "10.244.0.20",
+        "--to",
+        "nginx:80",
+        "--resolver",
+        "busybox",
+        "--format",
+        "json",
+    ]));
+    assert_eq!(v["resolver"], "busybox");
+    let names: Vec<&str> = v["lookups"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| l["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        names,
+        [
+            "nginx.default.svc.cluster.local.",
+            "nginx.default.svc.cluster.local.",
+            "nginx.svc.cluster.local.",
+            "nginx.svc.cluster.local.",
+            "nginx.cluster.local.",
+            "nginx.cluster.local.",
+        ]
+    );
+    assert_eq!(v["lookups"][2]["rcode"], "NXDOMAIN");
+    assert_eq!(v["connection"]["ip"], "10.109.102.230");
 }

@@ -1565,7 +1565,8 @@ impl Sim {
         plan::walk(resolver, qname, &conf, |candidate| {
             let (outcome, end) = match resolver {
                 Resolver::Glibc => self.glibc(pod, candidate, t, &conf),
-                Resolver::Musl => self.musl(pod, candidate, t, &conf),
+                // busybox nslookup's exchange (A and AAAA at once from one socket) is musl's.
+                Resolver::Musl | Resolver::Busybox => self.musl(pod, candidate, t, &conf),
                 Resolver::Go => self.go(pod, candidate, t, &conf),
             };
             t = end + self.between(5 * US, 60 * US);

@@ -775,6 +775,7 @@ fn resolver_name(r: Resolver) -> &'static str {
         Resolver::Glibc => "glibc",
         Resolver::Musl => "musl",
         Resolver::Go => "Go",
+        Resolver::Busybox => "busybox nslookup",
     }
 }
 
@@ -865,7 +866,8 @@ fn compare(
     let (same_socket, two_sockets) = pairs;
     let sockets_agree = match resolver {
         Resolver::Glibc => !two_sockets || conf.options.single_request_reopen,
-        Resolver::Musl => !two_sockets,
+        // busybox nslookup sends every query from its one socket.
+        Resolver::Musl | Resolver::Busybox => !two_sockets,
         Resolver::Go => !same_socket,
     };
     Comparison {

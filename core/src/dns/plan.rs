@@ -18,6 +18,10 @@ pub enum Resolver {
     Musl,
     /// Go's pure-Go resolver.
     Go,
+    /// busybox ≥1.30 `nslookup`, which has its own resolver (SPEC §6.5): the search list only for a name without a
+    /// dot, every suffixed query (A and AAAA) sent at once, never the bare name while there is a search list; ndots
+    /// is ignored and a dotted name is asked as is. (busybox ≤1.28 used the libc's `getaddrinfo`: glibc or musl.)
+    Busybox,
 }
 
 /// A query type.
@@ -158,6 +162,14 @@ fn candidate_list(resolver: Resolver, name: &str, conf: &ResolvConf) -> Vec<Cand
             }
             out.push(candidate(as_is, Phase::AsIsLast));
         }
+        Resolver::Busybox => {
+            if dots > 0 || conf.search.is_empty() {
+                return vec![candidate(as_is, Phase::AsIsFirst)];
+            }
+            for domain in &conf.search {
+                out.push(candidate(suffixed(domain), Phase::Search));
+            }
+        }
         Resolver::Go => {
             // `.onion` names are never sent (RFC 7686).
             let avoid = |n: &str| n.trim_end_matches('.').ends_with(".onion") || n == "onion.";
@@ -192,8 +204,8 @@ fn next(resolver: Resolver, phase: Phase, outcome: Outcome) -> Next {
         // musl continues only on NXDOMAIN.
         (Resolver::Musl, Outcome::NxDomain) => Next::Continue,
         (Resolver::Musl, _) => Next::Stop,
-        // Go moves on unless it got addresses.
-        (Resolver::Go, _) => Next::Continue,
+        // Go moves on unless it got addresses; busybox has sent every query already.
+        (Resolver::Go | Resolver::Busybox, _) => Next::Continue,
     }
 }
 
@@ -203,7 +215,8 @@ pub fn plan(resolver: Resolver, name: &str, conf: &ResolvConf) -> Vec<Query> {
 }
 
 /// The queries `resolver` sends for `name`, asking `answer` how each candidate name (fully qualified) is answered,
-/// and stopping where the resolver stops.
+/// and stopping where the resolver stops (busybox never stops: its queries all go out at once; `answered` is then
+/// the first candidate, in search-list order, that got addresses).
 pub fn walk(
     resolver: Resolver,
     name: &str,
@@ -223,7 +236,7 @@ pub fn walk(
             &[QueryType::A, QueryType::Aaaa],
             !(options.single_request || options.single_request_reopen),
         ),
-        Resolver::Musl => (&[QueryType::A, QueryType::Aaaa], true),
+        Resolver::Musl | Resolver::Busybox => (&[QueryType::A, QueryType::Aaaa], true),
         Resolver::Go => (
             &[QueryType::A, QueryType::Aaaa],
             !(options.single_request || options.single_request_reopen),
@@ -252,6 +265,11 @@ pub fn walk(
         let outcome = answer(&candidate.name);
         walk.last = Some(outcome);
         if outcome == Outcome::Answer {
+            // busybox sent every candidate at once: the rest are on the wire whatever this one got.
+            if resolver == Resolver::Busybox {
+                walk.answered.get_or_insert(candidate.name);
+                continue;
+            }
             walk.answered = Some(candidate.name);
             break;
         }
@@ -605,5 +623,46 @@ mod tests {
                 }
             }
         }
+    }
+
+    #[test]
+    fn busybox_nslookup_searches_only_dotless_names_all_at_once_and_never_bare() {
+        // SPEC §6.5 (busybox ≥1.30): search only for a name without a dot, every suffixed A and AAAA query sent at
+        // once, no bare-name query while a search list exists, ndots ignored, a dotted name asked as is.
+        let pod = conf(POD);
+        let all = walk(Resolver::Busybox, "nginx", &pod, |n| {
+            if n == "nginx.default.svc.cluster.local." {
+                Outcome::Answer
+            } else {
+                Outcome::NxDomain
+            }
+        });
+        assert_eq!(
+            names(&all.queries),
+            pairs(&[
+                "nginx.default.svc.cluster.local.",
+                "nginx.svc.cluster.local.",
+                "nginx.cluster.local.",
+                "nginx.ec2.internal.",
+            ])
+        );
+        assert!(all.queries.iter().all(|q| q.parallel));
+        assert_eq!(
+            all.answered.as_deref(),
+            Some("nginx.default.svc.cluster.local.")
+        );
+        // Every candidate NXDOMAIN: still no `nginx.`.
+        assert_eq!(plan(Resolver::Busybox, "nginx", &pod).len(), 8);
+        // One dot, below ndots 5: glibc would search first; busybox asks the name only.
+        assert_eq!(
+            candidates(Resolver::Busybox, "nginx.default", &pod),
+            ["nginx.default."]
+        );
+        assert_eq!(candidates(Resolver::Busybox, "nginx.", &pod), ["nginx."]);
+        let no_search = conf(b"nameserver 10.96.0.10\n");
+        assert_eq!(
+            candidates(Resolver::Busybox, "nginx", &no_search),
+            ["nginx."]
+        );
     }
 }
