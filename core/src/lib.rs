@@ -52,6 +52,11 @@ pub const MAX_DIAGNOSTICS: usize = 500;
 /// checked for findings.
 pub const MAX_LISTED_TRANSACTIONS: usize = 100_000;
 
+/// The most transactions of each capture read back into lookups by default (the first ones): comparing a lookup
+/// with the resolvers' plans and explaining it costs tens of microseconds, so a long capture's lookups are
+/// sampled from its start, with an info diagnostic, while its transactions and findings still cover all of it.
+pub const MAX_LOOKUP_TRANSACTIONS: usize = 4_000;
+
 /// Settings of an analysis.
 #[derive(Debug, Clone)]
 pub struct Options {
@@ -59,6 +64,8 @@ pub struct Options {
     pub max_source_bytes: usize,
     /// The most capture transactions listed, over all capture inputs ([`MAX_LISTED_TRANSACTIONS`] by default).
     pub max_listed_transactions: usize,
+    /// The most transactions of each capture read back into lookups ([`MAX_LOOKUP_TRANSACTIONS`] by default).
+    pub max_lookup_transactions: usize,
 }
 
 impl Default for Options {
@@ -66,6 +73,7 @@ impl Default for Options {
         Self {
             max_source_bytes: MAX_SOURCE_BYTES,
             max_listed_transactions: MAX_LISTED_TRANSACTIONS,
+            max_lookup_transactions: MAX_LOOKUP_TRANSACTIONS,
         }
     }
 }
@@ -90,10 +98,13 @@ fn add_capture(captures: &mut Option<capture::Captures>, grouped: capture::engin
 }
 
 /// The lookups of every capture's listed transactions (a capture's transactions are consecutive), with their
-/// `queries` indexing the whole list.
+/// `queries` indexing the whole list; at most `max` transactions of each capture, the first, with an info
+/// diagnostic on a capture that has more.
 fn capture_lookups(
     transactions: &[capture::Transaction],
     confs: &[ResolvSource],
+    max: usize,
+    reports: &mut [SourceReport],
 ) -> Vec<capture::lookups::Lookup> {
     let mut out = Vec::new();
     let mut start = 0;
@@ -104,7 +115,28 @@ fn capture_lookups(
             .iter()
             .take_while(|t| t.source == first.source)
             .count();
-        let run = transactions.get(start..start + len).unwrap_or_default();
+        let run = transactions
+            .get(start..start + len.min(max))
+            .unwrap_or_default();
+        if len > max {
+            if let Some(report) = reports.iter_mut().find(|r| *r.name == *first.source) {
+                // At the capture's first transaction: its line in text, its frame in a binary capture.
+                let mut note = Diagnostic::new(
+                    Severity::Info,
+                    "lookups-sampled",
+                    first.line,
+                    u32::from(first.line > 0),
+                    format!(
+                        "lookups are read back from the first {max} of the capture's {len} listed transactions; \
+                         the transactions, summary and findings cover all of them"
+                    ),
+                );
+                if first.line == 0 {
+                    note.frame = Some(first.frame);
+                }
+                report.diagnostics.push(note);
+            }
+        }
         let times: Vec<Option<u64>> = run.iter().map(|t| t.time_us).collect();
         out.extend(
             capture::lookups::lookups_timed(run, &times, confs)
@@ -326,7 +358,12 @@ pub fn analyze(sources: &[Source<'_>], options: &Options) -> Analysis {
         &kubernetes,
     );
     if let Some(captures) = captures.as_mut() {
-        captures.lookups = capture_lookups(&captures.transactions, &resolv_confs);
+        captures.lookups = capture_lookups(
+            &captures.transactions,
+            &resolv_confs,
+            options.max_lookup_transactions,
+            &mut reports,
+        );
     }
     let context = lint::Context {
         kubernetes: &kubernetes,

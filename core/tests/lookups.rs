@@ -282,3 +282,54 @@ fn a_refused_candidate_stops_glibc_after_earlier_nxdomains() {
         assert!(one.explanation.contains(sentence), "{}", one.explanation);
     }
 }
+
+/// `analyze` reads every capture's transactions back into `captures.lookups`, with `queries` indexing
+/// `captures.transactions`; past `Options::max_lookup_transactions` only the first ones, with an info diagnostic.
+#[test]
+fn analyze_reads_lookups_from_the_first_transactions_of_each_capture() {
+    use dnatlas_core::{analyze, Options, Source};
+    let capture = std::fs::read(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../fixtures/tcpdump/no-timestamps/capture.txt"),
+    )
+    .unwrap();
+    let sources = [Source::new("capture.txt", &capture)];
+    // Seven transactions: the three A/AAAA pairs of `nginx`'s walk (lines 1-12) and the HINFO loop probe.
+    let all = serde_json::to_value(analyze(&sources, &Options::default())).unwrap();
+    assert_eq!(all["captures"]["transactions"].as_array().unwrap().len(), 7);
+    let lookups = all["captures"]["lookups"].as_array().unwrap();
+    assert_eq!(lookups.len(), 1, "{lookups:?}");
+    assert_eq!(lookups[0]["base_name"], "nginx");
+    assert_eq!(lookups[0]["queries"], serde_json::json!([0, 1, 2, 3, 4, 5]));
+    assert!(all["sources"][0]["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|d| d["code"] != "lookups-sampled"));
+    // The first two transactions only: one lookup of one pair, and a note at the first query's line.
+    let options = Options {
+        max_lookup_transactions: 2,
+        ..Options::default()
+    };
+    let sampled = serde_json::to_value(analyze(&sources, &options)).unwrap();
+    assert_eq!(
+        sampled["captures"]["transactions"]
+            .as_array()
+            .unwrap()
+            .len(),
+        7
+    );
+    assert_eq!(
+        sampled["captures"]["lookups"][0]["queries"],
+        serde_json::json!([0, 1])
+    );
+    let note = sampled["sources"][0]["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["code"] == "lookups-sampled")
+        .unwrap();
+    assert_eq!(
+        (note["line"].as_u64(), note["severity"].as_str()),
+        (Some(1), Some("info"))
+    );
+}
