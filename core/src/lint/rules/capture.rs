@@ -2,8 +2,29 @@
 
 use std::sync::Arc;
 
-use crate::analysis::Evidence;
-use crate::capture::engine::{Example, Signal, Stamp};
+use crate::analysis::{Evidence, Finding};
+use crate::capture::engine::{Example, Signal, Signals, Stamp};
+use crate::lint::{Context, RuleDoc};
+
+/// One finding of `doc` per capture whose `signal` counted anything: the message is the capture's name, `: `, then
+/// what `message` writes of the signal; the evidence is the signal's places.
+pub(crate) fn per_capture(
+    doc: &RuleDoc,
+    context: &Context<'_>,
+    out: &mut Vec<Finding>,
+    signal: impl Fn(&Signals) -> &Signal,
+    message: impl Fn(&Signal) -> String,
+) {
+    for capture in context.captures {
+        let signal = signal(&capture.signals);
+        if signal.count > 0 {
+            out.push(doc.finding(
+                format!("{}: {}", capture.source, message(signal)),
+                evidence(&capture.source, signal),
+            ));
+        }
+    }
+}
 
 /// A place of a capture as evidence: its line in a text capture, its frame in a binary one.
 pub(crate) fn evidence(source: &Arc<str>, signal: &Signal) -> Vec<Evidence> {

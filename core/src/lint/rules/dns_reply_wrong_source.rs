@@ -2,7 +2,7 @@
 
 use crate::analysis::Finding;
 use crate::diagnostic::Severity;
-use crate::lint::rules::capture::{counted, evidence, examples};
+use crate::lint::rules::capture::{counted, examples, per_capture};
 use crate::lint::{Context, Rule, RuleDoc};
 
 pub struct DnsReplyWrongSource;
@@ -23,29 +23,27 @@ impl Rule for DnsReplyWrongSource {
     }
 
     fn check(&self, context: &Context<'_>, out: &mut Vec<Finding>) {
-        for capture in context.captures {
-            let signal = &capture.signals.wrong_source;
-            if signal.count == 0 {
-                continue;
-            }
-            let list = examples(signal, |e| {
+        per_capture(
+            &DOC,
+            context,
+            out,
+            |s| &s.wrong_source,
+            |signal| {
+                let list = examples(signal, |e| {
+                    format!(
+                        "{} {} from {} to {}, answered by {}",
+                        e.name,
+                        e.qtype,
+                        e.client,
+                        e.server,
+                        e.other.as_deref().unwrap_or("?")
+                    )
+                });
                 format!(
-                    "{} {} from {} to {}, answered by {}",
-                    e.name,
-                    e.qtype,
-                    e.client,
-                    e.server,
-                    e.other.as_deref().unwrap_or("?")
-                )
-            });
-            out.push(DOC.finding(
-                format!(
-                    "{}: {} from an address the query was not sent to ({list})",
-                    capture.source,
+                    "{} from an address the query was not sent to ({list})",
                     counted(signal.count, "reply came", "replies came"),
-                ),
-                evidence(&capture.source, signal),
-            ));
-        }
+                )
+            },
+        );
     }
 }

@@ -2,7 +2,7 @@
 
 use crate::analysis::Finding;
 use crate::diagnostic::Severity;
-use crate::lint::rules::capture::{counted, evidence, examples};
+use crate::lint::rules::capture::{counted, examples, per_capture};
 use crate::lint::{Context, Rule, RuleDoc};
 
 pub struct DnsServfail;
@@ -23,29 +23,27 @@ impl Rule for DnsServfail {
     }
 
     fn check(&self, context: &Context<'_>, out: &mut Vec<Finding>) {
-        for capture in context.captures {
-            let signal = &capture.signals.failed;
-            if signal.count == 0 {
-                continue;
-            }
-            let list = examples(signal, |e| {
+        per_capture(
+            &DOC,
+            context,
+            out,
+            |s| &s.failed,
+            |signal| {
+                let list = examples(signal, |e| {
+                    format!(
+                        "{} {} from {} to {}: {}",
+                        e.name,
+                        e.qtype,
+                        e.client,
+                        e.server,
+                        e.other.as_deref().unwrap_or("?")
+                    )
+                });
                 format!(
-                    "{} {} from {} to {}: {}",
-                    e.name,
-                    e.qtype,
-                    e.client,
-                    e.server,
-                    e.other.as_deref().unwrap_or("?")
-                )
-            });
-            out.push(DOC.finding(
-                format!(
-                    "{}: {} SERVFAIL or REFUSED ({list})",
-                    capture.source,
+                    "{} SERVFAIL or REFUSED ({list})",
                     counted(signal.count, "answer was", "answers were"),
-                ),
-                evidence(&capture.source, signal),
-            ));
-        }
+                )
+            },
+        );
     }
 }

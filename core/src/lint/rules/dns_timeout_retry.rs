@@ -2,7 +2,7 @@
 
 use crate::analysis::Finding;
 use crate::diagnostic::Severity;
-use crate::lint::rules::capture::{counted, duration, evidence, examples};
+use crate::lint::rules::capture::{counted, duration, examples, per_capture};
 use crate::lint::{Context, Rule, RuleDoc};
 
 pub struct DnsTimeoutRetry;
@@ -23,22 +23,23 @@ impl Rule for DnsTimeoutRetry {
     }
 
     fn check(&self, context: &Context<'_>, out: &mut Vec<Finding>) {
-        for capture in context.captures {
-            let signal = &capture.signals.retried;
-            if signal.count == 0 {
-                continue;
-            }
-            let list = examples(signal, |e| {
-                let gap = e
-                    .gap_us
-                    .map(|g| format!(", re-sent after {}", duration(g)))
-                    .unwrap_or_default();
-                format!(
-                    "{} {} from {} to {}{gap}",
-                    e.name, e.qtype, e.client, e.server
-                )
-            });
-            let race = match signal.race {
+        per_capture(
+            &DOC,
+            context,
+            out,
+            |s| &s.retried,
+            |signal| {
+                let list = examples(signal, |e| {
+                    let gap = e
+                        .gap_us
+                        .map(|g| format!(", re-sent after {}", duration(g)))
+                        .unwrap_or_default();
+                    format!(
+                        "{} {} from {} to {}{gap}",
+                        e.name, e.qtype, e.client, e.server
+                    )
+                });
+                let race = match signal.race {
                 0 => String::new(),
                 n => format!(
                     "; {} the conntrack race signature: the A and AAAA queries of one socket sent together, one answered at once, the other lost",
@@ -49,15 +50,12 @@ impl Rule for DnsTimeoutRetry {
                     }
                 ),
             };
-            out.push(DOC.finding(
                 format!(
-                    "{}: {} answered only after the client re-sent {} ({list}){race}",
-                    capture.source,
+                    "{} answered only after the client re-sent {} ({list}){race}",
                     counted(signal.count, "query was", "queries were"),
                     if signal.count == 1 { "it" } else { "them" },
-                ),
-                evidence(&capture.source, signal),
-            ));
-        }
+                )
+            },
+        );
     }
 }

@@ -2,7 +2,7 @@
 
 use crate::analysis::Finding;
 use crate::diagnostic::Severity;
-use crate::lint::rules::capture::{counted, evidence, examples};
+use crate::lint::rules::capture::{counted, examples, per_capture};
 use crate::lint::{Context, Rule, RuleDoc};
 
 pub struct DnsTruncatedNoTcp;
@@ -23,22 +23,20 @@ impl Rule for DnsTruncatedNoTcp {
     }
 
     fn check(&self, context: &Context<'_>, out: &mut Vec<Finding>) {
-        for capture in context.captures {
-            let signal = &capture.signals.truncated_no_tcp;
-            if signal.count == 0 {
-                continue;
-            }
-            let list = examples(signal, |e| {
-                format!("{} {} to {} from {}", e.name, e.qtype, e.client, e.server)
-            });
-            out.push(DOC.finding(
+        per_capture(
+            &DOC,
+            context,
+            out,
+            |s| &s.truncated_no_tcp,
+            |signal| {
+                let list = examples(signal, |e| {
+                    format!("{} {} to {} from {}", e.name, e.qtype, e.client, e.server)
+                });
                 format!(
-                    "{}: {} not followed by a TCP query from the client for the same name and type ({list})",
-                    capture.source,
-                    counted(signal.count, "truncated answer was", "truncated answers were"),
-                ),
-                evidence(&capture.source, signal),
-            ));
-        }
+                "{} not followed by a TCP query from the client for the same name and type ({list})",
+                counted(signal.count, "truncated answer was", "truncated answers were"),
+            )
+            },
+        );
     }
 }

@@ -2,7 +2,7 @@
 
 use crate::analysis::Finding;
 use crate::diagnostic::Severity;
-use crate::lint::rules::capture::{counted, evidence, examples};
+use crate::lint::rules::capture::{counted, examples, per_capture};
 use crate::lint::{Context, Rule, RuleDoc};
 
 pub struct DnsUnanswered;
@@ -23,22 +23,20 @@ impl Rule for DnsUnanswered {
     }
 
     fn check(&self, context: &Context<'_>, out: &mut Vec<Finding>) {
-        for capture in context.captures {
-            let signal = &capture.signals.unanswered;
-            if signal.count == 0 {
-                continue;
-            }
-            let list = examples(signal, |e| {
-                format!("{} {} from {} to {}", e.name, e.qtype, e.client, e.server)
-            });
-            out.push(DOC.finding(
+        per_capture(
+            &DOC,
+            context,
+            out,
+            |s| &s.unanswered,
+            |signal| {
+                let list = examples(signal, |e| {
+                    format!("{} {} from {} to {}", e.name, e.qtype, e.client, e.server)
+                });
                 format!(
-                    "{}: {} never answered ({list})",
-                    capture.source,
-                    counted(signal.count, "query was", "queries were"),
-                ),
-                evidence(&capture.source, signal),
-            ));
-        }
+                    "{} never answered ({list})",
+                    counted(signal.count, "query was", "queries were")
+                )
+            },
+        );
     }
 }
