@@ -1,10 +1,14 @@
-//! dnatlas in the browser: a Leptos (CSR) view over `dnatlas_core::analyze`.
+//! dnatlas in the browser: a Leptos (CSR) view over `dnatlas_core`.
 //!
-//! `main.rs` only mounts [`App`]. The raw inputs live in one [`state::AppState`] provided at the root; the
-//! analysis is derived from them; layout is a pure function in [`layout`], tested natively.
+//! `main.rs` only mounts [`App`]. The page ([`state`], [`components`]) never holds the inputs' bytes or the
+//! analysis: it asks the [`engine`] through [`client`] with the messages of [`protocol`], and draws the windows it
+//! gets back. Layout is a pure function in [`layout`], tested natively.
 
+pub mod client;
 pub mod components;
+pub mod engine;
 pub mod layout;
+pub mod protocol;
 pub mod state;
 
 pub use components::app::App;

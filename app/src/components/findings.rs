@@ -8,7 +8,13 @@ use crate::state::AppState;
 #[component]
 pub fn Findings() -> impl IntoView {
     let state = expect_context::<AppState>();
-    let findings = move || state.analysis.get().findings;
+    let findings = move || {
+        state
+            .summary
+            .get()
+            .map(|s| s.findings.clone())
+            .unwrap_or_default()
+    };
     view! {
         <section class="findings" data-testid="findings">
             <h2>"Findings"</h2>

@@ -4,7 +4,10 @@
 use dnatlas_core::Service;
 use leptos::prelude::*;
 
+use crate::client;
+use crate::engine::map::Query;
 use crate::layout::{self, BOX_H, BOX_W, LABEL_GAP};
+use crate::protocol::{Request, Response};
 use crate::state::AppState;
 
 fn edge_path(from: (f64, f64), to: (f64, f64)) -> String {
@@ -28,13 +31,24 @@ pub fn NodeGraph(source: String) -> impl IntoView {
     let state = expect_context::<AppState>();
     let name = source.clone();
     let title = source.clone();
+    let window = LocalResource::new(move || {
+        let node = source.clone();
+        let _generation = state.summary.with(|s| s.as_ref().map(|s| s.generation));
+        async move {
+            let query = Query {
+                node,
+                offset: 0,
+                limit: 500,
+            };
+            match client::call(Request::Map(query), |_| {}).await {
+                Response::Map(view) => view.services,
+                _ => Vec::new(),
+            }
+        }
+    });
     let drawing = Memo::new(move |_| {
-        let analysis = state.analysis.get();
-        let services: Vec<&Service> = analysis
-            .services
-            .iter()
-            .filter(|s| s.source == source)
-            .collect();
+        let services = window.get().unwrap_or_default();
+        let services: Vec<&Service> = services.iter().collect();
         layout::layout(&services)
     });
     let titles = ["Service VIP", "Service chain", "Endpoint chain", "Endpoint"];

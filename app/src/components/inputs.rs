@@ -1,12 +1,12 @@
-//! The inputs panel: the paste area, the file picker, and each input's detected kind, counts and diagnostics.
+//! The inputs panel: paste areas, the file picker, and each input's detected kind, counts and diagnostics.
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use wasm_bindgen_futures::JsFuture;
 
-use crate::state::{AppState, Input};
+use crate::state::AppState;
 
-/// Paste area, file picker and the list of inputs.
+/// Paste areas, file picker and the list of inputs.
 #[component]
 pub fn InputsPanel() -> impl IntoView {
     let state = expect_context::<AppState>();
@@ -22,54 +22,74 @@ pub fn InputsPanel() -> impl IntoView {
                     // An unreadable file still shows up, as an empty input with the analysis's diagnostic.
                     Err(_) => Vec::new(),
                 };
-                state
-                    .files
-                    .update(|files| files.push(Input { name, bytes }));
+                state.add_file(name, bytes);
             });
         }
         // Let the same file be picked again after a change on disk.
         input.set_value("");
     };
-    let sources = move || state.analysis.get().sources;
+    let pastes = move || {
+        state
+            .inputs
+            .get()
+            .into_iter()
+            .filter(|e| e.text.is_some())
+            .collect::<Vec<_>>()
+    };
+    let sources = move || {
+        state
+            .summary
+            .get()
+            .map(|s| s.sources.clone())
+            .unwrap_or_default()
+    };
     view! {
         <aside class="inputs">
             <h2>"Inputs"</h2>
-            <label class="field">
-                <span>"Paste an iptables-save dump"</span>
-                <textarea
-                    data-testid="paste"
-                    spellcheck="false"
-                    placeholder="*nat\n:KUBE-SERVICES - [0:0]\n-A KUBE-SERVICES …"
-                    prop:value=move || state.pasted.get()
-                    on:input=move |ev| {
-                        state.paste_name.set("pasted".to_string());
-                        state.pasted.set(event_target_value(&ev));
+            {move || {
+                let list = pastes();
+                if list.is_empty() {
+                    return view! {
+                        <label class="field">
+                            <span>"Paste an iptables-save dump"</span>
+                            <textarea data-testid="paste" spellcheck="false"
+                                placeholder="*nat\n:KUBE-SERVICES - [0:0]\n-A KUBE-SERVICES …"
+                                on:change=move |ev| { state.add_paste("pasted", event_target_value(&ev)); }
+                            ></textarea>
+                        </label>
+                    }.into_any();
+                }
+                list.into_iter().map(|e| {
+                    let id = e.id;
+                    view! {
+                        <label class="field">
+                            <span>"Paste an iptables-save dump"</span>
+                            <textarea data-testid="paste" spellcheck="false"
+                                prop:value=e.text.clone().unwrap_or_default()
+                                on:input=move |ev| {
+                                    state.rename(id, "pasted".to_string());
+                                    state.set_text(id, event_target_value(&ev));
+                                }
+                            ></textarea>
+                        </label>
                     }
-                ></textarea>
-            </label>
+                }).collect_view().into_any()
+            }}
             <label class="field">
                 <span>"…or pick files"</span>
                 <input type="file" multiple data-testid="file-input" on:change=on_files/>
             </label>
             <ul class="sources" data-testid="sources">
-                {move || sources().into_iter().enumerate().map(|(index, s)| {
+                {move || sources().into_iter().map(|info| {
+                    let s = info.report;
                     let c = s.counts;
-                    let is_file = s.name != state.paste_name.get_untracked() || index > 0;
-                    let name = s.name.clone();
-                    let remove = move |_| {
-                        let name = name.clone();
-                        state.files.update(|files| {
-                            if let Some(i) = files.iter().position(|f| f.name == name) {
-                                files.remove(i);
-                            }
-                        });
-                    };
+                    let id = info.id;
                     view! {
                         <li class="source" data-testid="source" data-name=s.name.clone()>
                             <div class="source-head">
                                 <span class="source-name">{s.name.clone()}</span>
                                 <span class="kind" data-testid="source-kind">{s.kind.as_str()}</span>
-                                {is_file.then(|| view! { <button class="remove" title="Remove this input" on:click=remove>"×"</button> })}
+                                <button class="remove" title="Remove this input" on:click=move |_| state.remove(id)>"×"</button>
                             </div>
                             <div class="counts" data-testid="source-counts">
                                 {format!("{} bytes · {} lines · {} chains · {} rules · {} service ports · {} endpoints", s.bytes, c.lines, c.chains, c.rules, c.services, c.endpoints)}

@@ -1,6 +1,9 @@
 //! The UI components, one per file.
 
 pub mod app;
+pub mod captures;
 pub mod findings;
 pub mod graph;
 pub mod inputs;
+pub mod trace;
+pub mod viewer;

@@ -1,0 +1,248 @@
+//! The analysis engine: owns the inputs' bytes and their [`Analysis`], and answers the page's [`Request`]s with
+//! windows sized for the screen. No Leptos and no DOM here: the same code runs in the browser's Web Worker, in the
+//! page's thread (tests), and natively (`cargo test`). A panic in the worker would lose the analysis: no unwrap,
+//! expect or panic outside tests.
+#![cfg_attr(
+    not(test),
+    deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)
+)]
+
+pub mod captures;
+pub mod map;
+pub mod sources;
+pub mod trace;
+
+use dnatlas_core::{analyze, Analysis, Options, Source};
+use rustc_hash::FxHashMap;
+
+use crate::protocol::{InputId, InputSpec, Progress, Request, Response, SourceInfo, Summary};
+
+/// Milliseconds from an arbitrary origin (`performance.now()` in the browser; `Instant` natively).
+pub fn now_ms() -> f64 {
+    #[cfg(target_arch = "wasm32")]
+    {
+        js_sys::Date::now()
+    }
+    #[cfg(not(target_arch = "wasm32"))]
+    {
+        use std::sync::OnceLock;
+        use std::time::Instant;
+        static ORIGIN: OnceLock<Instant> = OnceLock::new();
+        ORIGIN.get_or_init(Instant::now).elapsed().as_secs_f64() * 1000.0
+    }
+}
+
+/// The inputs and the analysis of the last [`Request::Analyze`].
+#[derive(Debug, Default)]
+pub struct Session {
+    bytes: FxHashMap<InputId, Vec<u8>>,
+    specs: Vec<InputSpec>,
+    analysis: Option<Analysis>,
+    generation: u64,
+}
+
+impl Session {
+    /// An empty session.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Stores (or replaces) an input's bytes; analysed at the next [`Request::Analyze`] that names it.
+    pub fn put(&mut self, id: InputId, bytes: Vec<u8>) {
+        self.bytes.insert(id, bytes);
+    }
+
+    /// Drops an input's bytes.
+    pub fn forget(&mut self, id: InputId) {
+        self.bytes.remove(&id);
+    }
+
+    /// The last analysis, if any.
+    pub fn analysis(&self) -> Option<&Analysis> {
+        self.analysis.as_ref()
+    }
+
+    /// The inputs of the last analysis, as analysed (names made unique).
+    pub fn specs(&self) -> &[InputSpec] {
+        &self.specs
+    }
+
+    /// The bytes of the input analysed under `name`.
+    pub fn bytes_of(&self, name: &str) -> Option<&[u8]> {
+        let spec = self.specs.iter().find(|s| s.name == name)?;
+        self.bytes.get(&spec.id).map(Vec::as_slice)
+    }
+
+    /// The node an analysed input belongs to: its assignment, or for an unassigned `iptables-save` dump its own name.
+    pub fn node_of(&self, name: &str) -> Option<String> {
+        let spec = self.specs.iter().find(|s| s.name == name)?;
+        if let Some(node) = &spec.node {
+            return Some(node.clone());
+        }
+        let report = self
+            .analysis
+            .as_ref()?
+            .sources
+            .iter()
+            .find(|r| r.name == name)?;
+        (report.kind == dnatlas_core::Kind::IptablesSave).then(|| name.to_string())
+    }
+
+    /// Answers one request; `progress` hears about long work as it goes.
+    pub fn handle(&mut self, request: Request, progress: &mut dyn FnMut(Progress)) -> Response {
+        match request {
+            Request::Analyze { inputs } => Response::Summary(self.analyze(inputs, progress)),
+            Request::Map(q) => match &self.analysis {
+                Some(_) => Response::Map(map::query(self, &q)),
+                None => no_analysis(),
+            },
+            Request::Captures(q) => match &self.analysis {
+                Some(_) => Response::Captures(captures::query(self, &q)),
+                None => no_analysis(),
+            },
+            Request::Trace(q) => match &self.analysis {
+                Some(_) => Response::Trace(Box::new(trace::query(self, &q))),
+                None => no_analysis(),
+            },
+            Request::Lines(q) => match sources::lines(self, &q) {
+                Some(lines) => Response::Lines(lines),
+                None => Response::Error(format!("no input named {:?}", q.source)),
+            },
+            Request::Export(format) => match sources::export(self, format) {
+                Some((file_name, mime, text)) => Response::Export {
+                    file_name,
+                    mime,
+                    text,
+                },
+                None => no_analysis(),
+            },
+        }
+    }
+
+    fn analyze(&mut self, inputs: Vec<InputSpec>, progress: &mut dyn FnMut(Progress)) -> Summary {
+        let started = now_ms();
+        self.generation += 1;
+        self.specs = unique_names(inputs);
+        progress(Progress {
+            stage: "analysing".into(),
+            done: 0,
+            total: self.specs.len() as u64,
+        });
+        let empty: &[u8] = &[];
+        let sources: Vec<Source<'_>> = self
+            .specs
+            .iter()
+            .map(|spec| Source {
+                name: &spec.name,
+                bytes: self.bytes.get(&spec.id).map_or(empty, Vec::as_slice),
+                kind: spec.kind,
+            })
+            .collect();
+        let analysis = analyze(&sources, &Options::default());
+        self.analysis = Some(analysis);
+        let summary = self.summary(started);
+        progress(Progress {
+            stage: "done".into(),
+            done: self.specs.len() as u64,
+            total: self.specs.len() as u64,
+        });
+        summary
+    }
+
+    fn summary(&self, started: f64) -> Summary {
+        let (reports, findings) = match &self.analysis {
+            Some(a) => (a.sources.as_slice(), a.findings.clone()),
+            None => (&[][..], Vec::new()),
+        };
+        let sources = reports
+            .iter()
+            .zip(&self.specs)
+            .map(|(report, spec)| SourceInfo {
+                id: spec.id,
+                node: self.node_of(&report.name),
+                report: report.clone(),
+            })
+            .collect();
+        Summary {
+            generation: self.generation,
+            sources,
+            findings,
+            nodes: map::nodes(self),
+            clients: trace::clients(self),
+            captures: captures::overview(self),
+            elapsed_ms: now_ms() - started,
+        }
+    }
+}
+
+fn no_analysis() -> Response {
+    Response::Error("nothing analysed yet".into())
+}
+
+/// Makes the inputs' names unique: a second `nat.txt` becomes `nat.txt (2)`.
+fn unique_names(mut inputs: Vec<InputSpec>) -> Vec<InputSpec> {
+    let mut seen: Vec<String> = Vec::with_capacity(inputs.len());
+    for spec in &mut inputs {
+        let base = if spec.name.trim().is_empty() {
+            format!("input {}", spec.id)
+        } else {
+            spec.name.clone()
+        };
+        let mut name = base.clone();
+        let mut n = 2;
+        while seen.contains(&name) {
+            name = format!("{base} ({n})");
+            n += 1;
+        }
+        seen.push(name.clone());
+        spec.name = name;
+    }
+    inputs
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn spec(id: InputId, name: &str) -> InputSpec {
+        InputSpec {
+            id,
+            name: name.into(),
+            kind: None,
+            node: None,
+        }
+    }
+
+    #[test]
+    fn analyses_the_example_and_names_its_node() {
+        let mut s = Session::new();
+        s.put(1, crate::EXAMPLE_DUMP.as_bytes().to_vec());
+        s.put(
+            2,
+            b"nameserver 10.96.0.10\nsearch default.svc.cluster.local\n".to_vec(),
+        );
+        let Response::Summary(summary) = s.handle(
+            Request::Analyze {
+                inputs: vec![spec(1, "node-a.txt"), spec(2, "resolv.conf")],
+            },
+            &mut |_| {},
+        ) else {
+            panic!("not a summary")
+        };
+        assert_eq!(summary.generation, 1);
+        assert_eq!(summary.sources.len(), 2);
+        assert_eq!(summary.sources[0].node.as_deref(), Some("node-a.txt"));
+        assert_eq!(summary.sources[1].node, None);
+        assert_eq!(
+            summary.sources[1].report.kind,
+            dnatlas_core::Kind::ResolvConf
+        );
+    }
+
+    #[test]
+    fn duplicate_names_are_numbered() {
+        let specs = unique_names(vec![spec(1, "a"), spec(2, "a"), spec(3, ""), spec(4, "a")]);
+        let names: Vec<_> = specs.iter().map(|s| s.name.as_str()).collect();
+        assert_eq!(names, ["a", "a (2)", "input 3", "a (3)"]);
+    }
+}
