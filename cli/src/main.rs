@@ -28,8 +28,8 @@ enum Command {
     /// captures, …); each file's kind is detected from its content.
     Analyze {
         /// Output format.
-        #[arg(long, value_enum, default_value_t = Format::Text)]
-        format: Format,
+        #[arg(long, value_enum, default_value_t = ReportFormat::Text)]
+        format: ReportFormat,
         /// Input files; `-` reads standard input.
         #[arg(required = true, value_name = "FILE")]
         files: Vec<String>,
@@ -106,6 +106,18 @@ enum ResolverArg {
     Go,
     /// busybox ≥1.30 `nslookup` (its own resolver: search list only for dotless names, no bare-name query).
     Busybox,
+}
+
+/// `analyze`'s output formats.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum ReportFormat {
+    /// A readable report.
+    Text,
+    /// The `dnatlas.analysis/1` JSON object.
+    Json,
+    /// A Markdown report for a ticket: inputs, findings worst first with their evidence lines quoted and the fix,
+    /// diagnostics.
+    Markdown,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -290,7 +302,7 @@ fn read_input(path: &str) -> std::io::Result<Vec<u8>> {
     }
 }
 
-fn run_analyze(format: Format, files: &[String]) -> ExitCode {
+fn run_analyze(format: ReportFormat, files: &[String]) -> ExitCode {
     let mut inputs = Vec::with_capacity(files.len());
     for path in files {
         match read_input(path) {
@@ -307,14 +319,15 @@ fn run_analyze(format: Format, files: &[String]) -> ExitCode {
         .collect();
     let analysis = analyze(&sources, &Options::default());
     let output = match format {
-        Format::Json => match serde_json::to_string_pretty(&analysis) {
+        ReportFormat::Json => match serde_json::to_string_pretty(&analysis) {
             Ok(json) => json + "\n",
             Err(error) => {
                 eprintln!("dnatlas: cannot write JSON: {error}");
                 return ExitCode::from(EXIT_UNUSABLE);
             }
         },
-        Format::Text => render::analysis(&analysis),
+        ReportFormat::Text => render::analysis(&analysis),
+        ReportFormat::Markdown => dnatlas_core::report::markdown(&analysis, &sources) + "\n",
     };
     let mut stdout = std::io::stdout().lock();
     // A closed pipe (`| head`) is not an error worth reporting.

@@ -115,6 +115,26 @@ fn text_is_a_readable_table() {
 }
 
 #[test]
+fn markdown_quotes_the_evidence_lines() {
+    let path = fixture("corpus-01-iptables-overall");
+    let out = dnatlas(&["analyze", "--format", "markdown", &path], None);
+    // service-no-endpoints is an error: exit 1, as with the other formats.
+    assert_eq!(out.status.code(), Some(1));
+    let md = String::from_utf8(out.stdout).unwrap();
+    assert!(md.starts_with("# dnatlas report\n"), "{md}");
+    let line9 = std::fs::read_to_string(&path)
+        .unwrap()
+        .lines()
+        .nth(8)
+        .unwrap()
+        .to_string();
+    assert!(
+        md.contains(&format!("- `{path}:9`\n  ```text\n  {line9}\n  ```")),
+        "{md}"
+    );
+}
+
+#[test]
 fn diagnostics_name_line_and_column() {
     let out = dnatlas(&["analyze", &fixture("seed-002-blog-excerpt")], None);
     assert_eq!(out.status.code(), Some(0));

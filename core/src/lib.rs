@@ -28,6 +28,7 @@ pub mod diagnostic;
 pub mod dns;
 pub mod lint;
 pub mod model;
+pub mod report;
 pub mod simulate;
 pub mod source;
 pub mod text;

@@ -2,14 +2,85 @@
 //! viewer.
 
 use leptos::prelude::*;
+use leptos::task::spawn_local;
+use wasm_bindgen::JsCast;
 
+use crate::client;
 use crate::components::captures::CapturesView;
 use crate::components::findings::Findings;
 use crate::components::graph::NodeGraph;
 use crate::components::inputs::InputsPanel;
 use crate::components::trace::TracePlayer;
 use crate::components::viewer::SourceViewer;
+use crate::protocol::{ExportFormat, Request, Response};
 use crate::state::{AppState, Tab};
+
+/// Asks the engine for an export and hands it to the browser as a download (a `blob:` URL: nothing leaves the page).
+fn export(format: ExportFormat) {
+    spawn_local(async move {
+        if let Response::Export {
+            file_name,
+            mime,
+            text,
+        } = client::call(Request::Export(format), |_| {}).await
+        {
+            download(&file_name, &mime, &text);
+        }
+    });
+}
+
+fn download(file_name: &str, mime: &str, text: &str) {
+    let parts = js_sys::Array::of1(&wasm_bindgen::JsValue::from_str(text));
+    let options = web_sys::BlobPropertyBag::new();
+    options.set_type(mime);
+    let Ok(blob) = web_sys::Blob::new_with_str_sequence_and_options(&parts, &options) else {
+        return;
+    };
+    let Ok(url) = web_sys::Url::create_object_url_with_blob(&blob) else {
+        return;
+    };
+    if let Some(a) = document()
+        .create_element("a")
+        .ok()
+        .and_then(|a| a.dyn_into::<web_sys::HtmlAnchorElement>().ok())
+    {
+        a.set_href(&url);
+        a.set_download(file_name);
+        a.click();
+    }
+    let _ = web_sys::Url::revoke_object_url(&url);
+}
+
+/// Page-wide keys (not while typing in a field): Alt+1/2/3 switch views, `/` focuses the current view's search,
+/// `f` the first finding.
+fn on_global_key(state: AppState, ev: &web_sys::KeyboardEvent) {
+    let typing = ev
+        .target()
+        .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
+        .is_some_and(|el| matches!(el.tag_name().as_str(), "INPUT" | "TEXTAREA" | "SELECT"));
+    if typing || ev.ctrl_key() || ev.meta_key() {
+        return;
+    }
+    let focus = |selector: &str| {
+        if let Some(el) = document()
+            .query_selector(selector)
+            .ok()
+            .flatten()
+            .and_then(|el| el.dyn_into::<web_sys::HtmlElement>().ok())
+        {
+            ev.prevent_default();
+            let _ = el.focus();
+        }
+    };
+    match (ev.alt_key(), ev.key().as_str()) {
+        (true, "1") => state.tab.set(Tab::Map),
+        (true, "2") => state.tab.set(Tab::Trace),
+        (true, "3") => state.tab.set(Tab::Captures),
+        (false, "/") => focus("main [data-shortcut=\"search\"]"),
+        (false, "f") => focus("[data-finding-index]"),
+        _ => {}
+    }
+}
 
 /// The root component: provides [`AppState`] and lays out the page.
 #[component]
@@ -17,6 +88,9 @@ pub fn App() -> impl IntoView {
     let state = AppState::new();
     provide_context(state);
     state.load_example();
+    let key_handle =
+        window_event_listener(leptos::ev::keydown, move |ev| on_global_key(state, &ev));
+    on_cleanup(move || key_handle.remove());
     let nodes = move || {
         state
             .summary
@@ -37,6 +111,10 @@ pub fn App() -> impl IntoView {
             <h1>"dnatlas"</h1>
             <p class="tagline">"Kubernetes Service routing and cluster DNS from the files a node gives you, rebuilt in your browser. Nothing leaves this page."</p>
             <button data-testid="load-example" on:click=move |_| state.load_example()>"Load example"</button>
+            <button data-testid="export-markdown" title="Findings with their evidence lines, as Markdown for a ticket"
+                on:click=move |_| export(ExportFormat::Markdown)>"Export report"</button>
+            <button data-testid="export-json" title="The whole analysis, dnatlas.analysis/1"
+                on:click=move |_| export(ExportFormat::Json)>"Export JSON"</button>
         </header>
         <div class="layout">
             <InputsPanel/>

@@ -39,6 +39,8 @@ pub struct Session {
     specs: Vec<InputSpec>,
     analysis: Option<Analysis>,
     generation: u64,
+    /// Byte offsets of each line's start, per input, made on the source viewer's first request.
+    line_starts: FxHashMap<InputId, Vec<usize>>,
 }
 
 impl Session {
@@ -49,12 +51,39 @@ impl Session {
 
     /// Stores (or replaces) an input's bytes; analysed at the next [`Request::Analyze`] that names it.
     pub fn put(&mut self, id: InputId, bytes: Vec<u8>) {
+        self.line_starts.remove(&id);
         self.bytes.insert(id, bytes);
     }
 
     /// Drops an input's bytes.
     pub fn forget(&mut self, id: InputId) {
+        self.line_starts.remove(&id);
         self.bytes.remove(&id);
+    }
+
+    /// The analysed inputs as the core takes them (an input whose bytes never arrived is empty).
+    pub fn sources(&self) -> Vec<Source<'_>> {
+        self.specs
+            .iter()
+            .map(|spec| Source {
+                name: &spec.name,
+                bytes: self.bytes.get(&spec.id).map_or(&[][..], Vec::as_slice),
+                kind: spec.kind,
+            })
+            .collect()
+    }
+
+    /// The bytes of the input analysed under `name` and the offsets where its lines start.
+    pub fn lines_of(&mut self, name: &str) -> Option<(&[u8], &[usize])> {
+        let id = self.specs.iter().find(|s| s.name == name)?.id;
+        let bytes = self.bytes.get(&id)?;
+        let starts = self.line_starts.entry(id).or_insert_with(|| {
+            std::iter::once(0)
+                .chain(memchr_newlines(bytes))
+                .filter(|&start| start < bytes.len())
+                .collect()
+        });
+        Some((bytes.as_slice(), starts.as_slice()))
     }
 
     /// The last analysis, if any.
@@ -128,16 +157,7 @@ impl Session {
             done: 0,
             total: self.specs.len() as u64,
         });
-        let empty: &[u8] = &[];
-        let sources: Vec<Source<'_>> = self
-            .specs
-            .iter()
-            .map(|spec| Source {
-                name: &spec.name,
-                bytes: self.bytes.get(&spec.id).map_or(empty, Vec::as_slice),
-                kind: spec.kind,
-            })
-            .collect();
+        let sources = self.sources();
         let analysis = analyze(&sources, &Options::default());
         self.analysis = Some(analysis);
         let summary = self.summary(started);
@@ -173,6 +193,15 @@ impl Session {
             elapsed_ms: now_ms() - started,
         }
     }
+}
+
+/// Offsets just past each `\n`.
+fn memchr_newlines(bytes: &[u8]) -> impl Iterator<Item = usize> + '_ {
+    bytes
+        .iter()
+        .enumerate()
+        .filter(|(_, b)| **b == b'\n')
+        .map(|(i, _)| i + 1)
 }
 
 fn no_analysis() -> Response {

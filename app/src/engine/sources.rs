@@ -30,26 +30,25 @@ pub struct Lines {
 }
 
 /// The lines asked for, or `None` for an unknown input.
-pub fn lines(session: &Session, q: &LinesQuery) -> Option<Lines> {
-    let bytes = session.bytes_of(&q.source)?;
+pub fn lines(session: &mut Session, q: &LinesQuery) -> Option<Lines> {
+    let (bytes, starts) = session.lines_of(&q.source)?;
     let first = q.first.max(1);
-    let mut total = 0u32;
-    let mut lines = Vec::new();
-    for (i, line) in bytes.split(|b| *b == b'\n').enumerate() {
-        let n = i as u32 + 1;
-        total = n;
-        if n >= first && lines.len() < q.count as usize {
+    let from = (first - 1) as usize;
+    let to = from.saturating_add(q.count as usize).min(starts.len());
+    let lines = (from..to)
+        .filter_map(|i| {
+            let start = *starts.get(i)?;
+            let end = starts.get(i + 1).map_or(bytes.len(), |next| next - 1);
+            let line = bytes.get(start..end)?;
+            let line = line.strip_suffix(b"\n").unwrap_or(line);
             let line = line.strip_suffix(b"\r").unwrap_or(line);
-            lines.push(String::from_utf8_lossy(line).into_owned());
-        }
-    }
-    if bytes.ends_with(b"\n") {
-        total = total.saturating_sub(1);
-    }
+            Some(String::from_utf8_lossy(line).into_owned())
+        })
+        .collect();
     Some(Lines {
         source: q.source.clone(),
         first,
-        total,
+        total: starts.len() as u32,
         lines,
     })
 }
@@ -66,6 +65,95 @@ pub fn export(session: &Session, format: ExportFormat) -> Option<(String, String
                 text,
             ))
         }
-        ExportFormat::Markdown => None,
+        ExportFormat::Markdown => {
+            let text = dnatlas_core::report::markdown(analysis, &session.sources());
+            Some(("dnatlas-report.md".into(), "text/markdown".into(), text))
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::protocol::{InputSpec, Request, Response};
+
+    fn session(text: &str) -> Session {
+        let mut s = Session::new();
+        s.put(7, text.as_bytes().to_vec());
+        let inputs = vec![InputSpec {
+            id: 7,
+            name: "a.txt".into(),
+            kind: None,
+            node: None,
+        }];
+        s.handle(Request::Analyze { inputs }, &mut |_| {});
+        s
+    }
+
+    fn window(s: &mut Session, first: u32, count: u32) -> Lines {
+        let q = LinesQuery {
+            source: "a.txt".into(),
+            first,
+            count,
+        };
+        lines(s, &q).unwrap()
+    }
+
+    #[test]
+    fn windows_of_lines() {
+        let mut s = session("one\r\ntwo\n\nfour\n");
+        let all = window(&mut s, 1, 100);
+        assert_eq!(all.total, 4);
+        assert_eq!(all.lines, ["one", "two", "", "four"]);
+        let w = window(&mut s, 2, 2);
+        assert_eq!(
+            (w.first, w.lines.clone()),
+            (2, vec!["two".to_string(), String::new()])
+        );
+        assert!(window(&mut s, 9, 5).lines.is_empty());
+        assert_eq!(window(&mut s, 0, 1).lines, ["one"]);
+        let q = LinesQuery {
+            source: "nope".into(),
+            first: 1,
+            count: 1,
+        };
+        assert!(lines(&mut s, &q).is_none());
+    }
+
+    #[test]
+    fn no_final_newline_and_bad_utf8() {
+        let mut s = Session::new();
+        s.put(1, b"a\n\xffb".to_vec());
+        let inputs = vec![InputSpec {
+            id: 1,
+            name: "a.txt".into(),
+            kind: None,
+            node: None,
+        }];
+        s.handle(Request::Analyze { inputs }, &mut |_| {});
+        let w = window(&mut s, 1, 10);
+        assert_eq!(w.total, 2);
+        assert_eq!(w.lines, ["a", "\u{fffd}b"]);
+    }
+
+    #[test]
+    fn markdown_export_quotes_the_example() {
+        let mut s = session(crate::EXAMPLE_DUMP);
+        let Response::Export {
+            file_name, text, ..
+        } = s.handle(Request::Export(ExportFormat::Markdown), &mut |_| {})
+        else {
+            panic!("no export")
+        };
+        assert_eq!(file_name, "dnatlas-report.md");
+        assert!(text.starts_with("# dnatlas report"));
+        assert!(text.contains("| `a.txt` | iptables-save |"));
+        let Response::Export { text, .. } =
+            s.handle(Request::Export(ExportFormat::Json), &mut |_| {})
+        else {
+            panic!("no export")
+        };
+        let v: serde_json::Value = serde_json::from_str(&text).unwrap();
+        assert_eq!(v["schema"], "dnatlas.analysis/1");
     }
 }

@@ -1,0 +1,317 @@
+//! The analysis as a Markdown report for a ticket: the inputs, every finding worst first with its evidence lines
+//! quoted from the inputs and the rule's fix, and the inputs' diagnostics. `dnatlas analyze --format markdown` and
+//! the app's export write it.
+
+use std::fmt::Write as _;
+
+use crate::analysis::{Analysis, Evidence};
+use crate::diagnostic::Severity;
+use crate::source::Source;
+
+/// Diagnostics listed per input; the rest are counted.
+const MAX_DIAGNOSTICS_LISTED: usize = 50;
+/// Evidence quoted per finding; the rest are listed without their text.
+const MAX_QUOTED_EVIDENCE: usize = 12;
+/// A quoted line longer than this is cut (with `…`).
+const MAX_QUOTED_CHARS: usize = 400;
+
+/// The Markdown report of `analysis`, quoting evidence lines from `sources` (the inputs it was made from).
+pub fn markdown(analysis: &Analysis, sources: &[Source<'_>]) -> String {
+    let mut lines = LineIndex::new(sources);
+    let mut out = String::new();
+    out.push_str("# dnatlas report\n\n");
+    let _ = writeln!(
+        out,
+        "dnatlas {} read {} input(s); the findings cite the input lines that prove them.\n",
+        env!("CARGO_PKG_VERSION"),
+        analysis.sources.len()
+    );
+
+    out.push_str(
+        "## Inputs\n\n| Input | Kind | Bytes | Read | Diagnostics |\n|---|---|---:|---|---:|\n",
+    );
+    for s in &analysis.sources {
+        let c = &s.counts;
+        let read = if c.packets > 0 {
+            format!("{} packets, {} DNS transactions", c.packets, c.transactions)
+        } else if c.server_blocks > 0 {
+            format!("{} server blocks, {} plugins", c.server_blocks, c.plugins)
+        } else if c.rules > 0 || c.chains > 0 {
+            format!(
+                "{} lines, {} rules, {} service ports, {} endpoints",
+                c.lines, c.rules, c.services, c.endpoints
+            )
+        } else {
+            format!("{} lines", c.lines)
+        };
+        let _ = writeln!(
+            out,
+            "| {} | {} | {} | {} | {} |",
+            cell(&code_span(&s.name)),
+            s.kind.as_str(),
+            s.bytes,
+            cell(&read),
+            s.diagnostics.len()
+        );
+    }
+    out.push('\n');
+
+    let count = |sev: Severity| {
+        analysis
+            .findings
+            .iter()
+            .filter(|f| f.severity == sev)
+            .count()
+    };
+    let _ = writeln!(
+        out,
+        "## Findings: {} error(s), {} warning(s), {} info\n",
+        count(Severity::Error),
+        count(Severity::Warning),
+        count(Severity::Info)
+    );
+    if analysis.findings.is_empty() {
+        out.push_str("No findings.\n\n");
+    }
+    for (i, f) in analysis.findings.iter().enumerate() {
+        let _ = writeln!(
+            out,
+            "### {}. {} {}: {}\n",
+            i + 1,
+            severity_word(f.severity),
+            code_span(&f.code),
+            one_line(&f.title)
+        );
+        let _ = writeln!(out, "{}\n", one_line(&f.message));
+        if !f.evidence.is_empty() {
+            out.push_str("Evidence:\n\n");
+            for (j, e) in f.evidence.iter().enumerate() {
+                let _ = writeln!(out, "- {}", code_span(&place(e)));
+                if j < MAX_QUOTED_EVIDENCE && e.line > 0 {
+                    if let Some(text) = lines.line(&e.source, e.line) {
+                        fence(&mut out, &text);
+                    }
+                }
+            }
+            out.push('\n');
+        }
+        if let Some(doc) = crate::lint::explain(&f.code) {
+            let _ = writeln!(out, "Fix: {}\n", one_line(doc.fix));
+        }
+    }
+
+    let with_diagnostics: Vec<_> = analysis
+        .sources
+        .iter()
+        .filter(|s| !s.diagnostics.is_empty())
+        .collect();
+    if !with_diagnostics.is_empty() {
+        out.push_str("## Diagnostics\n\n");
+        for s in with_diagnostics {
+            let _ = writeln!(out, "{}:\n", code_span(&s.name));
+            for d in s.diagnostics.iter().take(MAX_DIAGNOSTICS_LISTED) {
+                let at = match d.frame {
+                    Some(frame) => format!("frame {frame}"),
+                    None if d.line > 0 => format!("{}:{}", d.line, d.column),
+                    None => "file".to_string(),
+                };
+                let _ = writeln!(
+                    out,
+                    "- {} {}[{}] {}",
+                    at,
+                    severity_word(d.severity).to_lowercase(),
+                    d.code,
+                    one_line(&d.message)
+                );
+            }
+            if s.diagnostics.len() > MAX_DIAGNOSTICS_LISTED {
+                let _ = writeln!(
+                    out,
+                    "- … and {} more",
+                    s.diagnostics.len() - MAX_DIAGNOSTICS_LISTED
+                );
+            }
+            out.push('\n');
+        }
+    }
+    while out.ends_with("\n\n") {
+        out.pop();
+    }
+    out
+}
+
+fn severity_word(s: Severity) -> &'static str {
+    match s {
+        Severity::Error => "Error",
+        Severity::Warning => "Warning",
+        Severity::Info => "Info",
+    }
+}
+
+/// `source:line`, `source frame N`, or the source alone.
+fn place(e: &Evidence) -> String {
+    match (e.line, e.frame) {
+        (line, _) if line > 0 => format!("{}:{}", e.source, line),
+        (_, Some(frame)) => format!("{} frame {}", e.source, frame),
+        _ => e.source.to_string(),
+    }
+}
+
+/// Newlines and other control characters of input text flattened, so a finding cannot break the report's layout.
+fn one_line(s: &str) -> String {
+    s.chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect()
+}
+
+/// An inline code span that holds any text: the fence is one backtick more than the longest run inside.
+fn code_span(s: &str) -> String {
+    let s = one_line(s);
+    let ticks = "`".repeat(longest_run(&s, '`') + 1);
+    let pad = if s.starts_with('`') || s.ends_with('`') {
+        " "
+    } else {
+        ""
+    };
+    format!("{ticks}{pad}{s}{pad}{ticks}")
+}
+
+/// A table cell: `|` escaped.
+fn cell(s: &str) -> String {
+    s.replace('|', "\\|")
+}
+
+/// A fenced block quoting one input line, indented under a list item.
+fn fence(out: &mut String, text: &str) {
+    let mut text = one_line(text);
+    if let Some((cut, _)) = text.char_indices().nth(MAX_QUOTED_CHARS) {
+        text.truncate(cut);
+        text.push('…');
+    }
+    let ticks = "`".repeat(longest_run(&text, '`').max(2) + 1);
+    let _ = writeln!(out, "  {ticks}text\n  {text}\n  {ticks}");
+}
+
+fn longest_run(s: &str, c: char) -> usize {
+    let (mut best, mut run) = (0, 0);
+    for ch in s.chars() {
+        run = if ch == c { run + 1 } else { 0 };
+        best = best.max(run);
+    }
+    best
+}
+
+/// The inputs' lines, indexed on first use.
+struct LineIndex<'a> {
+    sources: &'a [Source<'a>],
+    starts: Vec<Option<Vec<usize>>>,
+}
+
+impl<'a> LineIndex<'a> {
+    fn new(sources: &'a [Source<'a>]) -> Self {
+        Self {
+            sources,
+            starts: vec![None; sources.len()],
+        }
+    }
+
+    /// Line `line` (1-based) of the input named `name`, without its line end.
+    fn line(&mut self, name: &str, line: u32) -> Option<String> {
+        let i = self.sources.iter().position(|s| s.name == name)?;
+        let bytes = self.sources.get(i)?.bytes;
+        let starts = self.starts.get_mut(i)?.get_or_insert_with(|| {
+            std::iter::once(0)
+                .chain(
+                    bytes
+                        .iter()
+                        .enumerate()
+                        .filter(|(_, b)| **b == b'\n')
+                        .map(|(i, _)| i + 1),
+                )
+                .collect()
+        });
+        let start = *starts.get(line.checked_sub(1)? as usize)?;
+        if start >= bytes.len() {
+            return None;
+        }
+        let end = starts
+            .get(line as usize)
+            .map_or(bytes.len(), |next| next.saturating_sub(1));
+        let text = bytes.get(start..end)?;
+        let text = text.strip_suffix(b"\r").unwrap_or(text);
+        Some(String::from_utf8_lossy(text).into_owned())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{analyze, Options};
+
+    const CORPUS_01: &str =
+        include_str!("../../fixtures/iptables/corpus-01-iptables-overall/input.txt");
+
+    #[test]
+    fn findings_quote_their_lines_and_fix() {
+        let sources = [Source::new("node-a.txt", CORPUS_01.as_bytes())];
+        let report = markdown(&analyze(&sources, &Options::default()), &sources);
+        // Line 9 of the input is the REJECT for ns6/svc6, the evidence of service-no-endpoints.
+        let line9 = CORPUS_01.lines().nth(8).unwrap();
+        assert!(line9.contains("ns6/svc6:p80 has no endpoints"));
+        assert!(
+            report.contains("## Findings: 1 error(s), 1 warning(s), 0 info"),
+            "{report}"
+        );
+        assert!(
+            report.contains("### 1. Error `service-no-endpoints`: Service port has no endpoints")
+        );
+        assert!(
+            report.contains(&format!("- `node-a.txt:9`\n  ```text\n  {line9}\n  ```\n")),
+            "{report}"
+        );
+        // The warning's three DROP rules, lines 10 to 12.
+        for n in 10..=12 {
+            let text = CORPUS_01.lines().nth(n - 1).unwrap();
+            assert!(report.contains(&format!("- `node-a.txt:{n}`\n  ```text\n  {text}\n")));
+        }
+        let fix = crate::lint::explain("service-no-endpoints").unwrap().fix;
+        assert!(report.contains(&format!("Fix: {}", one_line(fix))));
+        assert!(report.contains("| `node-a.txt` | iptables-save | "));
+        assert!(!report.contains("## Diagnostics"));
+    }
+
+    #[test]
+    fn hostile_text_cannot_break_out() {
+        assert_eq!(code_span("a`b"), "``a`b``");
+        assert_eq!(code_span("`x"), "`` `x ``");
+        assert_eq!(cell("a|b"), "a\\|b");
+        let mut out = String::new();
+        fence(&mut out, "x ``` y\nz");
+        assert_eq!(out, "  ````text\n  x ``` y z\n  ````\n");
+    }
+
+    #[test]
+    fn diagnostics_name_their_line_or_frame() {
+        let text = "*nat\n-A KUBE-SERVICES -j\nCOMMIT\n";
+        let sources = [Source::new("bad.txt", text.as_bytes())];
+        let analysis = analyze(&sources, &Options::default());
+        let report = markdown(&analysis, &sources);
+        let d = &analysis.sources[0].diagnostics[0];
+        assert!(
+            report.contains(&format!("- {}:{} ", d.line, d.column)),
+            "{report}"
+        );
+        assert_eq!(d.line, 2);
+    }
+
+    #[test]
+    fn line_index_edges() {
+        let sources = [Source::new("a", b"one\r\ntwo\nthree")];
+        let mut idx = LineIndex::new(&sources);
+        assert_eq!(idx.line("a", 1).as_deref(), Some("one"));
+        assert_eq!(idx.line("a", 3).as_deref(), Some("three"));
+        assert_eq!(idx.line("a", 4), None);
+        assert_eq!(idx.line("a", 0), None);
+        assert_eq!(idx.line("b", 1), None);
+    }
+}
