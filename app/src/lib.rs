@@ -13,7 +13,24 @@ pub mod state;
 
 pub use components::app::App;
 
-/// The example case shown on a first visit: a 2017 node's `iptables-save` dump (kube-dns and a 3-replica nginx).
+/// The example case shown on a first visit is seed 004, a 2017 single-node cluster: its `iptables-save` dump
+/// (kube-dns and a 3-replica nginx; in the paste area)…
 pub const EXAMPLE_NAME: &str = "example-node-2017.txt";
-/// Its text.
+/// …its text…
 pub const EXAMPLE_DUMP: &str = include_str!("../../fixtures/iptables/seed-004-node/input.txt");
+/// …and, as files beside it, the kubectl output, the pod's resolv.conf and the tcpdump of `nslookup nginx` from
+/// 10.244.0.20, all from the same case: enough for every view (map, findings, trace, captures).
+pub const EXAMPLE_FILES: [(&str, &str); 3] = [
+    (
+        "example-kubectl.txt",
+        include_str!("../../fixtures/trace/seed-004/kubectl.txt"),
+    ),
+    (
+        "example-pod-resolv.conf",
+        include_str!("../../fixtures/trace/seed-004/resolv.conf"),
+    ),
+    (
+        "example-tcpdump.txt",
+        include_str!("../../fixtures/tcpdump/seed-004/capture.txt"),
+    ),
+];

@@ -176,6 +176,9 @@ impl AppState {
         }
         self.inputs.set(Vec::new());
         self.add_paste(crate::EXAMPLE_NAME, crate::EXAMPLE_DUMP.to_string());
+        for (name, text) in crate::EXAMPLE_FILES {
+            self.add_file(name.to_string(), text.as_bytes().to_vec());
+        }
     }
 
     fn edit(&self, id: InputId, f: impl FnOnce(&mut InputEntry)) {

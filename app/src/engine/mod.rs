@@ -269,6 +269,34 @@ mod tests {
     }
 
     #[test]
+    fn the_example_case_feeds_every_view() {
+        let mut s = Session::new();
+        s.put(1, crate::EXAMPLE_DUMP.as_bytes().to_vec());
+        let mut inputs = vec![spec(1, crate::EXAMPLE_NAME)];
+        for (i, (name, text)) in crate::EXAMPLE_FILES.iter().enumerate() {
+            let id = i as InputId + 2;
+            s.put(id, text.as_bytes().to_vec());
+            inputs.push(spec(id, name));
+        }
+        let Response::Summary(summary) = s.handle(Request::Analyze { inputs }, &mut |_| {}) else {
+            panic!("not a summary")
+        };
+        let kinds: Vec<_> = summary
+            .sources
+            .iter()
+            .map(|i| i.report.kind.as_str())
+            .collect();
+        assert_eq!(
+            kinds,
+            ["iptables-save", "kubectl", "resolv-conf", "tcpdump"]
+        );
+        let codes: Vec<_> = summary.findings.iter().map(|f| f.code.as_str()).collect();
+        assert_eq!(codes, ["dns-single-endpoint", "ndots-amplification"]);
+        // The seed's tcpdump: nginx.default.svc.cluster.local. A and the CoreDNS pod's PTR upstream.
+        assert_eq!(summary.captures.as_ref().map(|c| c.transactions), Some(2));
+    }
+
+    #[test]
     fn duplicate_names_are_numbered() {
         let specs = unique_names(vec![spec(1, "a"), spec(2, "a"), spec(3, ""), spec(4, "a")]);
         let names: Vec<_> = specs.iter().map(|s| s.name.as_str()).collect();
