@@ -1272,8 +1272,19 @@ struct Dns {
 /// Traces `request` through the inputs.
 pub fn trace(sources: &[Source<'_>], request: &Request, options: &Options) -> Trace {
     let analysis = crate::analyze(sources, options);
+    trace_analyzed(sources, &analysis, request, options)
+}
+
+/// [`trace`] over an analysis already made of the same `sources` with the same `options` (an app that keeps the
+/// analysis traces many names without analysing again).
+pub fn trace_analyzed(
+    sources: &[Source<'_>],
+    analysis: &Analysis,
+    request: &Request,
+    options: &Options,
+) -> Trace {
     let inputs = Inputs {
-        analysis: &analysis,
+        analysis,
         sources,
         options,
     };
@@ -1294,7 +1305,7 @@ pub fn trace(sources: &[Source<'_>], request: &Request, options: &Options) -> Tr
         sources: Vec::new(),
     };
     run(&inputs, request, &mut t);
-    t.sources = analysis.sources;
+    t.sources = analysis.sources.clone();
     t
 }
 

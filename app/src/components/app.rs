@@ -8,8 +8,8 @@ use wasm_bindgen::JsCast;
 use crate::client;
 use crate::components::captures::CapturesView;
 use crate::components::findings::Findings;
-use crate::components::graph::NodeGraph;
 use crate::components::inputs::InputsPanel;
+use crate::components::map::NodeMap;
 use crate::components::trace::TracePlayer;
 use crate::components::viewer::SourceViewer;
 use crate::protocol::{ExportFormat, Request, Response};
@@ -95,7 +95,7 @@ pub fn App() -> impl IntoView {
         state
             .summary
             .get()
-            .map(|s| s.nodes.iter().map(|n| n.name.clone()).collect::<Vec<_>>())
+            .map(|s| s.nodes.clone())
             .unwrap_or_default()
     };
     let tab_button = move |tab: Tab, label: &'static str, testid: &'static str| {
@@ -130,7 +130,7 @@ pub fn App() -> impl IntoView {
                         if nodes.is_empty() {
                             view! { <p class="empty" data-testid="no-graph">"Paste an iptables-save dump or pick a file to see its Service graph."</p> }.into_any()
                         } else {
-                            nodes.into_iter().map(|name| view! { <NodeGraph source=name/> }).collect_view().into_any()
+                            nodes.into_iter().map(|node| view! { <NodeMap node/> }).collect_view().into_any()
                         }
                     }
                     Tab::Trace => view! { <TracePlayer/> }.into_any(),

@@ -3,7 +3,7 @@
 pub mod app;
 pub mod captures;
 pub mod findings;
-pub mod graph;
 pub mod inputs;
+pub mod map;
 pub mod trace;
 pub mod viewer;

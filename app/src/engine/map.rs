@@ -1,9 +1,17 @@
-//! The Service map: each node's overview, and windows of its Services for the page to draw.
+//! The Service map: each node's overview, and windows of its Services, laid out, for the page to draw.
+//!
+//! A node can hold 10,000 Service ports or more, so the page never gets them all: it asks for the vertical range it
+//! shows (`y_from..y_to`, in layout units) and gets back the positioned blocks that intersect it, the whole list's
+//! height (for the scroll bar) and, for the highlighted evidence, where in the list it is. Filtering (namespace,
+//! name, IP) happens here, over the analysis; heights come from [`layout::block_pitch`], so finding the window is a
+//! running sum and laying it out touches only the Services shown.
 
-use dnatlas_core::Service;
+use dnatlas_core::{Evidence, Service};
+use rustc_hash::FxHashMap;
 use serde::{Deserialize, Serialize};
 
 use super::Session;
+use crate::layout::{self, Detail, ServiceBlock};
 
 /// One node's overview.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -14,6 +22,73 @@ pub struct NodeInfo {
     pub sources: Vec<String>,
     /// Service ports on it.
     pub services: usize,
+    /// Its namespaces with their Service-port counts, by name (`""`: rules without comments).
+    pub namespaces: Vec<(String, usize)>,
+}
+
+/// Which Services a window shows.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Filter {
+    /// Only this namespace (exact); `None`: all.
+    pub namespace: Option<String>,
+    /// Only Services whose `ns/name:port` label contains this (case-insensitive); `""`: all.
+    pub name: String,
+    /// Only Services with this address (or a prefix of it) as cluster IP, entry IP, endpoint IP, or this number as
+    /// a port or NodePort; `""`: all.
+    pub ip: String,
+}
+
+impl Filter {
+    /// Whether `s` passes.
+    pub fn matches(&self, s: &Service) -> bool {
+        if let Some(ns) = &self.namespace {
+            if s.namespace != *ns {
+                return false;
+            }
+        }
+        let name = self.name.trim();
+        if !name.is_empty() {
+            let label = layout::service_label(s);
+            if !contains_ignore_case(&label, name) {
+                return false;
+            }
+        }
+        let ip = self.ip.trim();
+        if !ip.is_empty() && !matches_address(s, ip) {
+            return false;
+        }
+        true
+    }
+}
+
+fn contains_ignore_case(haystack: &str, needle: &str) -> bool {
+    if needle.is_ascii() && haystack.is_ascii() {
+        let (h, n) = (haystack.as_bytes(), needle.as_bytes());
+        return n.len() <= h.len() && h.windows(n.len()).any(|w| w.eq_ignore_ascii_case(n));
+    }
+    haystack.to_lowercase().contains(&needle.to_lowercase())
+}
+
+/// An address filter: an IP (or its start, `10.96.`) or `ip:port`, or a bare port number.
+fn matches_address(s: &Service, query: &str) -> bool {
+    if let Ok(port) = query.parse::<u16>() {
+        return s.port == Some(port)
+            || s.endpoints.iter().any(|e| e.port == Some(port))
+            || s.entry_points.iter().any(|e| e.port == Some(port));
+    }
+    let (ip, port) = match query.rsplit_once(':') {
+        Some((ip, port)) if !ip.contains(':') || ip.starts_with('[') => (
+            ip.trim_start_matches('[').trim_end_matches(']'),
+            port.parse::<u16>().ok(),
+        ),
+        _ => (query, None),
+    };
+    let hit = |addr: Option<&str>, p: Option<u16>| {
+        addr.is_some_and(|a| a.starts_with(ip)) && (port.is_none() || port == p)
+    };
+    hit(s.cluster_ip.as_deref(), s.port)
+        || s.endpoints.iter().any(|e| hit(Some(&e.ip), e.port))
+        || s.entry_points.iter().any(|e| hit(e.ip.as_deref(), e.port))
 }
 
 /// A window of one node's map.
@@ -21,10 +96,17 @@ pub struct NodeInfo {
 pub struct Query {
     /// The node.
     pub node: String,
-    /// First Service of the window, among those that match.
-    pub offset: usize,
-    /// At most this many Services.
-    pub limit: usize,
+    /// Which Services.
+    pub filter: Filter,
+    /// Boxes, or one line per Service.
+    pub detail: Detail,
+    /// Top of the range shown, in layout units.
+    pub y_from: f64,
+    /// Bottom of the range shown.
+    pub y_to: f64,
+    /// Evidence to highlight: blocks and boxes standing on one of these lines are marked, and the view says where
+    /// the first one is.
+    pub highlight: Vec<Evidence>,
 }
 
 /// The Services of a window.
@@ -32,10 +114,20 @@ pub struct Query {
 pub struct View {
     /// The node.
     pub node: String,
-    /// Services that match.
+    /// Service ports on the node.
+    pub total: usize,
+    /// Service ports that pass the filter.
     pub matched: usize,
-    /// The window's Services.
-    pub services: Vec<Service>,
+    /// Width of the drawing.
+    pub width: f64,
+    /// Height of the whole (filtered) list.
+    pub height: f64,
+    /// Column titles and their left edges ([`Detail::Full`]).
+    pub columns: Vec<(String, f64)>,
+    /// The blocks that intersect the range, top to bottom.
+    pub blocks: Vec<ServiceBlock>,
+    /// Where the first highlighted Service is: its place in the filtered list and its top.
+    pub first_highlight: Option<(usize, f64)>,
 }
 
 /// The nodes of the session's analysis, in input order.
@@ -44,6 +136,12 @@ pub fn nodes(session: &Session) -> Vec<NodeInfo> {
         return Vec::new();
     };
     let mut nodes: Vec<NodeInfo> = Vec::new();
+    let mut counts: Vec<FxHashMap<&str, usize>> = Vec::new();
+    // Services are sorted by namespace within each input; count per input once.
+    let mut by_source: FxHashMap<&str, Vec<&Service>> = FxHashMap::default();
+    for s in &analysis.services {
+        by_source.entry(s.source.as_str()).or_default().push(s);
+    }
     for report in &analysis.sources {
         if report.kind != dnatlas_core::Kind::IptablesSave {
             continue;
@@ -51,50 +149,385 @@ pub fn nodes(session: &Session) -> Vec<NodeInfo> {
         let Some(node) = session.node_of(&report.name) else {
             continue;
         };
-        let services = analysis
-            .services
-            .iter()
-            .filter(|s| *s.source == *report.name)
-            .count();
-        match nodes.iter_mut().find(|n| n.name == node) {
-            Some(n) => {
-                n.sources.push(report.name.clone());
-                n.services += services;
+        let services = by_source
+            .get(report.name.as_str())
+            .map_or(&[][..], Vec::as_slice);
+        let index = match nodes.iter().position(|n| n.name == node) {
+            Some(i) => i,
+            None => {
+                nodes.push(NodeInfo {
+                    name: node,
+                    sources: Vec::new(),
+                    services: 0,
+                    namespaces: Vec::new(),
+                });
+                counts.push(FxHashMap::default());
+                nodes.len() - 1
             }
-            None => nodes.push(NodeInfo {
-                name: node,
-                sources: vec![report.name.clone()],
-                services,
-            }),
+        };
+        if let (Some(n), Some(c)) = (nodes.get_mut(index), counts.get_mut(index)) {
+            n.sources.push(report.name.clone());
+            n.services += services.len();
+            for s in services {
+                *c.entry(s.namespace.as_str()).or_default() += 1;
+            }
         }
+    }
+    for (n, c) in nodes.iter_mut().zip(counts) {
+        let mut namespaces: Vec<(String, usize)> =
+            c.into_iter().map(|(k, v)| (k.to_string(), v)).collect();
+        namespaces.sort();
+        n.namespaces = namespaces;
     }
     nodes
 }
 
-/// A window of a node's Services.
-pub fn query(session: &Session, q: &Query) -> View {
+/// The Services of a node, in the analysis' order.
+fn node_services<'a>(session: &'a Session, node: &str) -> Vec<&'a Service> {
     let sources: Vec<String> = nodes(session)
         .into_iter()
-        .find(|n| n.name == q.node)
+        .find(|n| n.name == node)
         .map(|n| n.sources)
         .unwrap_or_default();
-    let all: Vec<&Service> = session
+    session
         .analysis()
         .map(|a| {
             a.services
                 .iter()
-                .filter(|s| sources.iter().any(|n| **n == *s.source))
+                .filter(|s| sources.iter().any(|n| *n == s.source))
                 .collect()
         })
-        .unwrap_or_default();
+        .unwrap_or_default()
+}
+
+/// Names endpoints by their pod: kubectl's pods by IP, and the cluster model's endpoints that name one.
+fn pod_names(session: &Session, ips: &[&str]) -> FxHashMap<String, String> {
+    let mut out = FxHashMap::default();
+    if ips.is_empty() {
+        return out;
+    }
+    let Some(analysis) = session.analysis() else {
+        return out;
+    };
+    for input in &analysis.kubernetes {
+        for pod in &input.objects.pods {
+            for ip in &pod.ips {
+                if ips.contains(&ip.as_str()) && !out.contains_key(ip) {
+                    let name = match &pod.namespace {
+                        Some(ns) => format!("{ns}/{}", pod.name),
+                        None => pod.name.clone(),
+                    };
+                    out.insert(ip.clone(), name);
+                }
+            }
+        }
+    }
+    for port in &analysis.cluster.service_ports {
+        for e in &port.endpoints {
+            if let Some(pod) = &e.pod {
+                if ips.contains(&e.ip.as_str()) && !out.contains_key(&e.ip) {
+                    out.insert(e.ip.clone(), format!("{}/{pod}", port.namespace));
+                }
+            }
+        }
+    }
+    out
+}
+
+/// A window of a node's map.
+pub fn query(session: &Session, q: &Query) -> View {
+    let all = node_services(session, &q.node);
+    let total = all.len();
+    let matched: Vec<&Service> = all.into_iter().filter(|s| q.filter.matches(s)).collect();
+    let entry_chains =
+        q.detail == Detail::Full && layout::needs_entry_chains(matched.iter().copied());
+    let highlighted = |s: &Service, line: u32| {
+        q.highlight
+            .iter()
+            .any(|e| e.line == line && *e.source == *s.source)
+    };
+
+    let mut y = layout::top(q.detail);
+    let mut window: Vec<(usize, f64, &Service)> = Vec::new();
+    let mut first_highlight = None;
+    for (i, s) in matched.iter().enumerate() {
+        let pitch = layout::block_pitch(s, q.detail);
+        if y + pitch > q.y_from && y < q.y_to {
+            window.push((i, y, s));
+        }
+        if first_highlight.is_none()
+            && !q.highlight.is_empty()
+            && layout::service_lines(s)
+                .into_iter()
+                .any(|l| highlighted(s, l))
+        {
+            first_highlight = Some((i, y));
+        }
+        y += pitch;
+    }
+    let height = y + layout::MARGIN;
+
+    let ips: Vec<&str> = window
+        .iter()
+        .flat_map(|(_, _, s)| s.endpoints.iter().map(|e| e.ip.as_str()))
+        .filter(|ip| !ip.is_empty())
+        .collect();
+    let pods = pod_names(session, &ips);
+    let blocks = window
+        .into_iter()
+        .map(|(i, y, s)| {
+            layout::block(
+                s,
+                i,
+                y,
+                q.detail,
+                entry_chains,
+                &|ip, _| pods.get(ip).cloned(),
+                &|line| highlighted(s, line),
+            )
+        })
+        .collect();
     View {
         node: q.node.clone(),
-        matched: all.len(),
-        services: all
-            .into_iter()
-            .skip(q.offset)
-            .take(q.limit)
-            .cloned()
-            .collect(),
+        total,
+        matched: matched.len(),
+        width: match q.detail {
+            Detail::Full => layout::width(entry_chains),
+            Detail::Compact => 1000.0,
+        },
+        height,
+        columns: match q.detail {
+            Detail::Full => layout::columns(entry_chains)
+                .into_iter()
+                .map(|(t, x)| (t.to_string(), x))
+                .collect(),
+            Detail::Compact => Vec::new(),
+        },
+        blocks,
+        first_highlight,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::protocol::{InputSpec, Request, Response};
+    use std::sync::Arc;
+
+    fn session(inputs: &[(&str, &str)]) -> Session {
+        let mut s = Session::new();
+        let mut specs = Vec::new();
+        for (i, (name, text)) in inputs.iter().enumerate() {
+            let id = i as u32 + 1;
+            s.put(id, text.as_bytes().to_vec());
+            specs.push(InputSpec {
+                id,
+                name: name.to_string(),
+                kind: None,
+                node: None,
+            });
+        }
+        let Response::Summary(_) = s.handle(Request::Analyze { inputs: specs }, &mut |_| {}) else {
+            panic!("no summary")
+        };
+        s
+    }
+
+    const SEED_004: &str = include_str!("../../../fixtures/iptables/seed-004-node/input.txt");
+    const CORPUS_01: &str =
+        include_str!("../../../fixtures/iptables/corpus-01-iptables-overall/input.txt");
+
+    fn all(node: &str) -> Query {
+        Query {
+            node: node.into(),
+            filter: Filter::default(),
+            detail: Detail::Full,
+            y_from: 0.0,
+            y_to: 1e9,
+            highlight: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn nodes_count_services_per_namespace() {
+        let s = session(&[("node-a", SEED_004)]);
+        let nodes = nodes(&s);
+        assert_eq!(nodes.len(), 1);
+        assert_eq!(nodes[0].services, 4);
+        // kube-dns has dns, dns-tcp; default has kubernetes and nginx (seed 004's four KUBE-SERVICES entries).
+        assert_eq!(
+            nodes[0].namespaces,
+            [("default".to_string(), 2), ("kube-system".to_string(), 2)]
+        );
+    }
+
+    #[test]
+    fn the_whole_seed_node_shows_nginx_at_a_third_each() {
+        let s = session(&[("node-a", SEED_004)]);
+        let view = query(&s, &all("node-a"));
+        assert_eq!((view.total, view.matched, view.blocks.len()), (4, 4, 4));
+        let nginx = view
+            .blocks
+            .iter()
+            .find(|b| b.label == "default/nginx")
+            .unwrap();
+        assert_eq!(nginx.shares, ["33.3%", "33.3%", "33.3%"]);
+        // Blocks follow one another with the gap between them, and the height covers the last.
+        for pair in view.blocks.windows(2) {
+            assert!((pair[1].y - (pair[0].y + pair[0].height + layout::BLOCK_GAP)).abs() < 1e-9);
+        }
+        let last = view.blocks.last().unwrap();
+        assert!(view.height >= last.y + last.height);
+    }
+
+    #[test]
+    fn filters_narrow_by_namespace_name_and_address() {
+        let s = session(&[("node-a", SEED_004)]);
+        let labels = |f: Filter| {
+            let mut q = all("node-a");
+            q.filter = f;
+            let v = query(&s, &q);
+            assert_eq!(v.matched, v.blocks.len());
+            v.blocks.into_iter().map(|b| b.label).collect::<Vec<_>>()
+        };
+        assert_eq!(
+            labels(Filter {
+                namespace: Some("kube-system".into()),
+                ..Filter::default()
+            }),
+            ["kube-system/kube-dns:dns", "kube-system/kube-dns:dns-tcp"]
+        );
+        assert_eq!(
+            labels(Filter {
+                name: "NGINX".into(),
+                ..Filter::default()
+            }),
+            ["default/nginx"]
+        );
+        // An endpoint address, a VIP with its port, a VIP's prefix, a NodePort.
+        assert_eq!(
+            labels(Filter {
+                ip: "10.244.0.4".into(),
+                ..Filter::default()
+            }),
+            ["default/nginx"]
+        );
+        assert_eq!(
+            labels(Filter {
+                ip: "10.96.0.10:53".into(),
+                ..Filter::default()
+            }),
+            ["kube-system/kube-dns:dns", "kube-system/kube-dns:dns-tcp"]
+        );
+        assert_eq!(
+            labels(Filter {
+                ip: "30361".into(),
+                ..Filter::default()
+            }),
+            ["default/nginx"]
+        );
+        assert!(labels(Filter {
+            ip: "192.0.2.1".into(),
+            ..Filter::default()
+        })
+        .is_empty());
+    }
+
+    #[test]
+    fn a_window_holds_only_the_services_in_its_range() {
+        let s = session(&[("node", CORPUS_01)]);
+        let whole = query(&s, &all("node"));
+        assert_eq!(whole.matched, 6);
+        let third = &whole.blocks[2];
+        let mut q = all("node");
+        q.y_from = third.y + 1.0;
+        q.y_to = third.y + 2.0;
+        let v = query(&s, &q);
+        assert_eq!(v.blocks.len(), 1);
+        assert_eq!(v.blocks[0].label, third.label);
+        assert_eq!(v.blocks[0].index, 2);
+        assert_eq!(v.height, whole.height);
+        // Compact: one line per Service, the same order.
+        q.detail = Detail::Compact;
+        q.y_from = 0.0;
+        q.y_to = 1e9;
+        let v = query(&s, &q);
+        assert_eq!(v.blocks.len(), 6);
+        assert!(v
+            .blocks
+            .iter()
+            .all(|b| b.boxes.is_empty() && b.height == layout::COMPACT_H));
+        assert!(v.height < whole.height);
+    }
+
+    #[test]
+    fn highlight_marks_the_boxes_and_says_where_the_first_is() {
+        let s = session(&[("node", CORPUS_01)]);
+        let mut q = all("node");
+        // Line 9 is svc6's filter REJECT rule, the only line this endpoint-less Service has (so its VIP and chain
+        // boxes stand on it too); the same line of another input matches nothing.
+        q.highlight = vec![
+            Evidence {
+                source: Arc::from("other"),
+                line: 9,
+                frame: None,
+            },
+            Evidence {
+                source: Arc::from("node"),
+                line: 9,
+                frame: None,
+            },
+        ];
+        let v = query(&s, &q);
+        let (index, y) = v.first_highlight.unwrap();
+        let block = &v.blocks[index];
+        assert_eq!(block.label, "ns6/svc6:p80");
+        assert_eq!(block.y, y);
+        assert!(block.highlighted);
+        let marked: Vec<_> = v
+            .blocks
+            .iter()
+            .flat_map(|b| b.boxes.iter())
+            .filter(|b| b.highlighted)
+            .map(|b| b.title.as_str())
+            .collect();
+        assert_eq!(
+            marked,
+            ["172.30.0.46:80 tcp", "no service chain", "no endpoints"]
+        );
+        q.highlight.remove(1);
+        assert_eq!(query(&s, &q).first_highlight, None);
+    }
+
+    #[test]
+    fn endpoints_are_named_by_their_kubectl_pod() {
+        // `kubectl get pods -o wide` as kubectl prints it, for seed 004's three nginx endpoints.
+        let kubectl = "$ kubectl get pods -o wide\n\
+NAME                     READY   STATUS    RESTARTS   AGE   IP           NODE\n\
+nginx-6d4cf56db6-2xk8v   1/1     Running   0          18h   10.244.0.3   singlevm\n\
+nginx-6d4cf56db6-8kq2n   1/1     Running   0          18h   10.244.0.4   singlevm\n\
+nginx-6d4cf56db6-tz5wd   1/1     Running   0          18h   10.244.0.5   singlevm\n";
+        let s = session(&[("node.txt", SEED_004), ("kubectl.txt", kubectl)]);
+        let v = query(&s, &all("node.txt"));
+        let nginx = v
+            .blocks
+            .iter()
+            .find(|b| b.label == "default/nginx")
+            .unwrap();
+        let pods: Vec<&str> = nginx
+            .boxes
+            .iter()
+            .filter(|b| b.kind == layout::BoxKind::Endpoint)
+            .map(|b| b.subtitle.as_str())
+            .collect();
+        // The table has no namespace column: the pod is named without one.
+        assert_eq!(
+            pods,
+            [
+                "pod nginx-6d4cf56db6-2xk8v",
+                "pod nginx-6d4cf56db6-8kq2n",
+                "pod nginx-6d4cf56db6-tz5wd"
+            ]
+        );
     }
 }

@@ -1,10 +1,17 @@
-//! The trace player's data: the pods a trace can start from, and the trace itself.
+//! The trace player's data: the pods a trace can start from, the trace itself, and the steps the player animates
+//! over a focused map (the client, the DNS Service and the target Service).
+//!
+//! `dnatlas_core::trace` follows the first branch of every probabilistic fork; the player follows the branch a
+//! seeded roll picks instead (weighted by the branches' shares), so a "re-roll" is a new seed. The steps are a pure
+//! function of the trace, the analysis (for the jump rule of a branch the core did not follow) and the seed.
 
 use dnatlas_core::dns::plan::Resolver;
-use dnatlas_core::trace::{Request as TraceRequest, Trace};
+use dnatlas_core::trace::{Branch, Hop, HopKind, Request as TraceRequest, Trace};
+use dnatlas_core::{Analysis, Evidence};
 use serde::{Deserialize, Serialize};
 
 use super::Session;
+use crate::layout::{address, percent};
 
 /// A pod (or any client) a trace can start from.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -24,21 +31,154 @@ pub struct Query {
     pub to: String,
     /// The resolver flavour.
     pub resolver: Resolver,
+    /// Seed of the rolls that pick a branch at each fork.
+    pub seed: u64,
 }
 
-/// The trace.
+/// A box of the focused map.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SceneBox {
+    /// CSS class (`box pod`, `box vip`, …).
+    pub class: String,
+    /// Left edge.
+    pub x: f64,
+    /// Top edge.
+    pub y: f64,
+    /// First line.
+    pub title: String,
+    /// Second line.
+    pub subtitle: String,
+}
+
+/// An edge of the focused map, between two boxes (indices), with a share label on fork branches.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SceneEdge {
+    /// From this box…
+    pub from: usize,
+    /// …to this one.
+    pub to: usize,
+    /// `33.3%` on a fork's branch, else `""`.
+    pub label: String,
+}
+
+/// The focused map: the client column, the DNS Service's block and the target Service's block.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Scene {
+    /// Width.
+    pub width: f64,
+    /// Height.
+    pub height: f64,
+    /// Boxes.
+    pub boxes: Vec<SceneBox>,
+    /// Edges.
+    pub edges: Vec<SceneEdge>,
+}
+
+/// One branch of a fork.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ForkBranch {
+    /// `10.244.0.3:80 via KUBE-SEP-…`.
+    pub label: String,
+    /// `33.3%`.
+    pub share: String,
+    /// The branch's box in the scene.
+    pub at: usize,
+    /// Its lines.
+    pub evidence: Vec<Evidence>,
+}
+
+/// A probabilistic fork: every branch, and the one the roll picked.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Fork {
+    /// The branches in rule order.
+    pub branches: Vec<ForkBranch>,
+    /// The index of the branch followed.
+    pub chosen: usize,
+}
+
+/// One step of the animation.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Step {
+    /// What it is.
+    pub kind: HopKind,
+    /// What to show.
+    pub label: String,
+    /// The input lines that decide it.
+    pub evidence: Vec<Evidence>,
+    /// The scene box the packet is at.
+    pub at: usize,
+    /// The fork decided here, if any.
+    pub fork: Option<Fork>,
+}
+
+/// The trace with the player's steps.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct View {
     /// What `dnatlas trace` prints as JSON.
     pub trace: Trace,
+    /// The steps, in order, following the rolled branches.
+    pub steps: Vec<Step>,
+    /// The focused map the steps move on.
+    pub scene: Scene,
+    /// The seed used.
+    pub seed: u64,
 }
 
-/// The clients the inputs name.
-pub fn clients(_session: &Session) -> Vec<Client> {
-    Vec::new()
+/// The clients the inputs name: kubectl pods with IPs (`ns/name`), then the capture's clients, each IP once.
+pub fn clients(session: &Session) -> Vec<Client> {
+    let Some(analysis) = session.analysis() else {
+        return Vec::new();
+    };
+    let mut out: Vec<Client> = Vec::new();
+    let mut push = |ip: &str, label: String| {
+        if !ip.is_empty() && !out.iter().any(|c| c.ip == ip) {
+            out.push(Client {
+                ip: ip.to_string(),
+                label,
+            });
+        }
+    };
+    for input in &analysis.kubernetes {
+        for pod in &input.objects.pods {
+            if pod.host_network == Some(true) {
+                continue;
+            }
+            for ip in &pod.ips {
+                let label = match &pod.namespace {
+                    Some(ns) => format!("{ns}/{}", pod.name),
+                    None => pod.name.clone(),
+                };
+                push(ip, label);
+            }
+        }
+    }
+    if let Some(captures) = &analysis.captures {
+        for lookup in &captures.lookups {
+            let ip = strip_port(&lookup.client);
+            push(ip, format!("{ip} (capture)"));
+        }
+    }
+    out
 }
 
-/// Traces one name.
+fn strip_port(socket: &str) -> &str {
+    if socket.parse::<std::net::IpAddr>().is_ok() {
+        return socket;
+    }
+    match socket.rsplit_once(['.', ':']) {
+        Some((ip, port)) => {
+            let ip = ip.trim_start_matches('[').trim_end_matches(']');
+            if port.parse::<u16>().is_ok() && ip.parse::<std::net::IpAddr>().is_ok() {
+                ip
+            } else {
+                socket
+            }
+        }
+        _ => socket,
+    }
+}
+
+/// Traces one name and lays out its steps.
 pub fn query(session: &Session, q: &Query) -> View {
     let empty: &[u8] = &[];
     let sources: Vec<dnatlas_core::Source<'_>> = session
@@ -55,7 +195,669 @@ pub fn query(session: &Session, q: &Query) -> View {
         to: q.to.clone(),
         resolver: q.resolver,
     };
+    let options = dnatlas_core::Options::default();
+    let trace = match session.analysis() {
+        Some(analysis) => {
+            dnatlas_core::trace::trace_analyzed(&sources, analysis, &request, &options)
+        }
+        None => dnatlas_core::trace::trace(&sources, &request, &options),
+    };
+    let (scene, steps) = play(&trace, session.analysis(), q.seed);
     View {
-        trace: dnatlas_core::trace::trace(&sources, &request, &dnatlas_core::Options::default()),
+        trace,
+        steps,
+        scene,
+        seed: q.seed,
+    }
+}
+
+/// A number in `[0, 1)` from a seed and a fork's place (splitmix64).
+pub fn roll(seed: u64, fork: u64) -> f64 {
+    let mut z = seed
+        .wrapping_add(fork.wrapping_mul(0x9E37_79B9_7F4A_7C15))
+        .wrapping_add(0x9E37_79B9_7F4A_7C15);
+    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+    z ^= z >> 31;
+    (z >> 11) as f64 / (1u64 << 53) as f64
+}
+
+/// The branch a roll `u` picks, by cumulative share (the last one when shares do not add up to `u`).
+pub fn pick(branches: &[Branch], u: f64) -> usize {
+    let total: f64 = branches.iter().map(|b| b.probability.max(0.0)).sum();
+    let mut acc = 0.0;
+    for (i, b) in branches.iter().enumerate() {
+        acc += b.probability.max(0.0);
+        if u * total < acc {
+            return i;
+        }
+    }
+    branches.len().saturating_sub(1)
+}
+
+const COL: [f64; 5] = [16.0, 236.0, 476.0, 716.0, 996.0];
+const W: f64 = 200.0;
+const ROW: f64 = 50.0;
+
+struct Builder {
+    scene: Scene,
+}
+
+impl Builder {
+    fn add(&mut self, class: &str, col: usize, y: f64, title: String, subtitle: String) -> usize {
+        self.scene.boxes.push(SceneBox {
+            class: class.to_string(),
+            x: COL.get(col).copied().unwrap_or(16.0),
+            y,
+            title,
+            subtitle,
+        });
+        self.scene.boxes.len() - 1
+    }
+
+    fn edge(&mut self, from: usize, to: usize, label: String) {
+        self.scene.edges.push(SceneEdge { from, to, label });
+    }
+}
+
+fn branch_label(b: &Branch) -> String {
+    let at = address(&b.ip, b.port);
+    match &b.chain {
+        Some(chain) => format!("{at} via {chain}"),
+        None => at,
+    }
+}
+
+/// The jump rule to a `KUBE-SEP` chain, from the analysis (the core's hops only name the first branch's).
+fn jump_line(analysis: Option<&Analysis>, node: Option<&str>, sep: &str) -> Option<Evidence> {
+    let analysis = analysis?;
+    analysis
+        .services
+        .iter()
+        .filter(|s| node.is_none_or(|n| s.source == n))
+        .flat_map(|s| s.endpoints.iter().map(move |e| (s, e)))
+        .find(|(_, e)| e.chain == sep)
+        .map(|(s, e)| Evidence {
+            source: s.source.as_str().into(),
+            line: e.line,
+            frame: None,
+        })
+}
+
+/// Where a fork's branches are drawn and which one the roll follows.
+struct ForkPlan<'a> {
+    branches: &'a [Branch],
+    boxes: Vec<usize>,
+    chosen: usize,
+}
+
+impl ForkPlan<'_> {
+    fn fork(&self) -> Option<Fork> {
+        (self.branches.len() > 1).then(|| Fork {
+            branches: self
+                .branches
+                .iter()
+                .zip(&self.boxes)
+                .map(|(b, at)| ForkBranch {
+                    label: branch_label(b),
+                    share: percent(b.probability),
+                    at: *at,
+                    evidence: b.evidence.clone(),
+                })
+                .collect(),
+            chosen: self.chosen,
+        })
+    }
+
+    fn chosen_box(&self) -> Option<usize> {
+        self.boxes.get(self.chosen).copied()
+    }
+
+    fn chosen_branch(&self) -> Option<&Branch> {
+        self.branches.get(self.chosen)
+    }
+}
+
+/// The rule hop's chain: `nat KUBE-SVC-…: jump …` → `KUBE-SVC-…`.
+fn rule_chain(label: &str) -> &str {
+    label
+        .split_once(' ')
+        .map_or(label, |(_, rest)| rest)
+        .split(':')
+        .next()
+        .unwrap_or("")
+}
+
+/// Rewrites the hops of one fork (the jump to the first branch, its DNAT, the pod it ends at) for the chosen
+/// branch, and places each step in the scene.
+fn fork_steps(
+    hops: &[&Hop],
+    plan: &ForkPlan<'_>,
+    vip: usize,
+    chain: usize,
+    analysis: Option<&Analysis>,
+    node: Option<&str>,
+    out: &mut Vec<Step>,
+) {
+    let first = plan.branches.first();
+    let first_chain = first.and_then(|b| b.chain.as_deref());
+    let chosen = plan.chosen_branch();
+    let mut forked = false;
+    for hop in hops {
+        let mut step = Step {
+            kind: hop.kind,
+            label: hop.label.clone(),
+            evidence: hop.evidence.clone(),
+            at: vip,
+            fork: None,
+        };
+        match hop.kind {
+            HopKind::NetfilterRule => {
+                let subject = rule_chain(&hop.label);
+                let is_jump_to_first =
+                    first_chain.is_some_and(|c| hop.label.ends_with(&format!("jump {c}")));
+                let is_first_dnat = first_chain.is_some_and(|c| subject == c);
+                if is_jump_to_first {
+                    if let (Some(b), Some(c)) = (chosen, chosen.and_then(|b| b.chain.as_deref())) {
+                        if Some(c) != first_chain {
+                            step.label = format!("nat {subject}: jump {c}");
+                            step.evidence = jump_line(analysis, node, c).into_iter().collect();
+                        }
+                        let _ = b;
+                    }
+                    step.at = chain;
+                    step.fork = plan.fork();
+                    forked = true;
+                } else if is_first_dnat {
+                    if let Some(b) = chosen {
+                        if b.chain.as_deref() != first_chain {
+                            step.label = format!(
+                                "nat {}: DNAT {}",
+                                b.chain.as_deref().unwrap_or("?"),
+                                address(&b.ip, b.port)
+                            );
+                            step.evidence = b.evidence.clone();
+                        }
+                    }
+                    step.at = plan.chosen_box().unwrap_or(chain);
+                } else if subject.starts_with("KUBE-SVC-")
+                    || subject.starts_with("KUBE-SVL-")
+                    || subject.starts_with("KUBE-EXT-")
+                    || subject.starts_with("KUBE-FW-")
+                {
+                    step.at = chain;
+                } else {
+                    step.at = vip;
+                }
+            }
+            HopKind::CorednsPod | HopKind::Endpoint => {
+                if let Some(b) = chosen {
+                    if plan.chosen != 0 {
+                        let n = plan.branches.len();
+                        step.label = if hop.kind == HopKind::Endpoint {
+                            format!(
+                                "{} via {}, {} of {n} branches, {}",
+                                address(&b.ip, b.port),
+                                b.chain.as_deref().unwrap_or("the Service's endpoints"),
+                                plan.chosen + 1,
+                                percent(b.probability)
+                            )
+                        } else {
+                            address(&b.ip, b.port)
+                        };
+                        step.evidence = b.evidence.clone();
+                    }
+                }
+                step.at = plan.chosen_box().unwrap_or(chain);
+                if !forked {
+                    step.fork = plan.fork();
+                    forked = true;
+                }
+            }
+            _ => {}
+        }
+        out.push(step);
+    }
+}
+
+/// The focused map and the steps along it, following the branches `seed` rolls.
+pub fn play(trace: &Trace, analysis: Option<&Analysis>, seed: u64) -> (Scene, Vec<Step>) {
+    let mut b = Builder {
+        scene: Scene::default(),
+    };
+    let node = trace.node.as_deref();
+    let top = 40.0;
+
+    // Candidates: the first hop of each lookup pair.
+    let candidates: Vec<(usize, &Hop)> = trace
+        .hops
+        .iter()
+        .filter(|h| h.kind == HopKind::ResolverCandidate)
+        .filter_map(|h| h.lookup.map(|l| (l, h)))
+        .collect();
+    let dns_lookup = trace.lookups.iter().find(|l| l.server.is_some());
+    let dns_branches: &[Branch] = dns_lookup.map_or(&[], |l| l.server_endpoints.as_slice());
+    let conn = trace.connection.as_ref();
+    let conn_branches: &[Branch] = conn.map_or(&[], |c| c.branches.as_slice());
+
+    let cand_rows = candidates.len().max(1);
+    let dns_rows = dns_branches.len().max(1) + 1;
+    let dns_h = cand_rows.max(dns_rows) as f64 * ROW;
+    let conn_top = top
+        + if candidates.is_empty() {
+            0.0
+        } else {
+            dns_h + 30.0
+        };
+    let conn_rows = conn_branches.len().max(1);
+    let height = conn_top + conn_rows as f64 * ROW + 20.0;
+
+    let pod_label = trace
+        .pod
+        .as_ref()
+        .map(|p| match &p.namespace {
+            Some(ns) => format!("{ns}/{}", p.name),
+            None => p.name.clone(),
+        })
+        .unwrap_or_else(|| "client".to_string());
+    let pod = b.add(
+        "box client",
+        0,
+        (top + (height - top - 20.0) / 2.0 - 20.0).max(top),
+        trace.from.clone(),
+        pod_label,
+    );
+
+    // DNS block.
+    let mut cand_boxes: Vec<(usize, usize)> = Vec::new();
+    for (i, (lookup, hop)) in candidates.iter().enumerate() {
+        let name = trace
+            .lookups
+            .get(*lookup)
+            .map_or_else(|| hop.label.clone(), |l| l.name.clone());
+        let id = b.add(
+            "box cand",
+            1,
+            top + i as f64 * ROW,
+            name,
+            format!("query {} of {}", i + 1, candidates.len()),
+        );
+        b.edge(pod, id, String::new());
+        cand_boxes.push((*lookup, id));
+    }
+    let mut dns_vip = pod;
+    let mut dns_chain = pod;
+    let mut dns_pods: Vec<usize> = Vec::new();
+    let mut upstream = None;
+    if !candidates.is_empty() {
+        let server = dns_lookup
+            .and_then(|l| l.server.clone())
+            .unwrap_or_else(|| "nameserver".to_string());
+        dns_vip = b.add("box vip", 2, top, server, "DNS Service VIP".into());
+        for (_, c) in &cand_boxes {
+            b.edge(*c, dns_vip, String::new());
+        }
+        let chain_name = dns_branches
+            .first()
+            .and_then(|_| {
+                trace.hops.iter().find_map(|h| {
+                    let c = rule_chain(&h.label);
+                    (h.kind == HopKind::NetfilterRule
+                        && h.lookup.is_some()
+                        && (c.starts_with("KUBE-SVC-") || c.starts_with("KUBE-SVL-")))
+                    .then(|| c.to_string())
+                })
+            })
+            .unwrap_or_else(|| "DNS Service".to_string());
+        dns_chain = b.add("box svc", 3, top, chain_name, "cluster DNS".into());
+        b.edge(dns_vip, dns_chain, String::new());
+        for (i, br) in dns_branches.iter().enumerate() {
+            let id = b.add(
+                "box pod",
+                4,
+                top + i as f64 * ROW,
+                address(&br.ip, br.port),
+                br.chain.clone().unwrap_or_else(|| "DNS pod".into()),
+            );
+            b.edge(dns_chain, id, percent(br.probability));
+            dns_pods.push(id);
+        }
+        if trace.hops.iter().any(|h| h.kind == HopKind::Upstream) {
+            let id = b.add(
+                "box ext",
+                4,
+                top + dns_branches.len() as f64 * ROW,
+                "upstream".into(),
+                "outside the cluster zone".into(),
+            );
+            b.edge(dns_chain, id, String::new());
+            upstream = Some(id);
+        }
+    }
+
+    // Target Service block.
+    let mut svc_vip = None;
+    let mut svc_chain = None;
+    let mut svc_pods: Vec<usize> = Vec::new();
+    if let Some(c) = conn {
+        let vip = b.add(
+            "box vip",
+            2,
+            conn_top,
+            format!("{}/{}", address(&c.ip, Some(c.port)), c.protocol),
+            c.service.clone().unwrap_or_else(|| "address".into()),
+        );
+        b.edge(pod, vip, String::new());
+        let chain_name = trace
+            .hops
+            .iter()
+            .filter(|h| h.lookup.is_none() && h.kind == HopKind::NetfilterRule)
+            .map(|h| rule_chain(&h.label))
+            .find(|c| c.starts_with("KUBE-SVC-") || c.starts_with("KUBE-SVL-"))
+            .map_or_else(
+                || {
+                    if c.via == "node-rules" {
+                        "node rules".to_string()
+                    } else {
+                        "kubectl endpoints".to_string()
+                    }
+                },
+                str::to_string,
+            );
+        let chain = b.add(
+            "box svc",
+            3,
+            conn_top,
+            chain_name,
+            format!("{} branches", c.branches.len()),
+        );
+        b.edge(vip, chain, String::new());
+        for (i, br) in c.branches.iter().enumerate() {
+            let id = b.add(
+                "box pod",
+                4,
+                conn_top + i as f64 * ROW,
+                address(&br.ip, br.port),
+                br.chain.clone().unwrap_or_else(|| "endpoint".into()),
+            );
+            b.edge(chain, id, percent(br.probability));
+            svc_pods.push(id);
+        }
+        svc_vip = Some(vip);
+        svc_chain = Some(chain);
+    }
+    b.scene.width = COL[4] + W + 16.0;
+    b.scene.height = height.max(top + ROW);
+
+    // Steps.
+    let mut steps = Vec::new();
+    let mut fork_index = 0u64;
+    let mut i = 0;
+    let hops = &trace.hops;
+    while let Some(hop) = hops.get(i) {
+        match hop.kind {
+            HopKind::Pod => {
+                steps.push(step(hop, pod));
+                i += 1;
+            }
+            HopKind::ResolverCandidate => {
+                let at = cand_boxes
+                    .iter()
+                    .find(|(l, _)| Some(*l) == hop.lookup)
+                    .map_or(pod, |(_, id)| *id);
+                steps.push(step(hop, at));
+                i += 1;
+            }
+            HopKind::NameserverVip => {
+                // The nameserver, its rules and the DNS pod: one fork, per lookup.
+                let lookup = hop.lookup;
+                let mut j = i + 1;
+                while hops.get(j).is_some_and(|h| {
+                    h.lookup == lookup
+                        && matches!(h.kind, HopKind::NetfilterRule | HopKind::CorednsPod)
+                }) {
+                    j += 1;
+                }
+                steps.push(step(hop, dns_vip));
+                let branches = lookup
+                    .and_then(|l| trace.lookups.get(l))
+                    .map_or(&[][..], |l| l.server_endpoints.as_slice());
+                let plan = ForkPlan {
+                    branches,
+                    boxes: dns_pods.clone(),
+                    chosen: pick(branches, roll(seed, fork_index)),
+                };
+                fork_index += 1;
+                let group: Vec<&Hop> = hops.get(i + 1..j).unwrap_or(&[]).iter().collect();
+                fork_steps(
+                    &group, &plan, dns_vip, dns_chain, analysis, node, &mut steps,
+                );
+                i = j;
+            }
+            HopKind::Upstream => {
+                steps.push(step(hop, upstream.unwrap_or(dns_chain)));
+                i += 1;
+            }
+            HopKind::Answer => {
+                let at = cand_boxes
+                    .iter()
+                    .find(|(l, _)| Some(*l) == hop.lookup)
+                    .map_or(pod, |(_, id)| *id);
+                steps.push(step(hop, at));
+                i += 1;
+            }
+            HopKind::ServiceVip => {
+                let vip = svc_vip.unwrap_or(pod);
+                let mut j = i + 1;
+                while hops.get(j).is_some_and(|h| {
+                    h.lookup.is_none()
+                        && matches!(h.kind, HopKind::NetfilterRule | HopKind::Endpoint)
+                }) {
+                    j += 1;
+                }
+                steps.push(step(hop, vip));
+                let plan = ForkPlan {
+                    branches: conn_branches,
+                    boxes: svc_pods.clone(),
+                    chosen: pick(conn_branches, roll(seed, fork_index)),
+                };
+                fork_index += 1;
+                let group: Vec<&Hop> = hops.get(i + 1..j).unwrap_or(&[]).iter().collect();
+                fork_steps(
+                    &group,
+                    &plan,
+                    vip,
+                    svc_chain.unwrap_or(vip),
+                    analysis,
+                    node,
+                    &mut steps,
+                );
+                i = j;
+            }
+            HopKind::NetfilterRule | HopKind::CorednsPod | HopKind::Endpoint => {
+                // Rules outside a nameserver or Service group (e.g. a REJECT with no VIP hop before it).
+                let at = if hop.lookup.is_some() {
+                    dns_chain
+                } else {
+                    svc_chain.unwrap_or(pod)
+                };
+                steps.push(step(hop, at));
+                i += 1;
+            }
+        }
+    }
+    (b.scene, steps)
+}
+
+fn step(hop: &Hop, at: usize) -> Step {
+    Step {
+        kind: hop.kind,
+        label: hop.label.clone(),
+        evidence: hop.evidence.clone(),
+        at,
+        fork: None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::protocol::{InputSpec, Request, Response};
+
+    fn session(dir: &str, files: &[&str]) -> Session {
+        let mut s = Session::new();
+        let mut specs = Vec::new();
+        for (i, f) in files.iter().enumerate() {
+            let path = format!("{}/../fixtures/trace/{dir}/{f}", env!("CARGO_MANIFEST_DIR"));
+            let id = i as u32 + 1;
+            s.put(id, std::fs::read(&path).unwrap());
+            specs.push(InputSpec {
+                id,
+                name: f.to_string(),
+                kind: None,
+                node: None,
+            });
+        }
+        let Response::Summary(_) = s.handle(Request::Analyze { inputs: specs }, &mut |_| {}) else {
+            panic!("no summary")
+        };
+        s
+    }
+
+    fn seed_004() -> Session {
+        session("seed-004", &["node.txt", "kubectl.txt", "resolv.conf"])
+    }
+
+    fn nginx(seed: u64) -> View {
+        query(
+            &seed_004(),
+            &Query {
+                from: "10.244.0.21".into(),
+                to: "nginx:80".into(),
+                resolver: Resolver::Glibc,
+                seed,
+            },
+        )
+    }
+
+    #[test]
+    fn rolls_are_uniform_enough_and_pick_by_share() {
+        let branches: Vec<Branch> = (0..3)
+            .map(|i| Branch {
+                ip: format!("10.0.0.{i}"),
+                port: Some(80),
+                chain: None,
+                probability: 1.0 / 3.0,
+                evidence: Vec::new(),
+            })
+            .collect();
+        let mut counts = [0; 3];
+        for seed in 0..3000 {
+            counts[pick(&branches, roll(seed, 1))] += 1;
+        }
+        assert!(
+            counts.iter().all(|&c| (850..1150).contains(&c)),
+            "{counts:?}"
+        );
+        assert_eq!(pick(&branches, 0.0), 0);
+        assert_eq!(pick(&branches, 0.999), 2);
+        assert_eq!(pick(&[], 0.5), 0);
+    }
+
+    #[test]
+    fn seed_004_nginx_steps_name_their_lines_and_fork_three_ways() {
+        let v = nginx(0);
+        assert_eq!(v.trace.status.as_str(), "connected");
+        // The core's sixteen hops (see README: pod, candidate, nameserver, four rules, DNS pod, two answers,
+        // VIP, four rules, endpoint) are sixteen steps.
+        assert_eq!(v.steps.len(), 16);
+        assert!(
+            v.steps.iter().all(|s| !s.evidence.is_empty()),
+            "{:#?}",
+            v.steps
+        );
+        assert!(v.steps.iter().all(|s| s.at < v.scene.boxes.len()));
+        let forks: Vec<&Fork> = v.steps.iter().filter_map(|s| s.fork.as_ref()).collect();
+        // kube-dns has one endpoint (no fork); nginx has three at 33.3%.
+        assert_eq!(forks.len(), 1);
+        let shares: Vec<&str> = forks[0].branches.iter().map(|b| b.share.as_str()).collect();
+        assert_eq!(shares, ["33.3%", "33.3%", "33.3%"]);
+        let last = v.steps.last().unwrap();
+        assert_eq!(last.kind, HopKind::Endpoint);
+        let chosen = &forks[0].branches[forks[0].chosen];
+        assert!(
+            last.label
+                .starts_with(chosen.label.split(" via ").next().unwrap()),
+            "{} / {}",
+            last.label,
+            chosen.label
+        );
+        assert_eq!(last.at, chosen.at);
+        // The focused map: client, one candidate, DNS VIP, chain, one DNS pod, nginx VIP, chain, three pods.
+        assert_eq!(v.scene.boxes.len(), 10);
+    }
+
+    #[test]
+    fn another_seed_follows_another_branch_with_its_own_lines() {
+        // Endpoints at node.txt lines 41, 39, 43 (DNAT) with jumps at 55, 56, 57 (seed 004's KUBE-SVC-4N57… chain).
+        let mut seen = std::collections::BTreeMap::new();
+        for seed in 0..40 {
+            let v = nginx(seed);
+            let fork_step = v.steps.iter().find(|s| s.fork.is_some()).unwrap();
+            let fork = fork_step.fork.as_ref().unwrap();
+            let dnat = v
+                .steps
+                .iter()
+                .rev()
+                .find(|s| s.kind == HopKind::NetfilterRule)
+                .unwrap();
+            let jump_line = fork_step.evidence[0].line;
+            seen.insert(
+                fork.chosen,
+                (jump_line, dnat.evidence[0].line, dnat.label.clone()),
+            );
+        }
+        assert_eq!(seen.len(), 3, "{seen:?}");
+        assert_eq!(
+            seen[&0],
+            (
+                55,
+                41,
+                "nat KUBE-SEP-ECWJ4XMO64PCJIJZ: DNAT 10.244.0.3:80".to_string()
+            )
+        );
+        assert_eq!(
+            seen[&1],
+            (
+                56,
+                39,
+                "nat KUBE-SEP-263UWIYWZXPNMPMF: DNAT 10.244.0.4:80".to_string()
+            )
+        );
+        assert_eq!(
+            seen[&2],
+            (
+                57,
+                43,
+                "nat KUBE-SEP-EYCY2JIROCGGPBZO: DNAT 10.244.0.5:80".to_string()
+            )
+        );
+    }
+
+    #[test]
+    fn clients_come_from_kubectl_pods() {
+        let s = session("musl-nodata-stop", &["cluster.json", "resolv.conf"]);
+        let clients = clients(&s);
+        // The fixture's JSON List has one Pod: prod/client at 10.244.0.21.
+        assert_eq!(
+            clients,
+            [Client {
+                ip: "10.244.0.21".into(),
+                label: "prod/client".into()
+            }]
+        );
+        assert_eq!(strip_port("10.0.0.1.53"), "10.0.0.1");
+        assert_eq!(strip_port("10.0.0.1"), "10.0.0.1");
+        assert_eq!(strip_port("[fd00::1]:53"), "fd00::1");
     }
 }

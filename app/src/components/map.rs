@@ -1,0 +1,418 @@
+//! One node's Service map as SVG, virtualized: the engine lays out only the Services near the viewport, the page
+//! places them in a scroll area as tall as the whole (filtered) list. Zoom scales the drawing; zoomed out below
+//! [`COMPACT_BELOW`] the map switches to one line per Service. Filters (namespace, name, address) run in the
+//! engine. Boxes are buttons: Enter, Space or a click opens their lines in the source viewer.
+
+use leptos::prelude::*;
+use wasm_bindgen::JsCast;
+
+use crate::client;
+use crate::engine::map::{Filter, NodeInfo, Query, View};
+use crate::layout::{self, Detail, ServiceBlock, BOX_H, BOX_W, LABEL_GAP};
+use crate::protocol::{Request, Response};
+use crate::state::{AppState, ViewerTarget};
+
+/// Below this zoom the map draws one line per Service.
+pub const COMPACT_BELOW: f64 = 0.5;
+/// Zoom limits.
+pub const MIN_SCALE: f64 = 0.15;
+/// Zoom limits.
+pub const MAX_SCALE: f64 = 2.0;
+/// The window asked for is the viewport rounded out to this many layout units, so small scrolls ask nothing new.
+const CHUNK: f64 = 400.0;
+
+/// The range (in layout units) to ask for when the viewport shows `top..top + height` (in pixels) at `scale`.
+pub fn window(top_px: f64, height_px: f64, scale: f64) -> (f64, f64) {
+    let scale = scale.max(MIN_SCALE);
+    let from = (top_px / scale / CHUNK).floor() * CHUNK - CHUNK / 2.0;
+    let to = ((top_px + height_px) / scale / CHUNK).ceil() * CHUNK + CHUNK / 2.0;
+    (from.max(0.0), to)
+}
+
+/// The next zoom step in or out.
+pub fn zoom_step(scale: f64, zoom_in: bool) -> f64 {
+    let next = if zoom_in { scale * 1.25 } else { scale / 1.25 };
+    next.clamp(MIN_SCALE, MAX_SCALE)
+}
+
+fn edge_path(from: (f64, f64), to: (f64, f64)) -> String {
+    let dx = (to.0 - from.0) / 2.0;
+    format!(
+        "M{:.1},{:.1} C{:.1},{:.1} {:.1},{:.1} {:.1},{:.1}",
+        from.0,
+        from.1,
+        from.0 + dx,
+        from.1,
+        to.0 - dx,
+        to.1,
+        to.0,
+        to.1
+    )
+}
+
+fn open_lines(state: AppState, source: String, lines: Vec<u32>) {
+    if !lines.is_empty() {
+        state.viewer.set(Some(ViewerTarget { source, lines }));
+    }
+}
+
+fn activates(ev: &web_sys::KeyboardEvent) -> bool {
+    matches!(ev.key().as_str(), "Enter" | " ")
+}
+
+fn full_block(state: AppState, b: ServiceBlock) -> impl IntoView {
+    let source = b.source.clone();
+    let marks = b.marks.join(" · ");
+    view! {
+        <g class="service" class:highlighted=b.highlighted data-testid="service" data-service=b.label.clone()
+            data-protocol=b.protocol.clone() data-index=b.index.to_string() data-marks=marks>
+            {b.edges.into_iter().map(|e| {
+                let lx = e.to.0 - LABEL_GAP / 2.0;
+                let labelled = !e.share_label.is_empty() || !e.rule_label.is_empty();
+                view! {
+                    <path class="edge" d=edge_path(e.from, e.to)/>
+                    {labelled.then(|| view! {
+                        <text class="edge-rule" x=format!("{lx:.1}") y=format!("{:.1}", e.to.1 - 6.0)>{e.rule_label}</text>
+                        <text class="edge-share" data-testid="edge-share" x=format!("{lx:.1}") y=format!("{:.1}", e.to.1 + 13.0)>{e.share_label}</text>
+                    })}
+                }
+            }).collect_view()}
+            {b.boxes.into_iter().map(|bx| {
+                let tip = match bx.lines.first() {
+                    Some(line) => format!("{} — {source}:{line}", bx.title),
+                    None => bx.title.clone(),
+                };
+                let (src_click, src_key) = (source.clone(), source.clone());
+                let (lines_click, lines_key) = (bx.lines.clone(), bx.lines.clone());
+                let clickable = !bx.lines.is_empty();
+                let aria = tip.clone();
+                view! {
+                    <g class=bx.kind.class() class:highlighted=bx.highlighted data-testid=bx.kind.testid()
+                        tabindex=clickable.then_some("0") role=clickable.then_some("button")
+                        aria-label=aria
+                        on:click=move |_| open_lines(state, src_click.clone(), lines_click.clone())
+                        on:keydown=move |ev| if activates(&ev) { ev.prevent_default(); open_lines(state, src_key.clone(), lines_key.clone()) }>
+                        <title>{tip}</title>
+                        <rect x=format!("{:.1}", bx.x) y=format!("{:.1}", bx.y) width=BOX_W.to_string() height=BOX_H.to_string() rx="6"/>
+                        <text class="box-title" x=format!("{:.1}", bx.x + 10.0) y=format!("{:.1}", bx.y + 17.0)>{bx.title}</text>
+                        <text class="box-sub" x=format!("{:.1}", bx.x + 10.0) y=format!("{:.1}", bx.y + 32.0)>{bx.subtitle}</text>
+                    </g>
+                }
+            }).collect_view()}
+        </g>
+    }
+}
+
+fn compact_block(state: AppState, b: ServiceBlock) -> impl IntoView {
+    let y = b.y;
+    let shares = b.shares.join(" ");
+    let problems = b.problems.join("; ");
+    let bad = !b.problems.is_empty();
+    let source = b.source.clone();
+    let line = b.line.clone();
+    let lines = b.lines.clone();
+    let label = b.label.clone();
+    view! {
+        <g class="service compact" class:bad=bad class:highlighted=b.highlighted data-testid="service"
+            data-service=b.label.clone() data-protocol=b.protocol.clone() data-index=b.index.to_string()
+            tabindex="0" role="button" aria-label=line.clone()
+            on:click={
+                let (source, lines) = (source.clone(), lines.clone());
+                move |_| open_lines(state, source.clone(), lines.clone())
+            }
+            on:keydown=move |ev| if activates(&ev) { ev.prevent_default(); open_lines(state, source.clone(), lines.clone()) }>
+            <title>{line.clone()}</title>
+            <rect class="row" x="8" y=format!("{:.1}", y + 1.0) width="984" height=format!("{:.1}", layout::COMPACT_H - 2.0) rx="3"/>
+            <text class="row-label" x="16" y=format!("{:.1}", y + 15.0)>{label}</text>
+            <text class="row-line" x="330" y=format!("{:.1}", y + 15.0)>{line.split("  ").skip(1).collect::<Vec<_>>().join("  ")}</text>
+            <text class="row-shares" data-testid="edge-share" x="640" y=format!("{:.1}", y + 15.0)>{shares}</text>
+            {bad.then(|| view! { <text class="row-problem" data-testid="problem" x="760" y=format!("{:.1}", y + 15.0)>{problems}</text> })}
+        </g>
+    }
+}
+
+/// The map of one node, with its own filters, zoom and scroll.
+#[component]
+pub fn NodeMap(node: NodeInfo) -> impl IntoView {
+    let state = expect_context::<AppState>();
+    let name = node.name.clone();
+    let namespace = RwSignal::new(None::<String>);
+    let search = RwSignal::new(String::new());
+    let ip = RwSignal::new(String::new());
+    let scale = RwSignal::new(1.0_f64);
+    let scroll_top = RwSignal::new(0.0_f64);
+    let viewport_h = RwSignal::new(560.0_f64);
+    // Where to put the scroll bar once the next view (of a new height) arrives: a fraction of the list.
+    let pending_fraction = StoredValue::new(None::<f64>);
+    let pending_highlight = StoredValue::new(false);
+    let drag = StoredValue::new(None::<(f64, f64, f64, f64)>);
+    let viewport = NodeRef::<leptos::html::Div>::new();
+
+    let detail = Memo::new(move |_| {
+        if scale.get() < COMPACT_BELOW {
+            Detail::Compact
+        } else {
+            Detail::Full
+        }
+    });
+    let range = Memo::new(move |_| window(scroll_top.get(), viewport_h.get(), scale.get()));
+    let filter = Memo::new(move |_| Filter {
+        namespace: namespace.get(),
+        name: search.get(),
+        ip: ip.get(),
+    });
+    Effect::new(move |_| {
+        state.highlight.track();
+        pending_highlight.set_value(true);
+    });
+    let node_name = node.name.clone();
+    let view_res = LocalResource::new(move || {
+        let (y_from, y_to) = range.get();
+        let query = Query {
+            node: node_name.clone(),
+            filter: filter.get(),
+            detail: detail.get(),
+            y_from,
+            y_to,
+            highlight: state.highlight.get(),
+        };
+        let _generation = state.summary.with(|s| s.as_ref().map(|s| s.generation));
+        async move {
+            match client::call(Request::Map(query), |_| {}).await {
+                Response::Map(view) => Some(view),
+                _ => None,
+            }
+        }
+    });
+    let current = Memo::new(move |_| view_res.get().flatten());
+
+    // After a zoom that changed the list's height, or a new highlight, move the scroll bar.
+    Effect::new(move |_| {
+        let Some(v) = current.get() else { return };
+        let Some(el) = viewport.get() else { return };
+        let s = scale.get_untracked();
+        if let Some(fraction) = pending_fraction.get_value() {
+            pending_fraction.set_value(None);
+            let top = fraction * v.height * s - el.client_height() as f64 / 2.0;
+            el.set_scroll_top(top.max(0.0) as i32);
+        }
+        if pending_highlight.get_value() {
+            if let Some((_, y)) = v.first_highlight {
+                pending_highlight.set_value(false);
+                el.set_scroll_top(((y - 20.0) * s).max(0.0) as i32);
+            } else if state.highlight.with_untracked(Vec::is_empty) {
+                pending_highlight.set_value(false);
+            }
+        }
+    });
+
+    let set_scale = move |next: f64| {
+        let Some(el) = viewport.get_untracked() else {
+            scale.set(next);
+            return;
+        };
+        let old = scale.get_untracked();
+        if (next - old).abs() < 1e-9 {
+            return;
+        }
+        let height = current.get_untracked().map_or(1.0, |v| v.height.max(1.0));
+        let center = (el.scroll_top() as f64 + el.client_height() as f64 / 2.0) / old;
+        pending_fraction.set_value(Some(center / height));
+        let center_x = (el.scroll_left() as f64 + el.client_width() as f64 / 2.0) / old;
+        scale.set(next);
+        el.set_scroll_left((center_x * next - el.client_width() as f64 / 2.0).max(0.0) as i32);
+    };
+    let zoom = move |zoom_in: bool| set_scale(zoom_step(scale.get_untracked(), zoom_in));
+
+    let on_scroll = move |_| {
+        if let Some(el) = viewport.get_untracked() {
+            scroll_top.set(el.scroll_top() as f64);
+            viewport_h.set(el.client_height() as f64);
+        }
+    };
+    let on_wheel = move |ev: web_sys::WheelEvent| {
+        if ev.ctrl_key() || ev.meta_key() {
+            ev.prevent_default();
+            zoom(ev.delta_y() < 0.0);
+        }
+    };
+    let on_key = move |ev: web_sys::KeyboardEvent| {
+        let target_is_field = ev
+            .target()
+            .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
+            .is_some_and(|e| matches!(e.tag_name().as_str(), "INPUT" | "SELECT" | "TEXTAREA"));
+        if target_is_field {
+            return;
+        }
+        match ev.key().as_str() {
+            "+" | "=" => {
+                ev.prevent_default();
+                zoom(true)
+            }
+            "-" | "_" => {
+                ev.prevent_default();
+                zoom(false)
+            }
+            "0" => {
+                ev.prevent_default();
+                set_scale(1.0)
+            }
+            _ => {}
+        }
+    };
+    let on_pointer_down = move |ev: web_sys::PointerEvent| {
+        let on_background = ev
+            .target()
+            .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
+            .is_some_and(|e| e.closest(".box, .compact").ok().flatten().is_none());
+        if ev.button() != 0 || !on_background {
+            return;
+        }
+        if let Some(el) = viewport.get_untracked() {
+            drag.set_value(Some((
+                ev.client_x() as f64,
+                ev.client_y() as f64,
+                el.scroll_left() as f64,
+                el.scroll_top() as f64,
+            )));
+            el.class_list().add_1("dragging").ok();
+        }
+    };
+    let on_pointer_move = move |ev: web_sys::PointerEvent| {
+        if let (Some((x0, y0, left, top)), Some(el)) = (drag.get_value(), viewport.get_untracked())
+        {
+            el.set_scroll_left((left - (ev.client_x() as f64 - x0)) as i32);
+            el.set_scroll_top((top - (ev.client_y() as f64 - y0)) as i32);
+        }
+    };
+    let end_drag = move |_: web_sys::PointerEvent| {
+        drag.set_value(None);
+        if let Some(el) = viewport.get_untracked() {
+            el.class_list().remove_1("dragging").ok();
+        }
+    };
+    let reset_scroll = move || {
+        if let Some(el) = viewport.get_untracked() {
+            el.set_scroll_top(0);
+        }
+        scroll_top.set(0.0);
+    };
+
+    let namespaces = node.namespaces.clone();
+    let total = node.services;
+    let counts = move || match current.get() {
+        Some(v) if v.matched != v.total => format!("{} of {} Service ports", v.matched, v.total),
+        Some(v) => format!("{} Service ports", v.total),
+        None => format!("{total} Service ports"),
+    };
+    let drawing = move || {
+        let Some(v) = current.get() else {
+            return view! { <p class="empty">"Laying out…"</p> }.into_any();
+        };
+        let View {
+            width,
+            height,
+            columns,
+            blocks,
+            matched,
+            ..
+        } = v;
+        if matched == 0 {
+            return view! { <p class="empty" data-testid="map-empty">"No Service matches the filters."</p> }.into_any();
+        }
+        let s = scale.get();
+        let (y_from, y_to) = range.get();
+        let y_to = y_to.min(height).max(y_from + 1.0);
+        let compact = detail.get() == Detail::Compact;
+        view! {
+            <div class="map-spacer" style=format!("height:{:.0}px;width:{:.0}px", height * s, width * s)>
+                <svg class="graph" data-testid="graph" role="img" aria-label="Service routing map"
+                    style=format!("top:{:.0}px", y_from * s)
+                    width=format!("{:.0}", width * s) height=format!("{:.0}", (y_to - y_from) * s)
+                    viewBox=format!("0 {y_from:.1} {width:.1} {:.1}", y_to - y_from)>
+                    {columns.into_iter().map(|(t, x)| view! {
+                        <text class="col-title" x=format!("{:.1}", x + BOX_W / 2.0) y="30">{t}</text>
+                    }).collect_view()}
+                    {blocks.into_iter().map(|b| if compact {
+                        compact_block(state, b).into_any()
+                    } else {
+                        full_block(state, b).into_any()
+                    }).collect_view()}
+                </svg>
+            </div>
+        }
+        .into_any()
+    };
+
+    view! {
+        <section class="node" data-testid="node" data-source=name.clone()>
+            <div class="map-head">
+                <h2>"Node " <code>{name.clone()}</code></h2>
+                <span class="map-count" data-testid="map-count">{counts}</span>
+            </div>
+            <div class="map-tools" role="toolbar" aria-label="Map filters and zoom">
+                <label>"Namespace "
+                    <select data-testid="filter-namespace" on:change=move |ev| {
+                        let v = event_target_value(&ev);
+                        namespace.set((!v.is_empty()).then(|| v.trim_start_matches('=').to_string()));
+                        reset_scroll();
+                    }>
+                        <option value="">"all"</option>
+                        {namespaces.into_iter().map(|(ns, n)| {
+                            let shown = if ns.is_empty() { "(none)".to_string() } else { ns.clone() };
+                            view! { <option value=format!("={ns}")>{format!("{shown} ({n})")}</option> }
+                        }).collect_view()}
+                    </select>
+                </label>
+                <label>"Service "
+                    <input type="search" data-testid="filter-name" placeholder="name" on:input=move |ev| {
+                        search.set(event_target_value(&ev));
+                        reset_scroll();
+                    }/>
+                </label>
+                <label>"Address "
+                    <input type="search" data-testid="filter-ip" placeholder="VIP, endpoint, port" on:input=move |ev| {
+                        ip.set(event_target_value(&ev));
+                        reset_scroll();
+                    }/>
+                </label>
+                <span class="zoom">
+                    <button data-testid="zoom-out" title="Zoom out (-)" aria-label="Zoom out" on:click=move |_| zoom(false)>"−"</button>
+                    <span class="zoom-level" data-testid="zoom-level">{move || format!("{:.0}%", scale.get() * 100.0)}</span>
+                    <button data-testid="zoom-in" title="Zoom in (+)" aria-label="Zoom in" on:click=move |_| zoom(true)>"+"</button>
+                    <button data-testid="zoom-reset" title="Actual size (0)" on:click=move |_| set_scale(1.0)>"100%"</button>
+                </span>
+            </div>
+            <div class="map-viewport" node_ref=viewport tabindex="0" data-testid="map-viewport"
+                aria-label="Service map: scroll or drag to pan, + and - to zoom, 0 for actual size"
+                on:scroll=on_scroll on:wheel=on_wheel on:keydown=on_key
+                on:pointerdown=on_pointer_down on:pointermove=on_pointer_move
+                on:pointerup=end_drag on:pointerleave=end_drag>
+                {drawing}
+            </div>
+        </section>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_window_covers_the_viewport_in_whole_chunks() {
+        let (from, to) = window(0.0, 560.0, 1.0);
+        assert_eq!((from, to), (0.0, 1000.0));
+        // Scrolling within a chunk asks for the same window.
+        assert_eq!(window(100.0, 560.0, 1.0), (0.0, 1000.0));
+        let (from, to) = window(10_000.0, 560.0, 0.5);
+        assert!(from <= 20_000.0 && to >= 21_120.0, "{from}..{to}");
+    }
+
+    #[test]
+    fn zoom_steps_stay_in_bounds() {
+        assert!(zoom_step(1.0, true) > 1.0);
+        assert!(zoom_step(1.0, false) < COMPACT_BELOW + 0.31);
+        assert_eq!(zoom_step(MAX_SCALE, true), MAX_SCALE);
+        assert_eq!(zoom_step(MIN_SCALE, false), MIN_SCALE);
+    }
+}
