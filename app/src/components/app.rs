@@ -16,7 +16,7 @@ use crate::state::{AppState, Tab};
 pub fn App() -> impl IntoView {
     let state = AppState::new();
     provide_context(state);
-    state.load_example();
+    crate::persist::start(state);
     let nodes = move || {
         state
             .summary
@@ -37,6 +37,7 @@ pub fn App() -> impl IntoView {
             <h1>"dnatlas"</h1>
             <p class="tagline">"Kubernetes Service routing and cluster DNS from the files a node gives you, rebuilt in your browser. Nothing leaves this page."</p>
             <button data-testid="load-example" on:click=move |_| state.load_example()>"Load example"</button>
+            <crate::components::progress::ProgressBar/><crate::components::theme::ThemeToggle/>
         </header>
         <div class="layout">
             <InputsPanel/>
