@@ -49,6 +49,9 @@ for f in "${wasm_files[@]}"; do
   fi
 done
 
+step "trunk build --release --public-url /some/sub/path/ --dist dist-subpath (the sub-path e2e test)"
+trunk build --release --public-url /some/sub/path/ --dist dist-subpath
+
 step "node --test tests/e2e/"
 node --test tests/e2e/
 

@@ -1,27 +1,293 @@
 //! The page's side of the engine: store an input's bytes, ask a question, get the answer.
 //!
-//! This implementation runs the [`Session`] in the page's own thread.
+//! In the built site the [`Session`] runs in a module Web Worker (`worker.js` instantiates this same wasm and calls
+//! [`crate::worker::start`]), so a long analysis never blocks the page. Requests and responses travel as JSON text,
+//! correlated by a request id; progress messages arrive while the worker works. Input bytes travel as a transferred
+//! `Uint8Array`, so a large file goes from the browser's file reader to the worker without a copy in the page's
+//! wasm memory. Where no worker can start (no `trunk-app` block naming the files, as in `wasm-bindgen-test` pages,
+//! or natively), the session runs in the page's own thread behind the same functions.
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
+
+use futures::channel::mpsc;
+use futures::StreamExt;
+use rustc_hash::FxHashMap;
 
 use crate::engine::Session;
 use crate::protocol::{InputId, Progress, Request, Response};
 
-thread_local! {
-    static SESSION: RefCell<Session> = RefCell::new(Session::new());
+/// What the worker sends back for one request.
+#[derive(Debug)]
+enum Reply {
+    Progress(Progress),
+    Done(Response),
 }
 
-/// Stores an input's bytes in the engine.
-pub fn put(id: InputId, bytes: Vec<u8>) {
-    SESSION.with(|s| s.borrow_mut().put(id, bytes));
+/// Where the engine runs.
+#[derive(Debug)]
+enum Backend {
+    /// In a Web Worker.
+    #[cfg(target_arch = "wasm32")]
+    Worker(web_sys::Worker),
+    /// In this thread.
+    Local(Box<RefCell<Session>>),
+}
+
+thread_local! {
+    static BACKEND: Backend = Backend::start();
+    static PENDING: RefCell<FxHashMap<u32, mpsc::UnboundedSender<Reply>>> = RefCell::new(FxHashMap::default());
+    static NEXT_REQUEST: Cell<u32> = const { Cell::new(1) };
+}
+
+impl Backend {
+    fn start() -> Self {
+        #[cfg(target_arch = "wasm32")]
+        if let Some(worker) = web::start_worker() {
+            return Backend::Worker(worker);
+        }
+        Backend::Local(Box::new(RefCell::new(Session::new())))
+    }
+}
+
+/// Whether the engine runs in a Web Worker (false: in the page's thread).
+pub fn in_worker() -> bool {
+    BACKEND.with(|b| !matches!(b, Backend::Local(_)))
+}
+
+/// Stores an input's bytes in the engine. In the worker's case the array's buffer is transferred (it is detached
+/// here afterwards) when the array covers all of it, and copied otherwise.
+#[cfg(target_arch = "wasm32")]
+pub fn put(id: InputId, bytes: js_sys::Uint8Array) {
+    BACKEND.with(|b| match b {
+        Backend::Worker(worker) => web::post_put(worker, id, &bytes),
+        Backend::Local(session) => session.borrow_mut().put(id, bytes.to_vec()),
+    });
+}
+
+/// Stores a paste's text in the engine.
+pub fn put_text(id: InputId, text: &str) {
+    BACKEND.with(|b| match b {
+        #[cfg(target_arch = "wasm32")]
+        Backend::Worker(worker) => {
+            web::post_put(worker, id, &js_sys::Uint8Array::from(text.as_bytes()))
+        }
+        Backend::Local(session) => session.borrow_mut().put(id, text.as_bytes().to_vec()),
+    });
 }
 
 /// Drops an input's bytes from the engine.
 pub fn forget(id: InputId) {
-    SESSION.with(|s| s.borrow_mut().forget(id));
+    BACKEND.with(|b| match b {
+        #[cfg(target_arch = "wasm32")]
+        Backend::Worker(worker) => web::post_forget(worker, id),
+        Backend::Local(session) => session.borrow_mut().forget(id),
+    });
 }
 
 /// Asks the engine; `progress` hears about long work.
 pub async fn call(request: Request, mut progress: impl FnMut(Progress)) -> Response {
-    SESSION.with(|s| s.borrow_mut().handle(request, &mut progress))
+    let mut replies = match BACKEND.with(|b| send(b, request)) {
+        Sent::Answered(response) => return response,
+        Sent::Waiting(replies) => replies,
+    };
+    while let Some(reply) = replies.next().await {
+        match reply {
+            Reply::Progress(p) => progress(p),
+            Reply::Done(response) => return response,
+        }
+    }
+    Response::Error("the engine stopped".into())
+}
+
+enum Sent {
+    Answered(Response),
+    #[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
+    Waiting(mpsc::UnboundedReceiver<Reply>),
+}
+
+fn send(backend: &Backend, request: Request) -> Sent {
+    match backend {
+        #[cfg(target_arch = "wasm32")]
+        Backend::Worker(worker) => {
+            let id = NEXT_REQUEST.with(|n| {
+                let id = n.get();
+                n.set(id.wrapping_add(1));
+                id
+            });
+            let json = match serde_json::to_string(&request) {
+                Ok(json) => json,
+                Err(e) => {
+                    return Sent::Answered(Response::Error(format!("cannot send the request: {e}")))
+                }
+            };
+            let (tx, rx) = mpsc::unbounded();
+            PENDING.with(|p| p.borrow_mut().insert(id, tx));
+            web::post_call(worker, id, &json);
+            Sent::Waiting(rx)
+        }
+        Backend::Local(session) => {
+            // Progress is collected and replayed: the callback may touch signals whose effects call the engine again.
+            let mut seen = Vec::new();
+            let response = match session.try_borrow_mut() {
+                Ok(mut s) => s.handle(request, &mut |p| seen.push(p)),
+                Err(_) => Response::Error("the engine is busy".into()),
+            };
+            if seen.is_empty() {
+                return Sent::Answered(response);
+            }
+            let (tx, rx) = mpsc::unbounded();
+            for p in seen {
+                let _ = tx.unbounded_send(Reply::Progress(p));
+            }
+            let _ = tx.unbounded_send(Reply::Done(response));
+            Sent::Waiting(rx)
+        }
+    }
+}
+
+/// Hands a worker message to the request waiting for it.
+#[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
+fn deliver(id: u32, reply: Reply) {
+    PENDING.with(|p| {
+        let mut pending = p.borrow_mut();
+        let done = matches!(reply, Reply::Done(_));
+        if let Some(tx) = pending.get(&id) {
+            let _ = tx.unbounded_send(reply);
+        }
+        if done {
+            pending.remove(&id);
+        }
+    });
+}
+
+/// Answers every waiting request with `message` (the worker failed).
+#[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
+fn fail_all(message: &str) {
+    let pending = PENDING.with(|p| std::mem::take(&mut *p.borrow_mut()));
+    for (_, tx) in pending {
+        let _ = tx.unbounded_send(Reply::Done(Response::Error(message.to_string())));
+    }
+}
+
+#[cfg(target_arch = "wasm32")]
+mod web {
+    //! Starting the worker and the messages to and from it.
+
+    use js_sys::{Array, Object, Reflect, Uint8Array};
+    use wasm_bindgen::prelude::*;
+    use wasm_bindgen::JsCast;
+
+    use super::{deliver, fail_all, Reply};
+    use crate::protocol::{InputId, Progress, Response};
+
+    fn set(object: &Object, key: &str, value: &JsValue) {
+        let _ = Reflect::set(object, &JsValue::from_str(key), value);
+    }
+
+    fn get(object: &JsValue, key: &str) -> JsValue {
+        Reflect::get(object, &JsValue::from_str(key)).unwrap_or(JsValue::UNDEFINED)
+    }
+
+    /// The files the page was built with, as absolute URLs: (glue JS, wasm, worker script). Trunk writes their
+    /// paths (with the public URL) into the `trunk-app` JSON block of index.html.
+    fn build_files() -> Option<(String, String, String)> {
+        let document = web_sys::window()?.document()?;
+        let block = document.get_element_by_id("trunk-app")?;
+        let paths: serde_json::Value = serde_json::from_str(&block.text_content()?).ok()?;
+        let base = document.base_uri().ok()??;
+        let absolute = |key: &str| -> Option<String> {
+            let path = paths.get(key)?.as_str()?;
+            Some(web_sys::Url::new_with_base(path, &base).ok()?.href())
+        };
+        Some((absolute("js")?, absolute("wasm")?, absolute("worker")?))
+    }
+
+    pub(super) fn start_worker() -> Option<web_sys::Worker> {
+        let (js, wasm, script) = build_files()?;
+        let options = web_sys::WorkerOptions::new();
+        options.set_type(web_sys::WorkerType::Module);
+        let worker = web_sys::Worker::new_with_options(&script, &options).ok()?;
+        let on_message =
+            Closure::<dyn FnMut(web_sys::MessageEvent)>::new(|event: web_sys::MessageEvent| {
+                on_message(&event.data());
+            });
+        worker.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
+        // The worker lives as long as the page.
+        on_message.forget();
+        let on_error =
+            Closure::<dyn FnMut(web_sys::ErrorEvent)>::new(|event: web_sys::ErrorEvent| {
+                let message = format!("the analysis engine failed: {}", event.message());
+                web_sys::console::error_1(&JsValue::from_str(&message));
+                fail_all(&message);
+            });
+        worker.set_onerror(Some(on_error.as_ref().unchecked_ref()));
+        on_error.forget();
+        let init = Object::new();
+        set(&init, "t", &"init".into());
+        set(&init, "js", &js.into());
+        set(&init, "wasm", &wasm.into());
+        worker.post_message(&init).ok()?;
+        Some(worker)
+    }
+
+    fn on_message(data: &JsValue) {
+        let id = get(data, "id").as_f64().unwrap_or(0.0) as u32;
+        let json = get(data, "json").as_string().unwrap_or_default();
+        match get(data, "t").as_string().as_deref() {
+            Some("progress") => {
+                if let Ok(p) = serde_json::from_str::<Progress>(&json) {
+                    deliver(id, Reply::Progress(p));
+                }
+            }
+            Some("reply") => {
+                let response = serde_json::from_str::<Response>(&json).unwrap_or_else(|e| {
+                    Response::Error(format!("unreadable answer from the engine: {e}"))
+                });
+                deliver(id, Reply::Done(response));
+            }
+            Some("fatal") => {
+                let message = format!("the analysis engine did not start: {json}");
+                web_sys::console::error_1(&JsValue::from_str(&message));
+                fail_all(&message);
+            }
+            _ => {}
+        }
+    }
+
+    pub(super) fn post_put(worker: &web_sys::Worker, id: InputId, bytes: &Uint8Array) {
+        let message = Object::new();
+        set(&message, "t", &"put".into());
+        set(&message, "id", &id.into());
+        set(&message, "bytes", bytes);
+        let buffer = bytes.buffer();
+        let whole = bytes.byte_offset() == 0 && bytes.byte_length() == buffer.byte_length();
+        let result = if whole {
+            worker.post_message_with_transfer(&message, &Array::of1(&buffer))
+        } else {
+            worker.post_message(&message)
+        };
+        if let Err(e) = result {
+            web_sys::console::error_2(&JsValue::from_str("cannot send an input to the engine"), &e);
+        }
+    }
+
+    pub(super) fn post_forget(worker: &web_sys::Worker, id: InputId) {
+        let message = Object::new();
+        set(&message, "t", &"forget".into());
+        set(&message, "id", &id.into());
+        let _ = worker.post_message(&message);
+    }
+
+    pub(super) fn post_call(worker: &web_sys::Worker, id: u32, json: &str) {
+        let message = Object::new();
+        set(&message, "t", &"call".into());
+        set(&message, "id", &id.into());
+        set(&message, "json", &json.into());
+        if worker.post_message(&message).is_err() {
+            deliver(
+                id,
+                Reply::Done(Response::Error("cannot reach the engine".into())),
+            );
+        }
+    }
 }

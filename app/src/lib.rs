@@ -1,6 +1,6 @@
 //! dnatlas in the browser: a Leptos (CSR) view over `dnatlas_core`.
 //!
-//! `main.rs` only mounts [`App`]. The page ([`state`], [`components`]) never holds the inputs' bytes or the
+//! `main.rs` only mounts [`App`] (or, in the engine's Web Worker, nothing: `worker.js` calls `worker::start`). The page ([`state`], [`components`]) never holds the inputs' bytes or the
 //! analysis: it asks the [`engine`] through [`client`] with the messages of [`protocol`], and draws the windows it
 //! gets back. Layout is a pure function in [`layout`], tested natively.
 
@@ -8,8 +8,11 @@ pub mod client;
 pub mod components;
 pub mod engine;
 pub mod layout;
+pub mod persist;
 pub mod protocol;
 pub mod state;
+#[cfg(target_arch = "wasm32")]
+pub mod worker;
 
 pub use components::app::App;
 

@@ -1,14 +1,27 @@
 //! The page's state: the inputs the user gave (names, kinds, nodes; the bytes live in the engine), the summary of
 //! their analysis, and what is selected. Components read and change it through the [`AppState`] in context.
 
+use std::cell::{Cell, RefCell};
 use std::sync::Arc;
 
 use dnatlas_core::{Evidence, Kind};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
+use rustc_hash::FxHashMap;
 
 use crate::client;
+use crate::persist;
 use crate::protocol::{InputId, InputSpec, Progress, Request, Response, Summary};
+
+/// How long a paste area's text must stay unchanged before it is analysed again.
+pub const TYPING_PAUSE: std::time::Duration = std::time::Duration::from_millis(250);
+
+thread_local! {
+    /// Each paste area's latest edit number: a pending re-analysis runs only if no edit came after it.
+    static EDITS: RefCell<FxHashMap<InputId, u64>> = RefCell::new(FxHashMap::default());
+    /// Analyses sent and not yet answered: the progress bar hides when none is left.
+    static RUNNING: Cell<u32> = const { Cell::new(0) };
+}
 
 /// One input as the page shows it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -104,7 +117,8 @@ impl AppState {
     /// Adds a paste area holding `text`; returns its id.
     pub fn add_paste(&self, name: &str, text: String) -> InputId {
         let id = self.take_id();
-        client::put(id, text.as_bytes().to_vec());
+        client::put_text(id, &text);
+        persist::save_text(id, &text);
         self.inputs.update(|inputs| {
             inputs.push(InputEntry {
                 id,
@@ -119,10 +133,18 @@ impl AppState {
         id
     }
 
-    /// Adds a file's bytes; returns its id.
-    pub fn add_file(&self, name: String, bytes: Vec<u8>) -> InputId {
+    /// Adds a file: its bytes go to the engine (transferred, not copied into this page's memory) and the browser's
+    /// `blob` of it is what is saved for the next visit. Returns its id.
+    #[cfg(target_arch = "wasm32")]
+    pub fn add_file(
+        &self,
+        name: String,
+        bytes: js_sys::Uint8Array,
+        blob: &web_sys::Blob,
+    ) -> InputId {
         let id = self.take_id();
-        let size = bytes.len();
+        let size = bytes.length() as usize;
+        persist::save_blob(id, blob);
         client::put(id, bytes);
         self.inputs.update(|inputs| {
             inputs.push(InputEntry {
@@ -138,13 +160,63 @@ impl AppState {
         id
     }
 
-    /// Replaces a paste area's text.
+    /// Adds a text as a file (no paste area): the example's kubectl output, resolv.conf and capture.
+    pub fn add_text_file(&self, name: &str, text: &str) -> InputId {
+        #[cfg(target_arch = "wasm32")]
+        {
+            let bytes = js_sys::Uint8Array::from(text.as_bytes());
+            if let Ok(blob) = web_sys::Blob::new_with_u8_array_sequence(&js_sys::Array::of1(&bytes))
+            {
+                return self.add_file(name.to_string(), bytes, &blob);
+            }
+        }
+        self.add_paste(name, text.to_string())
+    }
+
+    /// Replaces a paste area's text. The page shows it at once; the engine gets it, and it is analysed and saved,
+    /// once typing pauses for [`TYPING_PAUSE`]. Editing the example's text makes it the user's own paste, named
+    /// "pasted".
     pub fn set_text(&self, id: InputId, text: String) {
-        client::put(id, text.as_bytes().to_vec());
-        self.edit(id, |e| {
-            e.size = text.len();
-            e.text = Some(text);
+        self.inputs.update(|inputs| {
+            if let Some(e) = inputs.iter_mut().find(|e| e.id == id) {
+                e.size = text.len();
+                e.text = Some(text);
+                if e.name == crate::EXAMPLE_NAME {
+                    e.name = "pasted".to_string();
+                }
+            }
         });
+        let edit = EDITS.with(|edits| {
+            let mut edits = edits.borrow_mut();
+            let n = edits.entry(id).or_insert(0);
+            *n += 1;
+            *n
+        });
+        let state = *self;
+        let settle = move || {
+            if EDITS.with(|edits| edits.borrow().get(&id) == Some(&edit)) {
+                state.commit_text(id);
+            }
+        };
+        #[cfg(target_arch = "wasm32")]
+        set_timeout(settle, TYPING_PAUSE);
+        #[cfg(not(target_arch = "wasm32"))]
+        settle();
+    }
+
+    /// Sends a paste area's text to the engine, saves it, and analyses again.
+    fn commit_text(&self, id: InputId) {
+        let text = self.inputs.with_untracked(|inputs| {
+            inputs
+                .iter()
+                .find(|e| e.id == id)
+                .and_then(|e| e.text.clone())
+        });
+        if let Some(text) = text {
+            client::put_text(id, &text);
+            persist::save_text(id, &text);
+            self.reanalyze();
+        }
     }
 
     /// Renames an input.
@@ -177,7 +249,7 @@ impl AppState {
         self.inputs.set(Vec::new());
         self.add_paste(crate::EXAMPLE_NAME, crate::EXAMPLE_DUMP.to_string());
         for (name, text) in crate::EXAMPLE_FILES {
-            self.add_file(name.to_string(), text.as_bytes().to_vec());
+            self.add_text_file(name, text);
         }
     }
 
@@ -190,21 +262,34 @@ impl AppState {
         self.reanalyze();
     }
 
-    /// Analyses the current inputs; the summary replaces the old one when it arrives.
+    /// Analyses the current inputs (empty paste areas left out); the summary replaces the old one when it arrives.
     pub fn reanalyze(&self) {
         let inputs: Vec<InputSpec> = self
             .inputs
             .get_untracked()
             .iter()
+            .filter(|e| e.text.as_ref().is_none_or(|t| !t.is_empty()))
             .map(InputEntry::spec)
             .collect();
         let state = *self;
+        RUNNING.with(|r| r.set(r.get() + 1));
+        state.progress.set(Some(Progress {
+            stage: "starting the analysis".into(),
+            done: 0,
+            total: 0,
+        }));
         spawn_local(async move {
             let response = client::call(Request::Analyze { inputs }, move |p| {
                 state.progress.set(Some(p))
             })
             .await;
-            state.progress.set(None);
+            let running = RUNNING.with(|r| {
+                r.set(r.get().saturating_sub(1));
+                r.get()
+            });
+            if running == 0 {
+                state.progress.set(None);
+            }
             if let Response::Summary(summary) = response {
                 let stale = state
                     .summary

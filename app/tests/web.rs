@@ -1,5 +1,6 @@
 //! In-browser unit tests (wasm-bindgen-test in headless Chromium): the App mounts, draws the example, and
-//! follows the paste area.
+//! follows the paste area. No worker starts on a test page (no `trunk-app` block), so the engine runs in the page;
+//! the saved inputs are cleared first so each test starts as a first visit.
 #![cfg(target_arch = "wasm32")]
 
 use wasm_bindgen::JsCast;
@@ -23,15 +24,46 @@ fn texts(root: &web_sys::HtmlElement, selector: &str) -> Vec<String> {
         .collect()
 }
 
+async fn sleep_ms(ms: i32) {
+    let promise = js_sys::Promise::new(&mut |resolve, _| {
+        web_sys::window()
+            .unwrap()
+            .set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, ms)
+            .unwrap();
+    });
+    wasm_bindgen_futures::JsFuture::from(promise).await.unwrap();
+}
+
+/// Waits (up to 5 s) until `selector` matches texts equal to `expected`; returns what it last saw.
+async fn wait_for_texts(
+    root: &web_sys::HtmlElement,
+    selector: &str,
+    expected: &[&str],
+) -> Vec<String> {
+    let mut seen = Vec::new();
+    for _ in 0..100 {
+        leptos::task::tick().await;
+        seen = texts(root, selector);
+        if seen == expected {
+            break;
+        }
+        sleep_ms(50).await;
+    }
+    seen
+}
+
 #[wasm_bindgen_test]
 async fn example_graph_shows_shares() {
+    dnatlas_app::persist::clear().await;
+    assert!(!dnatlas_app::client::in_worker());
     let root = container();
     let handle = leptos::mount::mount_to(root.clone(), dnatlas_app::App);
-    leptos::task::tick().await;
-    let nginx = texts(
+    let nginx = wait_for_texts(
         &root,
         r#"[data-service="default/nginx"] [data-testid="edge-share"]"#,
-    );
+        &["33.3%", "33.3%", "33.3%"],
+    )
+    .await;
     assert_eq!(nginx, ["33.3%", "33.3%", "33.3%"]);
     let dns = texts(
         &root,
@@ -43,9 +75,15 @@ async fn example_graph_shows_shares() {
 
 #[wasm_bindgen_test]
 async fn typing_into_the_paste_area_redraws() {
+    dnatlas_app::persist::clear().await;
     let root = container();
     let handle = leptos::mount::mount_to(root.clone(), dnatlas_app::App);
-    leptos::task::tick().await;
+    wait_for_texts(
+        &root,
+        r#"[data-service="kube-system/kube-dns:dns"] [data-testid="endpoint"] .box-title"#,
+        &["10.244.0.2:53"],
+    )
+    .await;
     let area: web_sys::HtmlTextAreaElement = root
         .query_selector(r#"[data-testid="paste"]"#)
         .unwrap()
@@ -56,12 +94,14 @@ async fn typing_into_the_paste_area_redraws() {
     ));
     let event = web_sys::Event::new("input").unwrap();
     area.dispatch_event(&event).unwrap();
-    leptos::task::tick().await;
-    assert!(texts(&root, r#"[data-service="default/nginx"]"#).is_empty());
-    let svc2 = texts(
+    // Analysed once typing pauses (250 ms).
+    let svc2 = wait_for_texts(
         &root,
         r#"[data-service="ns2/svc2:p8080"] [data-testid="endpoint"] .box-title"#,
-    );
+        &["10.0.2.1:8080"],
+    )
+    .await;
     assert_eq!(svc2, ["10.0.2.1:8080"]);
+    assert!(texts(&root, r#"[data-service="default/nginx"]"#).is_empty());
     drop(handle);
 }

@@ -152,9 +152,69 @@ fn capture_lookups(
     out
 }
 
+/// Where [`analyze_with_progress`] has got to. Reading the inputs is most of the time on large inputs, so it is
+/// reported per input with bytes; the later stages are reported as they start.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Stage<'a> {
+    /// About to read input `index` (0-based) of `count`, named `source`; `bytes_done` of `bytes_total` bytes of all
+    /// the inputs were read before it. Sent once more with `index == count` and `bytes_done == bytes_total` after
+    /// the last input.
+    Reading {
+        /// The input's name (the last input's after the last one).
+        source: &'a str,
+        /// Its position among the inputs.
+        index: usize,
+        /// The number of inputs.
+        count: usize,
+        /// Bytes of the inputs before it.
+        bytes_done: u64,
+        /// Bytes of all the inputs.
+        bytes_total: u64,
+    },
+    /// Naming comment-less chains through kube-proxy's hash.
+    Naming,
+    /// Reading the captures' transactions back into lookups.
+    Lookups,
+    /// Running the lint rules.
+    Findings,
+    /// Merging the nodes and kubectl objects into the cluster model.
+    Merging,
+}
+
+impl Stage<'_> {
+    /// A short description for a progress bar, e.g. `reading node-a.txt`.
+    pub fn label(&self) -> String {
+        match self {
+            Stage::Reading {
+                source,
+                index,
+                count,
+                ..
+            } if index < count => format!("reading {source}"),
+            Stage::Reading { .. } => "read every input".to_string(),
+            Stage::Naming => "naming chains".to_string(),
+            Stage::Lookups => "reading lookups back from captures".to_string(),
+            Stage::Findings => "checking for findings".to_string(),
+            Stage::Merging => "building the cluster model".to_string(),
+        }
+    }
+}
+
 /// Analyses a set of inputs.
 pub fn analyze(sources: &[Source<'_>], options: &Options) -> Analysis {
+    analyze_with_progress(sources, options, &mut |_| {})
+}
+
+/// [`analyze`], telling `progress` where it has got to (see [`Stage`]). The callback only hears about the work;
+/// the result is the same.
+pub fn analyze_with_progress(
+    sources: &[Source<'_>],
+    options: &Options,
+    progress: &mut dyn FnMut(Stage<'_>),
+) -> Analysis {
     let limit = options.max_source_bytes;
+    let bytes_total: u64 = sources.iter().map(|s| s.bytes.len() as u64).sum();
+    let mut bytes_done = 0u64;
     let mut reports = Vec::with_capacity(sources.len());
     // Each node dump's name, rules and Service ports, kept for the lint rules. The rules stay the parser's view,
     // which borrows the input's text: an owned copy of a 10,000-Service dump would cost more than the analysis.
@@ -164,7 +224,15 @@ pub fn analyze(sources: &[Source<'_>], options: &Options) -> Analysis {
     let mut captures: Option<capture::Captures> = None;
     let mut capture_inputs: Vec<lint::CaptureInput> = Vec::new();
     let mut corefiles: Vec<CorefileSource> = Vec::new();
-    for source in sources {
+    for (index, source) in sources.iter().enumerate() {
+        progress(Stage::Reading {
+            source: source.name,
+            index,
+            count: sources.len(),
+            bytes_done,
+            bytes_total,
+        });
+        bytes_done += source.bytes.len() as u64;
         let mut diagnostics = Vec::new();
         let bytes = match source.bytes.get(..limit) {
             Some(head) if source.bytes.len() > limit => {
@@ -350,6 +418,14 @@ pub fn analyze(sources: &[Source<'_>], options: &Options) -> Analysis {
             diagnostics,
         });
     }
+    progress(Stage::Reading {
+        source: sources.last().map_or("", |s| s.name),
+        index: sources.len(),
+        count: sources.len(),
+        bytes_done,
+        bytes_total,
+    });
+    progress(Stage::Naming);
     // Names comment-less chains through the hash, before the lints, which read the names.
     let names = model::cluster::name(
         &mut nodes
@@ -359,6 +435,7 @@ pub fn analyze(sources: &[Source<'_>], options: &Options) -> Analysis {
         &kubernetes,
     );
     if let Some(captures) = captures.as_mut() {
+        progress(Stage::Lookups);
         captures.lookups = capture_lookups(
             &captures.transactions,
             &resolv_confs,
@@ -377,9 +454,11 @@ pub fn analyze(sources: &[Source<'_>], options: &Options) -> Analysis {
             .map(|(name, ruleset, services)| lint::NodeInput::new(name, ruleset, services))
             .collect(),
     };
+    progress(Stage::Findings);
     let findings = lint::run(&context);
     // The rulesets are no longer needed: they go before the merged model is built, which keeps the peak low.
     let nodes: Vec<(&str, Vec<Service>)> = nodes.into_iter().map(|(n, _, s)| (n, s)).collect();
+    progress(Stage::Merging);
     let cluster = model::cluster::merge(
         names,
         &nodes

@@ -71,6 +71,8 @@ test("a file picked through the input is analysed beside the paste", (t) =>
 test("bad lines are listed with line:column and the rest is still drawn", (t) =>
   withPage(t, async ({ page, screenshot }) => {
     await page.locator('[data-testid="paste"]').fill(fixture("seed-002-blog-excerpt"));
+    // The paste is analysed once typing pauses; the example's kube-dns is drawn meanwhile.
+    await page.locator('[data-testid="diagnostic"]').filter({ hasText: "missing-argument" }).first().waitFor();
     await service(page, "kube-system/kube-dns:dns").waitFor();
     const diagnostics = await page.locator('[data-testid="diagnostic"]').allTextContents();
     assert.ok(diagnostics.some((d) => d.startsWith("3:20 error[missing-argument]")), diagnostics.join("\n"));

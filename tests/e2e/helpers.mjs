@@ -11,7 +11,11 @@
 //     was seen, unless options.allowErrors is true (then inspect ctx.errors yourself).
 //     `t` is node:test's TestContext (used for diagnostics and names; may be null).
 //     options: { path = "/", waitFor = "load" | "networkidle" | null,
-//                viewport = { width: 1280, height: 900 }, allowErrors = false }
+//                viewport = { width: 1280, height: 900 }, allowErrors = false,
+//                colorScheme = "light" | "dark" (the system setting the page sees; default light),
+//                dist = dist/ (the build to serve), prefix = "" (serve it under this sub-path,
+//                e.g. "/some/sub/path"; `path` then defaults to prefix + "/") }
+//     A JavaScript dialog (alert, confirm, prompt) fails the test like a page error.
 //     By default fn is called after page.goto(path) has reached the "networkidle" state and
 //     the app has signalled start-up (see ctx.waitForApp); pass waitFor: null to navigate yourself
 //     (`await page.goto(ctx.url("/")); await ctx.waitForApp();`).
@@ -31,7 +35,9 @@
 //                              running, app mounted); rejects after 15 s with the errors seen
 //     screenshot(name)         saves tests/e2e/screenshots/<name>.png (full page); returns path
 //
-//   serveDist(dir = dist/) -> Promise<{ baseURL, close() }>   the static server on its own
+//     reload()                 reloads the page and waits for the app again
+//
+//   serveDist(dir = dist/, prefix = "") -> Promise<{ baseURL, close() }>   the static server on its own
 //   launchChromium()       -> Promise<Browser>                 the browser on its own
 //
 // Example
@@ -85,8 +91,9 @@ const MIME = {
   ".woff2": "font/woff2",
 };
 
-/** Serve `dir` on 127.0.0.1, a free port. `/` (and any directory) serves its index.html. */
-export async function serveDist(dir = DIST_DIR) {
+/** Serve `dir` on 127.0.0.1, a free port, under `prefix` ("" or "/a/b": other paths are 404). `/` (and any
+ * directory) serves its index.html. */
+export async function serveDist(dir = DIST_DIR, prefix = "") {
   const root = path.resolve(dir);
   if (!fs.existsSync(path.join(root, "index.html"))) {
     throw new Error(`${root}/index.html missing: run \`trunk build --release\` first`);
@@ -98,6 +105,13 @@ export async function serveDist(dir = DIST_DIR) {
     } catch {
       res.writeHead(400).end();
       return;
+    }
+    if (prefix) {
+      if (rel !== prefix && !rel.startsWith(prefix + "/")) {
+        res.writeHead(404, { "content-type": "text/plain" }).end("not found");
+        return;
+      }
+      rel = rel.slice(prefix.length) || "/";
     }
     let file = path.join(root, path.normalize(rel));
     if (file !== root && !file.startsWith(root + path.sep)) {
@@ -143,16 +157,19 @@ function isLocal(url, baseURL) {
 
 export async function withPage(t, fn, options = {}) {
   const {
-    path: startPath = "/",
+    prefix = "",
+    path: startPath = prefix + "/",
     waitFor = "networkidle",
     viewport = { width: 1280, height: 900 },
     allowErrors = false,
+    colorScheme = "light",
+    dist = DIST_DIR,
   } = options;
-  const server = await serveDist();
+  const server = await serveDist(dist, prefix);
   let browser;
   try {
     browser = await launchChromium();
-    const context = await browser.newContext({ viewport, serviceWorkers: "block" });
+    const context = await browser.newContext({ viewport, colorScheme, serviceWorkers: "block" });
     context.setDefaultTimeout(15_000);
     const page = await context.newPage();
     const { baseURL } = server;
@@ -165,6 +182,10 @@ export async function withPage(t, fn, options = {}) {
       if (m.type() === "error") errors.console.push(m.text());
     });
     page.on("pageerror", (e) => errors.page.push(String(e?.stack || e)));
+    page.on("dialog", (d) => {
+      errors.page.push(`unexpected ${d.type()} dialog: ${d.message()}`);
+      d.dismiss().catch(() => {});
+    });
 
     // boot.js fires "TrunkApplicationStarted" once the wasm is running; record it before any
     // page script runs so waitForApp() can poll for it (and time out if start-up fails).
@@ -197,6 +218,10 @@ export async function withPage(t, fn, options = {}) {
       async assertNoRequestsSince(marker, settleMs = 500) {
         await page.waitForTimeout(settleMs);
         assert.deepEqual(requests.slice(marker), [], "unexpected requests after the marker");
+      },
+      async reload() {
+        await page.reload({ waitUntil: "networkidle" });
+        await waitForApp();
       },
       async screenshot(name) {
         fs.mkdirSync(SCREENSHOT_DIR, { recursive: true });

@@ -87,7 +87,7 @@ fn on_global_key(state: AppState, ev: &web_sys::KeyboardEvent) {
 pub fn App() -> impl IntoView {
     let state = AppState::new();
     provide_context(state);
-    state.load_example();
+    crate::persist::start(state);
     let key_handle =
         window_event_listener(leptos::ev::keydown, move |ev| on_global_key(state, &ev));
     on_cleanup(move || key_handle.remove());
@@ -115,6 +115,7 @@ pub fn App() -> impl IntoView {
                 on:click=move |_| export(ExportFormat::Markdown)>"Export report"</button>
             <button data-testid="export-json" title="The whole analysis, dnatlas.analysis/1"
                 on:click=move |_| export(ExportFormat::Json)>"Export JSON"</button>
+            <crate::components::progress::ProgressBar/><crate::components::theme::ThemeToggle/>
         </header>
         <div class="layout">
             <InputsPanel/>

@@ -12,7 +12,7 @@ pub mod map;
 pub mod sources;
 pub mod trace;
 
-use dnatlas_core::{analyze, Analysis, Options, Source};
+use dnatlas_core::{analyze_with_progress, Analysis, Options, Source, Stage};
 use rustc_hash::FxHashMap;
 
 use crate::protocol::{InputId, InputSpec, Progress, Request, Response, SourceInfo, Summary};
@@ -152,21 +152,17 @@ impl Session {
         let started = now_ms();
         self.generation += 1;
         self.specs = unique_names(inputs);
-        progress(Progress {
-            stage: "analysing".into(),
-            done: 0,
-            total: self.specs.len() as u64,
-        });
         let sources = self.sources();
-        let analysis = analyze(&sources, &Options::default());
-        self.analysis = Some(analysis);
-        let summary = self.summary(started);
-        progress(Progress {
-            stage: "done".into(),
-            done: self.specs.len() as u64,
-            total: self.specs.len() as u64,
+        let analysis = analyze_with_progress(&sources, &Options::default(), &mut |stage| {
+            progress(stage_progress(&stage))
         });
-        summary
+        self.analysis = Some(analysis);
+        progress(Progress {
+            stage: "summarising".into(),
+            done: 1,
+            total: 1,
+        });
+        self.summary(started)
     }
 
     fn summary(&self, started: f64) -> Summary {
@@ -202,6 +198,24 @@ fn memchr_newlines(bytes: &[u8]) -> impl Iterator<Item = usize> + '_ {
         .enumerate()
         .filter(|(_, b)| **b == b'\n')
         .map(|(i, _)| i + 1)
+}
+
+/// A core [`Stage`] as the page shows it: reading is measured in bytes of all the inputs, and the later stages
+/// show a full bar with their name.
+fn stage_progress(stage: &Stage<'_>) -> Progress {
+    let (done, total) = match stage {
+        Stage::Reading {
+            bytes_done,
+            bytes_total,
+            ..
+        } => (*bytes_done, *bytes_total),
+        _ => (1, 1),
+    };
+    Progress {
+        stage: stage.label(),
+        done,
+        total,
+    }
 }
 
 fn no_analysis() -> Response {
@@ -294,6 +308,40 @@ mod tests {
         assert_eq!(codes, ["dns-single-endpoint", "ndots-amplification"]);
         // The seed's tcpdump: nginx.default.svc.cluster.local. A and the CoreDNS pod's PTR upstream.
         assert_eq!(summary.captures.as_ref().map(|c| c.transactions), Some(2));
+    }
+
+    #[test]
+    fn progress_follows_the_bytes_read_then_the_stages() {
+        let mut s = Session::new();
+        let dump = crate::EXAMPLE_DUMP.as_bytes();
+        let resolv = b"nameserver 10.96.0.10\n";
+        s.put(1, dump.to_vec());
+        s.put(2, resolv.to_vec());
+        let mut seen = Vec::new();
+        s.handle(
+            Request::Analyze {
+                inputs: vec![spec(1, "node-a.txt"), spec(2, "resolv.conf")],
+            },
+            &mut |p| seen.push((p.stage, p.done, p.total)),
+        );
+        let total = (dump.len() + resolv.len()) as u64;
+        let stages: Vec<&str> = seen.iter().map(|(s, _, _)| s.as_str()).collect();
+        assert_eq!(
+            stages,
+            [
+                "reading node-a.txt",
+                "reading resolv.conf",
+                "read every input",
+                "naming chains",
+                "checking for findings",
+                "building the cluster model",
+                "summarising"
+            ]
+        );
+        assert_eq!(seen[0].1, 0);
+        assert_eq!(seen[1].1, dump.len() as u64);
+        assert!(seen.iter().take(3).all(|(_, _, t)| *t == total));
+        assert_eq!(seen[2].1, total);
     }
 
     #[test]
