@@ -66,9 +66,10 @@ pub fn TracePlayer() -> impl IntoView {
 
     // A first client by default, once the summary names some.
     Effect::new(move |_| {
-        let first = state
-            .summary
-            .with(|s| s.as_ref().and_then(|s| s.clients.first().map(|c| c.ip.clone())));
+        let first = state.summary.with(|s| {
+            s.as_ref()
+                .and_then(|s| s.clients.first().map(|c| c.ip.clone()))
+        });
         if from.get_untracked().is_empty() {
             if let Some(ip) = first {
                 from.set(ip);
@@ -112,6 +113,9 @@ pub fn TracePlayer() -> impl IntoView {
             playing.set(false);
         } else {
             go(i + 1);
+            if i + 2 >= steps_len() {
+                playing.set(false);
+            }
         }
     };
     let back = move || go(at.get_untracked().saturating_sub(1));
@@ -195,7 +199,15 @@ pub fn TracePlayer() -> impl IntoView {
             .take(at.get() + 1)
             .rev()
             .find_map(|s| s.fork.clone());
-        let chosen_boxes: Vec<usize> = v.steps.iter().filter_map(|s| s.fork.as_ref().and_then(|f| f.branches.get(f.chosen).map(|b| b.at))).collect();
+        let chosen_boxes: Vec<usize> = v
+            .steps
+            .iter()
+            .filter_map(|s| {
+                s.fork
+                    .as_ref()
+                    .and_then(|f| f.branches.get(f.chosen).map(|b| b.at))
+            })
+            .collect();
         let boxes = v.scene.boxes.clone();
         let (dot_x, dot_y) = here
             .and_then(|i| boxes.get(i))
@@ -241,7 +253,12 @@ pub fn TracePlayer() -> impl IntoView {
     let fork_panel = move || {
         let v = result.get()?;
         let i = at.get();
-        let fork = v.steps.iter().take(i + 1).rev().find_map(|s| s.fork.clone())?;
+        let fork = v
+            .steps
+            .iter()
+            .take(i + 1)
+            .rev()
+            .find_map(|s| s.fork.clone())?;
         Some(view! {
             <div class="fork" data-testid="fork">
                 <span class="fork-title">"Fork: "{fork.branches.len()}" branches"</span>
@@ -281,7 +298,12 @@ pub fn TracePlayer() -> impl IntoView {
     let status = move || {
         result.with(|r| {
             r.as_ref().map(|v| {
-                let mut text = format!("{} → {}: {}", v.trace.from, v.trace.to, v.trace.status.as_str());
+                let mut text = format!(
+                    "{} → {}: {}",
+                    v.trace.from,
+                    v.trace.to,
+                    v.trace.status.as_str()
+                );
                 if let Some(e) = &v.trace.error {
                     text.push_str(" — ");
                     text.push_str(e);
