@@ -122,11 +122,11 @@ fn compact_block(state: AppState, b: ServiceBlock) -> impl IntoView {
             }
             on:keydown=move |ev| if activates(&ev) { ev.prevent_default(); open_lines(state, source.clone(), lines.clone()) }>
             <title>{line.clone()}</title>
-            <rect class="row" x="8" y=format!("{:.1}", y + 1.0) width="984" height=format!("{:.1}", layout::COMPACT_H - 2.0) rx="3"/>
+            <rect class="row" x="8" y=format!("{:.1}", y + 1.0) width="1184" height=format!("{:.1}", layout::COMPACT_H - 2.0) rx="3"/>
             <text class="row-label" x="16" y=format!("{:.1}", y + 15.0)>{label}</text>
             <text class="row-line" x="330" y=format!("{:.1}", y + 15.0)>{line.split("  ").skip(1).collect::<Vec<_>>().join("  ")}</text>
-            <text class="row-shares" data-testid="edge-share" x="640" y=format!("{:.1}", y + 15.0)>{shares}</text>
-            {bad.then(|| view! { <text class="row-problem" data-testid="problem" x="760" y=format!("{:.1}", y + 15.0)>{problems}</text> })}
+            <text class="row-shares" data-testid="edge-share" x="720" y=format!("{:.1}", y + 15.0)>{shares}</text>
+            {bad.then(|| view! { <text class="row-problem" data-testid="problem" x="860" y=format!("{:.1}", y + 15.0)>{problems}</text> })}
         </g>
     }
 }
@@ -155,7 +155,12 @@ pub fn NodeMap(node: NodeInfo) -> impl IntoView {
             Detail::Full
         }
     });
-    let range = Memo::new(move |_| window(scroll_top.get(), viewport_h.get(), scale.get()));
+    // Zoomed out, the compact lines are drawn at their own size: the level of detail is the zoom.
+    let render = Memo::new(move |_| match detail.get() {
+        Detail::Compact => 1.0,
+        Detail::Full => scale.get(),
+    });
+    let range = Memo::new(move |_| window(scroll_top.get(), viewport_h.get(), render.get()));
     let filter = Memo::new(move |_| Filter {
         namespace: namespace.get(),
         name: search.get(),
@@ -190,7 +195,7 @@ pub fn NodeMap(node: NodeInfo) -> impl IntoView {
     Effect::new(move |_| {
         let Some(v) = current.get() else { return };
         let Some(el) = viewport.get() else { return };
-        let s = scale.get_untracked();
+        let s = render.get_untracked();
         if let Some(fraction) = pending_fraction.get_value() {
             pending_fraction.set_value(None);
             let top = fraction * v.height * s - el.client_height() as f64 / 2.0;
@@ -211,16 +216,17 @@ pub fn NodeMap(node: NodeInfo) -> impl IntoView {
             scale.set(next);
             return;
         };
-        let old = scale.get_untracked();
-        if (next - old).abs() < 1e-9 {
+        if (next - scale.get_untracked()).abs() < 1e-9 {
             return;
         }
+        let old = render.get_untracked();
         let height = current.get_untracked().map_or(1.0, |v| v.height.max(1.0));
         let center = (el.scroll_top() as f64 + el.client_height() as f64 / 2.0) / old;
         pending_fraction.set_value(Some(center / height));
         let center_x = (el.scroll_left() as f64 + el.client_width() as f64 / 2.0) / old;
         scale.set(next);
-        el.set_scroll_left((center_x * next - el.client_width() as f64 / 2.0).max(0.0) as i32);
+        let new = render.get_untracked();
+        el.set_scroll_left((center_x * new - el.client_width() as f64 / 2.0).max(0.0) as i32);
     };
     let zoom = move |zoom_in: bool| set_scale(zoom_step(scale.get_untracked(), zoom_in));
 
@@ -320,7 +326,7 @@ pub fn NodeMap(node: NodeInfo) -> impl IntoView {
         if matched == 0 {
             return view! { <p class="empty" data-testid="map-empty">"No Service matches the filters."</p> }.into_any();
         }
-        let s = scale.get();
+        let s = render.get();
         let (y_from, y_to) = range.get();
         let y_to = y_to.min(height).max(y_from + 1.0);
         let compact = detail.get() == Detail::Compact;

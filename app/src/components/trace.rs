@@ -113,6 +113,9 @@ pub fn TracePlayer() -> impl IntoView {
             playing.set(false);
         } else {
             go(i + 1);
+            if i + 2 >= steps_len() {
+                playing.set(false);
+            }
         }
     };
     let back = move || go(at.get_untracked().saturating_sub(1));

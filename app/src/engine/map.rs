@@ -194,7 +194,7 @@ fn node_services<'a>(session: &'a Session, node: &str) -> Vec<&'a Service> {
         .map(|a| {
             a.services
                 .iter()
-                .filter(|s| sources.iter().any(|n| *n == s.source))
+                .filter(|s| sources.contains(&s.source))
                 .collect()
         })
         .unwrap_or_default()
@@ -293,7 +293,7 @@ pub fn query(session: &Session, q: &Query) -> View {
         matched: matched.len(),
         width: match q.detail {
             Detail::Full => layout::width(entry_chains),
-            Detail::Compact => 1000.0,
+            Detail::Compact => 1200.0,
         },
         height,
         columns: match q.detail {
