@@ -81,10 +81,10 @@ pub fn fmt_us(us: u64) -> String {
     }
 }
 
-/// A position on the x axis: `+2.513 s` since the capture's first query, or `#12` in capture order.
+/// A position on the x axis: `+2.513 s` (or `+207 µs`) since the capture's first query, or `#12` in capture order.
 pub fn fmt_x(x: u64, axis: Axis) -> String {
     match axis {
-        Axis::Time => format!("+{:.3} s", x as f64 / 1e6),
+        Axis::Time => format!("+{}", fmt_us(x)),
         Axis::Order => format!("#{}", x + 1),
     }
 }
@@ -527,7 +527,9 @@ fn Timeline(
     let max_count = chart.bins.iter().map(Bin::total).max().unwrap_or(1).max(1) as f64;
     let caption = match (axis, binned) {
         (Axis::Time, false) => "time since the capture's first query →",
-        (Axis::Time, true) => "time since the capture's first query → (binned: darker cells hold more)",
+        (Axis::Time, true) => {
+            "time since the capture's first query → (binned: darker cells hold more)"
+        }
         (Axis::Order, _) => "transactions in capture order (no timestamps) →",
     };
     view! {
@@ -743,7 +745,13 @@ fn TransactionTable(
 }
 
 /// A button that shows `line` of `source` in the source viewer, or plain text for a frame without a line.
-fn place_view(state: AppState, source: String, frame: u32, line: Option<u32>, text: String) -> AnyView {
+fn place_view(
+    state: AppState,
+    source: String,
+    frame: u32,
+    line: Option<u32>,
+    text: String,
+) -> AnyView {
     match line {
         Some(line) => view! {
             <button class="linkish" data-testid="frame-line" data-line=line
@@ -940,8 +948,7 @@ mod tests {
         let (x, y, w, h) = bin_rect(&cell(0, Some(0)));
         assert_eq!(x, TL_LEFT);
         assert!((y + h - PLOT_BOTTOM).abs() < 1e-9);
-        let (x2, y2, _, h2) =
-            bin_rect(&cell(BIN_COLUMNS as u16 - 1, Some(LATENCY_ROWS as u8 - 1)));
+        let (x2, y2, _, h2) = bin_rect(&cell(BIN_COLUMNS as u16 - 1, Some(LATENCY_ROWS as u8 - 1)));
         assert!((x2 + w - (TL_W - TL_RIGHT)).abs() < 1e-9);
         assert!((y2 - PLOT_TOP).abs() < 1e-9 && (h2 - h).abs() < 1e-9);
         let (_, y3, _, h3) = bin_rect(&cell(3, None));
@@ -954,6 +961,7 @@ mod tests {
         assert_eq!(fmt_us(4_200), "4.20 ms");
         assert_eq!(fmt_us(5_000_868), "5.001 s");
         assert_eq!(fmt_x(2_513_000, Axis::Time), "+2.513 s");
+        assert_eq!(fmt_x(207, Axis::Time), "+207 µs");
         assert_eq!(fmt_x(0, Axis::Order), "#1");
         let b = |le_us| Bucket { le_us, count: 1 };
         assert_eq!(bucket_label(&b(Some(10)), None), "≤10µs");
@@ -964,10 +972,7 @@ mod tests {
     #[test]
     fn only_buckets_between_the_first_and_last_count_are_drawn() {
         let latency = Latency::of([15, 16, 4_000]);
-        let shown: Vec<Option<u64>> = visible_buckets(&latency)
-            .iter()
-            .map(|b| b.le_us)
-            .collect();
+        let shown: Vec<Option<u64>> = visible_buckets(&latency).iter().map(|b| b.le_us).collect();
         assert_eq!(
             shown,
             [
