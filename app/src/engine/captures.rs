@@ -832,7 +832,8 @@ pub fn query(session: &Session, q: &Query) -> View {
     }
 }
 
-#[cfg(test)]
+// Native only: the fixtures are read from disk and the pcap cases regenerated with `dnatlas-gen`.
+#[cfg(all(test, not(target_arch = "wasm32")))]
 mod tests {
     //! Expectations come from the fixtures, not from this program: `fixtures/pcap/losses/tshark.tsv` is tshark's
     //! reading of the bytes the generator writes for `case.json` (its transactions, re-sends and answers are
