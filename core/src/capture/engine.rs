@@ -33,7 +33,7 @@ use hickory_proto::serialize::binary::{BinDecodable, BinDecoder};
 use rustc_hash::FxHashMap;
 use serde::{Deserialize, Serialize};
 
-use super::transactions::{StrayReply, Transaction, Transactions};
+use super::transactions::{QueryCopy, StrayReply, Transaction, Transactions, MAX_LISTED_COPIES};
 use super::{rcode_name, type_name, Answers, Host, Packet, Sock, Transport};
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::source::tcpdump::DAY_US;
@@ -190,6 +190,16 @@ fn fine_index(v: u64) -> usize {
 }
 
 impl Latency {
+    /// The histogram and percentiles of these latencies (microseconds), as the capture summary computes them.
+    pub fn of(latencies_us: impl IntoIterator<Item = u64>) -> Latency {
+        let mut latency = Latency::default();
+        for us in latencies_us {
+            latency.add(us);
+        }
+        latency.settle();
+        latency
+    }
+
     fn add(&mut self, us: u64) {
         if self.fine.counts.is_empty() {
             self.fine.counts = vec![0; FINE_BUCKETS];
@@ -718,6 +728,13 @@ impl Grouper {
                 self.expiry.push_back((deadline, found, gen));
                 if let Some(t) = self.out.transactions.get_mut(listed as usize) {
                     t.queries_sent = t.queries_sent.saturating_add(1);
+                    if t.resent.len() < MAX_LISTED_COPIES {
+                        t.resent.push(QueryCopy {
+                            frame: packet.frame,
+                            line: packet.line,
+                            time_us: packet.time.map(|t| t.micros),
+                        });
+                    }
                 }
                 return;
             }
@@ -779,6 +796,7 @@ impl Grouper {
                 answer_line: None,
                 answer_frame: None,
                 time_us: packet.time.map(|t| t.micros),
+                resent: Vec::new(),
             });
             u32::try_from(self.out.transactions.len() - 1).unwrap_or(NONE)
         } else {

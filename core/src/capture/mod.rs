@@ -20,7 +20,7 @@ use std::net::IpAddr;
 use serde::{Deserialize, Serialize};
 
 pub use engine::{Bucket, Grouper, Latency, Limits, Summary};
-pub use transactions::{StrayReply, Transaction, Transactions};
+pub use transactions::{QueryCopy, StrayReply, Transaction, Transactions};
 
 pub use crate::source::tcpdump::Transport;
 

@@ -76,6 +76,26 @@ pub struct Transaction {
     /// prints only the time of day; absent without timestamps.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub time_us: Option<u64>,
+    /// The query's later copies (retransmissions), in order: the first [`MAX_LISTED_COPIES`] of
+    /// `queries_sent - 1`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub resent: Vec<QueryCopy>,
+}
+
+/// How many retransmissions of one transaction are listed in [`Transaction::resent`].
+pub const MAX_LISTED_COPIES: usize = 16;
+
+/// A retransmitted copy of a transaction's query.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct QueryCopy {
+    /// Its frame (counted as [`Transaction::frame`]).
+    pub frame: u32,
+    /// Its line in a text capture (absent for a binary capture).
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub line: u32,
+    /// When it was seen (as [`Transaction::time_us`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub time_us: Option<u64>,
 }
 
 /// A response that is not the answer of any transaction.
