@@ -87,7 +87,7 @@ pub fn forget(id: InputId) {
 /// Asks the engine; `progress` hears about long work.
 pub async fn call(request: Request, mut progress: impl FnMut(Progress)) -> Response {
     let mut replies = match BACKEND.with(|b| send(b, request)) {
-        Sent::Answered(response) => return response,
+        Sent::Answered(response) => return *response,
         Sent::Waiting(replies) => replies,
     };
     while let Some(reply) = replies.next().await {
@@ -100,7 +100,7 @@ pub async fn call(request: Request, mut progress: impl FnMut(Progress)) -> Respo
 }
 
 enum Sent {
-    Answered(Response),
+    Answered(Box<Response>),
     #[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
     Waiting(mpsc::UnboundedReceiver<Reply>),
 }
@@ -117,7 +117,9 @@ fn send(backend: &Backend, request: Request) -> Sent {
             let json = match serde_json::to_string(&request) {
                 Ok(json) => json,
                 Err(e) => {
-                    return Sent::Answered(Response::Error(format!("cannot send the request: {e}")))
+                    return Sent::Answered(Box::new(Response::Error(format!(
+                        "cannot send the request: {e}"
+                    ))))
                 }
             };
             let (tx, rx) = mpsc::unbounded();
@@ -133,7 +135,7 @@ fn send(backend: &Backend, request: Request) -> Sent {
                 Err(_) => Response::Error("the engine is busy".into()),
             };
             if seen.is_empty() {
-                return Sent::Answered(response);
+                return Sent::Answered(Box::new(response));
             }
             let (tx, rx) = mpsc::unbounded();
             for p in seen {

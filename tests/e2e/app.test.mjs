@@ -87,7 +87,7 @@ test("hostile text in an input renders as text", (t) =>
   withPage(t, async ({ page }) => {
     const evil = '*nat\n-A KUBE-SERVICES -d 10.0.0.1/32 -p tcp -m comment --comment "<img src=x onerror=alert(1)>/x:y cluster IP" -m tcp --dport 80 -j KUBE-SVC-AAAAAAAAAAAAAAAA\n<script>alert(2)</script>\nCOMMIT\n';
     await page.locator('[data-testid="paste"]').fill(evil);
-    await page.locator('[data-testid="diagnostic"]').first().waitFor();
+    await page.locator('[data-testid="source"][data-name="pasted"] [data-testid="diagnostic"]').first().waitFor();
     assert.equal(await page.locator("img").count(), 0);
     assert.equal(await page.locator("main script, aside script").count(), 0);
     const texts = await page.locator('[data-testid="diagnostic"]').allTextContents();

@@ -8,7 +8,7 @@ import { execFileSync } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { withPage, REPO_ROOT, SCREENSHOT_DIR } from "./helpers.mjs";
+import { withPage, removeInputs, REPO_ROOT, SCREENSHOT_DIR } from "./helpers.mjs";
 
 /** The captures view alone, at the size it is drawn (the full-page screenshot is mostly other panels). */
 async function shotView(page, name) {
@@ -29,6 +29,7 @@ function generatedPcap(name, extra = []) {
 }
 
 async function openCaptures(page, name, buffer) {
+  await removeInputs(page);
   await page.locator('[data-testid="file-input"]').setInputFiles({
     name,
     mimeType: "application/vnd.tcpdump.pcap",

@@ -248,3 +248,14 @@ export async function withPage(t, fn, options = {}) {
     await server.close();
   }
 }
+
+// Removes every input whose name is not in `keep` (the example case has four) and waits until only those are left.
+export async function removeInputs(page, keep = []) {
+  const others = (names) => names.filter((n) => !keep.includes(n));
+  const names = () => page.locator('[data-testid="source"]').evaluateAll((cs) => cs.map((c) => c.dataset.name));
+  for (let left = others(await names()); left.length > 0; left = others(await names())) {
+    const count = (await names()).length;
+    await page.locator(`[data-testid="source"][data-name="${left[0]}"] [data-testid="remove"]`).click();
+    await page.waitForFunction((n) => document.querySelectorAll('[data-testid="source"]').length === n - 1, count);
+  }
+}

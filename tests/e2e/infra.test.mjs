@@ -7,7 +7,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { execFileSync } from "node:child_process";
-import { withPage, REPO_ROOT } from "./helpers.mjs";
+import { withPage, removeInputs, REPO_ROOT } from "./helpers.mjs";
 
 const fixture = (name) =>
   fs.readFileSync(path.join(REPO_ROOT, "fixtures", "iptables", name, "input.txt"), "utf8");
@@ -81,6 +81,8 @@ test("the engine runs in a module Web Worker loaded from the page's own files", 
 test("inputs come back after a reload exactly as left: paste, file, names, kind override, node, order, removal", (t) =>
   withPage(t, async ({ page, reload, screenshot }) => {
     await page.locator('[data-testid="graph"]').first().waitFor();
+    // The example's dump only (its kubectl output, resolv.conf and capture removed).
+    await removeInputs(page, ["example-node-2017.txt"]);
     // A second paste area with a resolv.conf, renamed.
     await page.locator('[data-testid="add-paste"]').click();
     await card(page, 1).locator('[data-testid="paste"]').fill("nameserver 10.96.0.10\nsearch default.svc.cluster.local svc.cluster.local cluster.local\noptions ndots:5\n");

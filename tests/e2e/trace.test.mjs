@@ -5,7 +5,7 @@ import test from "node:test";
 import assert from "node:assert/strict";
 import fs from "node:fs";
 import path from "node:path";
-import { withPage, REPO_ROOT } from "./helpers.mjs";
+import { withPage, removeInputs, REPO_ROOT } from "./helpers.mjs";
 
 const dir = path.join(REPO_ROOT, "fixtures", "trace", "seed-004");
 const files = ["node.txt", "kubectl.txt", "resolv.conf"].map((name) => ({
@@ -18,8 +18,7 @@ async function loadSeed004(page) {
   await page.locator('[data-testid="file-input"]').setInputFiles(files);
   await page.locator('[data-testid="source"][data-name="resolv.conf"]').waitFor();
   // Only the seed's own inputs: drop the built-in example.
-  await page.locator('[data-testid="source"]').first().locator("button.remove").click();
-  await page.waitForFunction(() => document.querySelectorAll('[data-testid="source"]').length === 3);
+  await removeInputs(page, ["node.txt", "kubectl.txt", "resolv.conf"]);
   await page.locator('[data-testid="tab-trace"]').click();
   await page.locator('[data-testid="trace-from"]').fill("10.244.0.21");
   await page.locator('[data-testid="trace-to"]').fill("nginx:80");

@@ -307,7 +307,7 @@ mod tests {
         let codes: Vec<_> = summary.findings.iter().map(|f| f.code.as_str()).collect();
         assert_eq!(codes, ["dns-single-endpoint", "ndots-amplification"]);
         // The seed's tcpdump: nginx.default.svc.cluster.local. A and the CoreDNS pod's PTR upstream.
-        assert_eq!(summary.captures.as_ref().map(|c| c.transactions), Some(2));
+        assert_eq!(summary.captures.as_ref().map(|c| c.listed), Some(2));
     }
 
     #[test]
