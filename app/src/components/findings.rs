@@ -55,6 +55,9 @@ pub fn select(state: AppState, index: Option<usize>) {
     }
 }
 
+/// Findings drawn per group before "Show more".
+const FINDINGS_PAGE: usize = 25;
+
 fn severity_name(s: Severity) -> &'static str {
     match s {
         Severity::Error => "error",
@@ -148,12 +151,35 @@ fn FindingGroup(severity: Severity, group: Vec<(usize, Finding)>) -> impl IntoVi
         Severity::Warning => "Warnings",
         Severity::Info => "Info",
     };
+    let state = expect_context::<AppState>();
+    let total = group.len();
+    // A large input can have hundreds of findings: the first page of each group is drawn, the rest on demand (and
+    // as far as the selection reaches, so the arrow keys never move into an undrawn finding).
+    let shown = RwSignal::new(FINDINGS_PAGE);
+    let indexes: Vec<usize> = group.iter().map(|(i, _)| *i).collect();
+    let reach = Memo::new(move |_| {
+        let selected = state
+            .selected_finding
+            .get()
+            .and_then(|s| indexes.iter().position(|i| *i == s))
+            .map_or(0, |p| p + 2);
+        shown.get().max(selected).min(total)
+    });
+    let group = StoredValue::new(group);
     view! {
         <div class=format!("finding-group {name}") data-testid="finding-group" data-severity=name>
-            <h3>{heading}<span class="count">{group.len()}</span></h3>
+            <h3>{heading}<span class="count">{total}</span></h3>
             <ul>
-                {group.into_iter().map(|(index, f)| view! { <FindingItem index finding=f/> }).collect_view()}
+                {move || group.with_value(|g| g.iter().take(reach.get()).map(|(index, f)| {
+                    view! { <FindingItem index=*index finding=f.clone()/> }
+                }).collect_view())}
             </ul>
+            {move || (reach.get() < total).then(|| view! {
+                <button class="more" data-testid="findings-more"
+                    on:click=move |_| shown.update(|n| *n += FINDINGS_PAGE)>
+                    {format!("Show {} more of {}", (total - reach.get()).min(FINDINGS_PAGE), total - reach.get())}
+                </button>
+            })}
         </div>
     }
 }
