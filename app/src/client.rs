@@ -37,6 +37,8 @@ thread_local! {
     static BACKEND: Backend = Backend::start();
     static PENDING: RefCell<FxHashMap<u32, mpsc::UnboundedSender<Reply>>> = RefCell::new(FxHashMap::default());
     static NEXT_REQUEST: Cell<u32> = const { Cell::new(1) };
+    /// Why the worker stopped, once it has: later requests are answered with it at once instead of waiting forever.
+    static FAILED: RefCell<Option<String>> = const { RefCell::new(None) };
 }
 
 impl Backend {
@@ -109,6 +111,9 @@ fn send(backend: &Backend, request: Request) -> Sent {
     match backend {
         #[cfg(target_arch = "wasm32")]
         Backend::Worker(worker) => {
+            if let Some(message) = FAILED.with(|f| f.borrow().clone()) {
+                return Sent::Answered(Response::Error(message));
+            }
             let id = NEXT_REQUEST.with(|n| {
                 let id = n.get();
                 n.set(id.wrapping_add(1));
@@ -165,6 +170,7 @@ fn deliver(id: u32, reply: Reply) {
 /// Answers every waiting request with `message` (the worker failed).
 #[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
 fn fail_all(message: &str) {
+    FAILED.with(|f| *f.borrow_mut() = Some(message.to_string()));
     let pending = PENDING.with(|p| std::mem::take(&mut *p.borrow_mut()));
     for (_, tx) in pending {
         let _ = tx.unbounded_send(Reply::Done(Response::Error(message.to_string())));
