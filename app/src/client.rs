@@ -112,7 +112,7 @@ fn send(backend: &Backend, request: Request) -> Sent {
         #[cfg(target_arch = "wasm32")]
         Backend::Worker(worker) => {
             if let Some(message) = FAILED.with(|f| f.borrow().clone()) {
-                return Sent::Answered(Response::Error(message));
+                return Sent::Answered(Box::new(Response::Error(message)));
             }
             let id = NEXT_REQUEST.with(|n| {
                 let id = n.get();

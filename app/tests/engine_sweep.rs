@@ -10,7 +10,10 @@ use dnatlas_app::protocol::{ExportFormat, InputSpec, Request, Response, Summary}
 use dnatlas_core::dns::plan::Resolver;
 
 fn files(dir: &Path, out: &mut Vec<PathBuf>) {
-    let mut entries: Vec<_> = std::fs::read_dir(dir).unwrap().map(|e| e.unwrap().path()).collect();
+    let mut entries: Vec<_> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
     entries.sort();
     for path in entries {
         if path.is_dir() {
@@ -44,18 +47,42 @@ fn analyse(session: &mut Session, paths: &[PathBuf]) -> Summary {
 }
 
 fn every_request(session: &mut Session, summary: &Summary) {
-    let evidence: Vec<_> = summary.findings.iter().flat_map(|f| f.evidence.clone()).collect();
+    let evidence: Vec<_> = summary
+        .findings
+        .iter()
+        .flat_map(|f| f.evidence.clone())
+        .collect();
     let mut nodes: Vec<String> = summary.nodes.iter().map(|n| n.name.clone()).collect();
     nodes.push("no such node".into());
     for node in &nodes {
-        for (y_from, y_to) in [(0.0, 1500.0), (-1e12, 1e12), (f64::NAN, f64::INFINITY), (5e5, 0.0)] {
+        for (y_from, y_to) in [
+            (0.0, 1500.0),
+            (-1e12, 1e12),
+            (f64::NAN, f64::INFINITY),
+            (5e5, 0.0),
+        ] {
             for detail in [Detail::Full, Detail::Compact] {
                 for filter in [
                     map::Filter::default(),
-                    map::Filter { namespace: Some("kube-system".into()), name: "dns".into(), ip: "10.".into() },
-                    map::Filter { namespace: None, name: "\u{0}<script>".into(), ip: ":::80:".into() },
+                    map::Filter {
+                        namespace: Some("kube-system".into()),
+                        name: "dns".into(),
+                        ip: "10.".into(),
+                    },
+                    map::Filter {
+                        namespace: None,
+                        name: "\u{0}<script>".into(),
+                        ip: ":::80:".into(),
+                    },
                 ] {
-                    let q = map::Query { node: node.clone(), filter, detail, y_from, y_to, highlight: evidence.clone() };
+                    let q = map::Query {
+                        node: node.clone(),
+                        filter,
+                        detail,
+                        y_from,
+                        y_to,
+                        highlight: evidence.clone(),
+                    };
                     ask(session, Request::Map(q));
                 }
             }
@@ -79,32 +106,85 @@ fn every_request(session: &mut Session, summary: &Summary) {
         },
     ];
     for filter in filters {
-        ask(session, Request::Captures(captures::Query::Chart(filter.clone())));
-        for (offset, limit, around) in [(0, 50, None), (0, 50, Some(0)), (usize::MAX, usize::MAX, Some(usize::MAX)), (3, 0, None)] {
-            ask(session, Request::Captures(captures::Query::Rows { filter: filter.clone(), offset, limit, around }));
+        ask(
+            session,
+            Request::Captures(captures::Query::Chart(filter.clone())),
+        );
+        for (offset, limit, around) in [
+            (0, 50, None),
+            (0, 50, Some(0)),
+            (usize::MAX, usize::MAX, Some(usize::MAX)),
+            (3, 0, None),
+        ] {
+            ask(
+                session,
+                Request::Captures(captures::Query::Rows {
+                    filter: filter.clone(),
+                    offset,
+                    limit,
+                    around,
+                }),
+            );
         }
     }
     for i in [0, 1, 7, usize::MAX] {
         ask(session, Request::Captures(captures::Query::Detail(i)));
     }
-    let mut froms: Vec<String> = summary.clients.iter().take(2).map(|c| c.ip.clone()).collect();
+    let mut froms: Vec<String> = summary
+        .clients
+        .iter()
+        .take(2)
+        .map(|c| c.ip.clone())
+        .collect();
     froms.extend(["10.244.0.20".to_string(), "not an ip".to_string()]);
     for from in &froms {
-        for to in ["nginx:80", "kube-dns.kube-system", "www.example.com", "", ":99999", "10.96.0.10:53"] {
-            for (seed, resolver) in [(1, Resolver::Glibc), (u64::MAX, Resolver::Musl), (7, Resolver::Go), (0, Resolver::Busybox)] {
-                let q = trace::Query { from: from.clone(), to: to.into(), resolver, seed };
+        for to in [
+            "nginx:80",
+            "kube-dns.kube-system",
+            "www.example.com",
+            "",
+            ":99999",
+            "10.96.0.10:53",
+        ] {
+            for (seed, resolver) in [
+                (1, Resolver::Glibc),
+                (u64::MAX, Resolver::Musl),
+                (7, Resolver::Go),
+                (0, Resolver::Busybox),
+            ] {
+                let q = trace::Query {
+                    from: from.clone(),
+                    to: to.into(),
+                    resolver,
+                    seed,
+                };
                 ask(session, Request::Trace(q));
             }
         }
     }
-    let names: Vec<String> = summary.sources.iter().map(|s| s.report.name.clone()).chain(["missing".to_string()]).collect();
+    let names: Vec<String> = summary
+        .sources
+        .iter()
+        .map(|s| s.report.name.clone())
+        .chain(["missing".to_string()])
+        .collect();
     for source in names {
         for (first, count) in [(0, 10), (1, u32::MAX), (u32::MAX, u32::MAX), (3, 0)] {
-            ask(session, Request::Lines(sources::LinesQuery { source: source.clone(), first, count }));
+            ask(
+                session,
+                Request::Lines(sources::LinesQuery {
+                    source: source.clone(),
+                    first,
+                    count,
+                }),
+            );
         }
     }
     for format in [ExportFormat::Markdown, ExportFormat::Json] {
-        assert!(matches!(ask(session, Request::Export(format)), Response::Export { .. }));
+        assert!(matches!(
+            ask(session, Request::Export(format)),
+            Response::Export { .. }
+        ));
     }
 }
 
@@ -119,7 +199,11 @@ fn every_fixture_through_every_request() {
     for request in [
         Request::Export(ExportFormat::Json),
         Request::Captures(captures::Query::Detail(0)),
-        Request::Lines(sources::LinesQuery { source: "x".into(), first: 1, count: 1 }),
+        Request::Lines(sources::LinesQuery {
+            source: "x".into(),
+            first: 1,
+            count: 1,
+        }),
     ] {
         ask(&mut empty, request);
     }
@@ -129,10 +213,17 @@ fn every_fixture_through_every_request() {
         let summary = analyse(&mut session, std::slice::from_ref(path));
         every_request(&mut session, &summary);
     }
-    let mut dirs: Vec<PathBuf> = all.iter().filter_map(|p| p.parent().map(Path::to_path_buf)).collect();
+    let mut dirs: Vec<PathBuf> = all
+        .iter()
+        .filter_map(|p| p.parent().map(Path::to_path_buf))
+        .collect();
     dirs.dedup();
     for dir in dirs {
-        let together: Vec<PathBuf> = all.iter().filter(|p| p.parent() == Some(dir.as_path())).cloned().collect();
+        let together: Vec<PathBuf> = all
+            .iter()
+            .filter(|p| p.parent() == Some(dir.as_path()))
+            .cloned()
+            .collect();
         eprintln!("{}/*", dir.display());
         let mut session = Session::new();
         let summary = analyse(&mut session, &together);

@@ -64,6 +64,16 @@ test("the findings list answers the keyboard", (t) =>
     await page.locator('[data-testid="finding"][data-code="service-no-endpoints"] [data-testid="finding-detail"]').waitFor();
     await page.keyboard.press("Escape");
     await page.waitForFunction(() => !document.querySelector('[data-testid="finding-detail"]'));
+    // Alt+2 opens the trace player and `/` focuses its target; Alt+1 is back on the map, `/` in its name filter.
+    await page.keyboard.press("Alt+2");
+    await page.locator('[data-testid="tab-trace"][aria-selected="true"]').waitFor();
+    await page.keyboard.press("/");
+    assert.equal(await page.evaluate(() => document.activeElement?.dataset.testid), "trace-to");
+    await page.locator("body").click({ position: { x: 5, y: 5 } });
+    await page.keyboard.press("Alt+1");
+    await page.locator('[data-testid="tab-map"][aria-selected="true"]').waitFor();
+    await page.keyboard.press("/");
+    assert.equal(await page.evaluate(() => document.activeElement?.dataset.testid), "filter-name");
   }));
 
 test("the Markdown report and the JSON download without a request", (t) =>

@@ -438,7 +438,7 @@ fn FilterBar(
                 </select>
             </label>
             <label>"Name "
-                <input type="search" data-testid="filter-name" placeholder="part of a name" spellcheck="false"
+                <input type="search" data-testid="filter-name" data-shortcut="search" placeholder="part of a name" spellcheck="false"
                     prop:value=move || name.get()
                     on:input=move |ev| name.set(event_target_value(&ev))/>
             </label>

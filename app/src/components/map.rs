@@ -371,7 +371,7 @@ pub fn NodeMap(node: NodeInfo) -> impl IntoView {
                     </select>
                 </label>
                 <label>"Service "
-                    <input type="search" data-testid="filter-name" placeholder="name" on:input=move |ev| {
+                    <input type="search" data-testid="filter-name" data-shortcut="search" placeholder="name" on:input=move |ev| {
                         search.set(event_target_value(&ev));
                         reset_scroll();
                     }/>

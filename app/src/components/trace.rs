@@ -332,7 +332,7 @@ pub fn TracePlayer() -> impl IntoView {
                     {move || clients().into_iter().map(|c| view! { <option value=c.ip.clone()>{format!("{} ({})", c.label, c.ip)}</option> }).collect_view()}
                 </select>
                 <label>"To "
-                    <input data-testid="trace-to" placeholder="name[:port]" size="18"
+                    <input data-testid="trace-to" data-shortcut="search" placeholder="name[:port]" size="18"
                         prop:value=move || to.get() on:input=move |ev| to.set(event_target_value(&ev))/>
                 </label>
                 <label>"Resolver "
