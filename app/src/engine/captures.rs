@@ -839,7 +839,6 @@ mod tests {
     //! reading of the bytes the generator writes for `case.json` (its transactions, re-sends and answers are
     //! listed in the comments below as tshark pairs them), and the tcpdump fixtures' text is read by eye.
     use super::*;
-    use crate::protocol::{InputSpec, Request, Response};
     use dnatlas_gen::capture::{self as gen, CaptureConfig};
 
     fn config(case: &str) -> CaptureConfig {
@@ -861,22 +860,7 @@ mod tests {
     }
 
     fn session(inputs: &[(&str, Vec<u8>)]) -> Session {
-        let mut s = Session::new();
-        let mut specs = Vec::new();
-        for (i, (name, bytes)) in inputs.iter().enumerate() {
-            let id = u32::try_from(i).unwrap() + 1;
-            s.put(id, bytes.clone());
-            specs.push(InputSpec {
-                id,
-                name: name.to_string(),
-                kind: None,
-                node: None,
-            });
-        }
-        let Response::Summary(_) = s.handle(Request::Analyze { inputs: specs }, &mut |_| {}) else {
-            panic!("no summary")
-        };
-        s
+        Session::analysed(inputs).0
     }
 
     fn losses() -> Session {

@@ -311,26 +311,10 @@ pub fn query(session: &Session, q: &Query) -> View {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::protocol::{InputSpec, Request, Response};
     use std::sync::Arc;
 
     fn session(inputs: &[(&str, &str)]) -> Session {
-        let mut s = Session::new();
-        let mut specs = Vec::new();
-        for (i, (name, text)) in inputs.iter().enumerate() {
-            let id = i as u32 + 1;
-            s.put(id, text.as_bytes().to_vec());
-            specs.push(InputSpec {
-                id,
-                name: name.to_string(),
-                kind: None,
-                node: None,
-            });
-        }
-        let Response::Summary(_) = s.handle(Request::Analyze { inputs: specs }, &mut |_| {}) else {
-            panic!("no summary")
-        };
-        s
+        Session::analysed(inputs).0
     }
 
     const SEED_004: &str = include_str!("../../../fixtures/iptables/seed-004-node/input.txt");

@@ -49,6 +49,23 @@ impl Session {
         Self::default()
     }
 
+    /// A session that has analysed `inputs` (name and bytes, ids from 1, kinds detected): for tests and benchmarks.
+    pub fn analysed<B: AsRef<[u8]>>(inputs: &[(&str, B)]) -> (Self, Summary) {
+        let mut session = Self::new();
+        let mut specs = Vec::with_capacity(inputs.len());
+        for ((name, bytes), id) in inputs.iter().zip(1..) {
+            session.put(id, bytes.as_ref().to_vec());
+            specs.push(InputSpec {
+                id,
+                name: (*name).to_string(),
+                kind: None,
+                node: None,
+            });
+        }
+        let summary = session.analyze(specs, &mut |_| {});
+        (session, summary)
+    }
+
     /// Stores (or replaces) an input's bytes; analysed at the next [`Request::Analyze`] that names it.
     pub fn put(&mut self, id: InputId, bytes: Vec<u8>) {
         self.line_starts.remove(&id);
@@ -148,7 +165,12 @@ impl Session {
         }
     }
 
-    fn analyze(&mut self, inputs: Vec<InputSpec>, progress: &mut dyn FnMut(Progress)) -> Summary {
+    /// Analyses `inputs` (their bytes put before) and returns the summary ([`Request::Analyze`]).
+    pub fn analyze(
+        &mut self,
+        inputs: Vec<InputSpec>,
+        progress: &mut dyn FnMut(Progress),
+    ) -> Summary {
         let started = now_ms();
         self.generation += 1;
         self.specs = unique_names(inputs);

@@ -78,16 +78,7 @@ mod tests {
     use crate::protocol::{InputSpec, Request, Response};
 
     fn session(text: &str) -> Session {
-        let mut s = Session::new();
-        s.put(7, text.as_bytes().to_vec());
-        let inputs = vec![InputSpec {
-            id: 7,
-            name: "a.txt".into(),
-            kind: None,
-            node: None,
-        }];
-        s.handle(Request::Analyze { inputs }, &mut |_| {});
-        s
+        Session::analysed(&[("a.txt", text)]).0
     }
 
     fn window(s: &mut Session, first: u32, count: u32) -> Lines {
