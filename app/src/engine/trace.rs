@@ -600,7 +600,8 @@ pub fn play(trace: &Trace, analysis: Option<&Analysis>, seed: u64) -> (Scene, Ve
                 steps.push(step(hop, pod));
                 i += 1;
             }
-            HopKind::ResolverCandidate => {
+            // A query and its answer are drawn at the candidate's box.
+            HopKind::ResolverCandidate | HopKind::Answer => {
                 let at = cand_boxes
                     .iter()
                     .find(|(l, _)| Some(*l) == hop.lookup)
@@ -636,14 +637,6 @@ pub fn play(trace: &Trace, analysis: Option<&Analysis>, seed: u64) -> (Scene, Ve
             }
             HopKind::Upstream => {
                 steps.push(step(hop, upstream.unwrap_or(dns_chain)));
-                i += 1;
-            }
-            HopKind::Answer => {
-                let at = cand_boxes
-                    .iter()
-                    .find(|(l, _)| Some(*l) == hop.lookup)
-                    .map_or(pod, |(_, id)| *id);
-                steps.push(step(hop, at));
                 i += 1;
             }
             HopKind::ServiceVip => {
