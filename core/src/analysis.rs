@@ -190,6 +190,17 @@ pub struct Evidence {
 }
 
 /// A misconfiguration or failure signature, with the input lines that prove it.
+impl Evidence {
+    /// Where it points, as people write it: `source:line`, `source frame N`, or the source alone.
+    pub fn place(&self) -> String {
+        match (self.line, self.frame) {
+            (line, _) if line > 0 => format!("{}:{line}", self.source),
+            (_, Some(frame)) => format!("{} frame {frame}", self.source),
+            _ => self.source.to_string(),
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Finding {
     /// Stable kebab-case code.

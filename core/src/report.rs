@@ -4,7 +4,7 @@
 
 use std::fmt::Write as _;
 
-use crate::analysis::{Analysis, Evidence};
+use crate::analysis::Analysis;
 use crate::diagnostic::Severity;
 use crate::source::Source;
 
@@ -86,7 +86,7 @@ pub fn markdown(analysis: &Analysis, sources: &[Source<'_>]) -> String {
         if !f.evidence.is_empty() {
             out.push_str("Evidence:\n\n");
             for (j, e) in f.evidence.iter().enumerate() {
-                let _ = writeln!(out, "- {}", code_span(&place(e)));
+                let _ = writeln!(out, "- {}", code_span(&e.place()));
                 if j < MAX_QUOTED_EVIDENCE && e.line > 0 {
                     if let Some(text) = lines.line(&e.source, e.line) {
                         fence(&mut out, &text);
@@ -145,15 +145,6 @@ fn severity_word(s: Severity) -> &'static str {
         Severity::Error => "Error",
         Severity::Warning => "Warning",
         Severity::Info => "Info",
-    }
-}
-
-/// `source:line`, `source frame N`, or the source alone.
-fn place(e: &Evidence) -> String {
-    match (e.line, e.frame) {
-        (line, _) if line > 0 => format!("{}:{}", e.source, line),
-        (_, Some(frame)) => format!("{} frame {}", e.source, frame),
-        _ => e.source.to_string(),
     }
 }
 
@@ -246,6 +237,7 @@ impl<'a> LineIndex<'a> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::analysis::Evidence;
     use crate::{analyze, Options};
 
     const CORPUS_01: &str =
@@ -278,6 +270,18 @@ mod tests {
         assert!(report.contains(&format!("Fix: {}", one_line(fix))));
         assert!(report.contains("| `node-a.txt` | iptables-save | "));
         assert!(!report.contains("## Diagnostics"));
+    }
+
+    #[test]
+    fn evidence_places() {
+        let at = |line, frame| Evidence {
+            source: "c.pcap".into(),
+            line,
+            frame,
+        };
+        assert_eq!(at(9, None).place(), "c.pcap:9");
+        assert_eq!(at(0, Some(4)).place(), "c.pcap frame 4");
+        assert_eq!(at(0, None).place(), "c.pcap");
     }
 
     #[test]

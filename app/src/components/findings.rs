@@ -8,15 +8,6 @@ use wasm_bindgen::JsCast;
 
 use crate::state::{AppState, ViewerTarget};
 
-/// Where a piece of evidence points: `source:line`, `source frame N`, or the source.
-pub fn place(e: &Evidence) -> String {
-    match (e.line, e.frame) {
-        (line, _) if line > 0 => format!("{}:{line}", e.source),
-        (_, Some(frame)) => format!("{} frame {frame}", e.source),
-        _ => e.source.to_string(),
-    }
-}
-
 /// The viewer target for `evidence[first]`: its source, with every line of the list cited in that source.
 pub fn viewer_target(evidence: &[Evidence], first: usize) -> Option<ViewerTarget> {
     let e = evidence.get(first)?;
@@ -192,7 +183,7 @@ fn FindingItem(index: usize, finding: Finding) -> impl IntoView {
     let evidence_text = finding
         .evidence
         .iter()
-        .map(place)
+        .map(Evidence::place)
         .collect::<Vec<_>>()
         .join(", ");
     let f = finding.clone();
@@ -221,7 +212,7 @@ fn FindingDetail(finding: Finding) -> impl IntoView {
             <ul class="evidence-list">
                 {finding.evidence.iter().enumerate().map(|(i, e)| {
                     let evidence = evidence.clone();
-                    let label = place(e);
+                    let label = e.place();
                     view! {
                         <li>
                             <button class="evidence-link" data-testid="evidence" title="Show in the source viewer"
@@ -255,13 +246,6 @@ mod tests {
             line,
             frame,
         }
-    }
-
-    #[test]
-    fn places() {
-        assert_eq!(place(&at("a.txt", 9, None)), "a.txt:9");
-        assert_eq!(place(&at("c.pcap", 0, Some(4))), "c.pcap frame 4");
-        assert_eq!(place(&at("c.pcap", 0, None)), "c.pcap");
     }
 
     #[test]
