@@ -223,16 +223,10 @@ fn run_walk(
 /// Exit status 0 for a completed trace, 1 when the lookup or the connection fails, 2 when the request or an input
 /// cannot be used.
 fn run_trace(request: &Request, format: Format, files: &[String]) -> ExitCode {
-    let mut inputs = Vec::with_capacity(files.len());
-    for path in files {
-        match read_input(path) {
-            Ok(bytes) => inputs.push((path.as_str(), bytes)),
-            Err(error) => {
-                eprintln!("dnatlas: cannot read {path:?}: {error}");
-                return ExitCode::from(EXIT_UNUSABLE);
-            }
-        }
-    }
+    let inputs = match read_inputs(files) {
+        Ok(inputs) => inputs,
+        Err(exit) => return exit,
+    };
     let sources: Vec<Source<'_>> = inputs
         .iter()
         .map(|(name, bytes)| Source::new(name, bytes))
@@ -302,17 +296,25 @@ fn read_input(path: &str) -> std::io::Result<Vec<u8>> {
     }
 }
 
-fn run_analyze(format: ReportFormat, files: &[String]) -> ExitCode {
-    let mut inputs = Vec::with_capacity(files.len());
-    for path in files {
-        match read_input(path) {
-            Ok(bytes) => inputs.push((path.as_str(), bytes)),
+/// Every file's bytes with its name, or exit status 2 (reported) for the first that cannot be read.
+fn read_inputs(files: &[String]) -> Result<Vec<(&str, Vec<u8>)>, ExitCode> {
+    files
+        .iter()
+        .map(|path| match read_input(path) {
+            Ok(bytes) => Ok((path.as_str(), bytes)),
             Err(error) => {
                 eprintln!("dnatlas: cannot read {path:?}: {error}");
-                return ExitCode::from(EXIT_UNUSABLE);
+                Err(ExitCode::from(EXIT_UNUSABLE))
             }
-        }
-    }
+        })
+        .collect()
+}
+
+fn run_analyze(format: ReportFormat, files: &[String]) -> ExitCode {
+    let inputs = match read_inputs(files) {
+        Ok(inputs) => inputs,
+        Err(exit) => return exit,
+    };
     let sources: Vec<Source<'_>> = inputs
         .iter()
         .map(|(name, bytes)| Source::new(name, bytes))
