@@ -23,17 +23,18 @@ if ! grep -qx "wasm_bindgen = \"$WB_VERSION\"" Trunk.toml; then
   exit 1
 fi
 
-# --- Chromium + ChromeDriver (Debian) for wasm-bindgen-test and the e2e tests ---
-if [[ -x /usr/bin/chromium && -x /usr/bin/chromedriver ]]; then
-  say "chromium + chromedriver present"
+# --- Chromium + ChromeDriver (Debian) for wasm-bindgen-test and the e2e tests; GNU time, which measures each
+# hostile-input run's CPU time and memory (cli/tests/hostile.rs) ---
+if [[ -x /usr/bin/chromium && -x /usr/bin/chromedriver && -x /usr/bin/time ]]; then
+  say "chromium + chromedriver + GNU time present"
 else
-  say "installing chromium + chromium-driver (apt)"
+  say "installing chromium + chromium-driver + time (apt)"
   SUDO=()
   if [[ $(id -u) -ne 0 ]]; then SUDO=(sudo); fi
   APT_LOG=$(mktemp)
   if ! { "${SUDO[@]}" apt-get update -qq &&
     "${SUDO[@]}" env DEBIAN_FRONTEND=noninteractive \
-      apt-get install -y -qq --no-install-recommends chromium chromium-driver; } >"$APT_LOG" 2>&1; then
+      apt-get install -y -qq --no-install-recommends chromium chromium-driver time; } >"$APT_LOG" 2>&1; then
     cat "$APT_LOG" >&2
     exit 1
   fi

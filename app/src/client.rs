@@ -4,7 +4,10 @@
 //! [`crate::worker::start`]), so a long analysis never blocks the page. Requests and responses travel as JSON text,
 //! correlated by a request id; progress messages arrive while the worker works. Input bytes travel as a transferred
 //! `Uint8Array`, so a large file goes from the browser's file reader to the worker without a copy in the page's
-//! wasm memory. Where no worker can start (no `trunk-app` block naming the files, as in `wasm-bindgen-test` pages,
+//! wasm memory. The page keeps a `Blob` of every input it gave (the dropped `File` itself, or one made of a paste's
+//! text: browser memory, not this wasm's), so that when the worker fails — a trap, an exhausted memory — the
+//! waiting requests are answered with the error, a new worker is started and given every input again, and the page
+//! goes on working. Where no worker can start (no `trunk-app` block naming the files, as in `wasm-bindgen-test` pages,
 //! or natively), the session runs in the page's own thread behind the same functions.
 
 use std::cell::{Cell, RefCell};
@@ -26,9 +29,9 @@ enum Reply {
 /// Where the engine runs.
 #[derive(Debug)]
 enum Backend {
-    /// In a Web Worker.
+    /// In a Web Worker (replaced by a new one when it fails).
     #[cfg(target_arch = "wasm32")]
-    Worker(web_sys::Worker),
+    Worker(RefCell<web_sys::Worker>),
     /// In this thread.
     Local(Box<RefCell<Session>>),
 }
@@ -37,15 +40,25 @@ thread_local! {
     static BACKEND: Backend = Backend::start();
     static PENDING: RefCell<FxHashMap<u32, mpsc::UnboundedSender<Reply>>> = RefCell::new(FxHashMap::default());
     static NEXT_REQUEST: Cell<u32> = const { Cell::new(1) };
-    /// Why the worker stopped, once it has: later requests are answered with it at once instead of waiting forever.
+    /// Why the worker stopped for good (it failed to start, or failed [`MAX_RESTARTS`] times): later requests are
+    /// answered with it at once instead of waiting forever.
     static FAILED: RefCell<Option<String>> = const { RefCell::new(None) };
 }
+
+/// How many times a failed worker is replaced before the engine is given up for this page's life.
+#[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
+const MAX_RESTARTS: u32 = 5;
+
+/// The largest answer the page reads from the engine, in bytes of JSON. Every answer is a window sized for the
+/// screen, far below this; a larger one is refused rather than parsed (its parse could exhaust the page's memory).
+#[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
+const MAX_ANSWER_BYTES: u32 = 64 * 1024 * 1024;
 
 impl Backend {
     fn start() -> Self {
         #[cfg(target_arch = "wasm32")]
         if let Some(worker) = web::start_worker() {
-            return Backend::Worker(worker);
+            return Backend::Worker(RefCell::new(worker));
         }
         Backend::Local(Box::new(RefCell::new(Session::new())))
     }
@@ -56,12 +69,16 @@ pub fn in_worker() -> bool {
     BACKEND.with(|b| !matches!(b, Backend::Local(_)))
 }
 
-/// Stores an input's bytes in the engine. In the worker's case the array's buffer is transferred (it is detached
-/// here afterwards) when the array covers all of it, and copied otherwise.
+/// Stores an input's bytes in the engine; `blob` holds the same bytes (the file they were read from), kept to give
+/// them again to a new worker. In the worker's case the array's buffer is transferred (it is detached here
+/// afterwards) when the array covers all of it, and copied otherwise.
 #[cfg(target_arch = "wasm32")]
-pub fn put(id: InputId, bytes: js_sys::Uint8Array) {
+pub fn put(id: InputId, bytes: js_sys::Uint8Array, blob: &web_sys::Blob) {
     BACKEND.with(|b| match b {
-        Backend::Worker(worker) => web::post_put(worker, id, &bytes),
+        Backend::Worker(worker) => {
+            web::keep(id, blob.clone());
+            web::post_put(&worker.borrow(), id, &bytes);
+        }
         Backend::Local(session) => session.borrow_mut().put(id, bytes.to_vec()),
     });
 }
@@ -71,7 +88,12 @@ pub fn put_text(id: InputId, text: &str) {
     BACKEND.with(|b| match b {
         #[cfg(target_arch = "wasm32")]
         Backend::Worker(worker) => {
-            web::post_put(worker, id, &js_sys::Uint8Array::from(text.as_bytes()))
+            let bytes = js_sys::Uint8Array::from(text.as_bytes());
+            if let Ok(blob) = web_sys::Blob::new_with_u8_array_sequence(&js_sys::Array::of1(&bytes))
+            {
+                web::keep(id, blob);
+            }
+            web::post_put(&worker.borrow(), id, &bytes)
         }
         Backend::Local(session) => session.borrow_mut().put(id, text.as_bytes().to_vec()),
     });
@@ -81,7 +103,10 @@ pub fn put_text(id: InputId, text: &str) {
 pub fn forget(id: InputId) {
     BACKEND.with(|b| match b {
         #[cfg(target_arch = "wasm32")]
-        Backend::Worker(worker) => web::post_forget(worker, id),
+        Backend::Worker(worker) => {
+            web::unkeep(id);
+            web::post_forget(&worker.borrow(), id)
+        }
         Backend::Local(session) => session.borrow_mut().forget(id),
     });
 }
@@ -129,7 +154,7 @@ fn send(backend: &Backend, request: Request) -> Sent {
             };
             let (tx, rx) = mpsc::unbounded();
             PENDING.with(|p| p.borrow_mut().insert(id, tx));
-            web::post_call(worker, id, &json);
+            web::post_call(&worker.borrow(), id, &json);
             Sent::Waiting(rx)
         }
         Backend::Local(session) => {
@@ -167,10 +192,12 @@ fn deliver(id: u32, reply: Reply) {
     });
 }
 
-/// Answers every waiting request with `message` (the worker failed).
+/// Answers every waiting request with `message` (the worker failed); with `for_good`, later requests too.
 #[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
-fn fail_all(message: &str) {
-    FAILED.with(|f| *f.borrow_mut() = Some(message.to_string()));
+fn fail_all(message: &str, for_good: bool) {
+    if for_good {
+        FAILED.with(|f| *f.borrow_mut() = Some(message.to_string()));
+    }
     let pending = PENDING.with(|p| std::mem::take(&mut *p.borrow_mut()));
     for (_, tx) in pending {
         let _ = tx.unbounded_send(Reply::Done(Response::Error(message.to_string())));
@@ -181,12 +208,105 @@ fn fail_all(message: &str) {
 mod web {
     //! Starting the worker and the messages to and from it.
 
-    use js_sys::{Array, Object, Reflect, Uint8Array};
+    use std::cell::{Cell, RefCell};
+
+    use js_sys::{Array, JsString, Object, Reflect, Uint8Array};
     use wasm_bindgen::prelude::*;
     use wasm_bindgen::JsCast;
+    use wasm_bindgen_futures::JsFuture;
 
-    use super::{deliver, fail_all, Reply};
+    use super::{deliver, fail_all, Backend, Reply, BACKEND, MAX_ANSWER_BYTES, MAX_RESTARTS};
     use crate::protocol::{InputId, Progress, Response};
+
+    thread_local! {
+        /// Every input given to the worker, in order, as a `Blob` of its bytes: what a new worker is given again.
+        static KEPT: RefCell<Vec<(InputId, web_sys::Blob)>> = const { RefCell::new(Vec::new()) };
+        /// How many times the worker was replaced.
+        static RESTARTS: Cell<u32> = const { Cell::new(0) };
+        /// While a new worker is being given the inputs again, the requests made meanwhile wait here (id, JSON).
+        static HELD: RefCell<Option<Vec<(u32, String)>>> = const { RefCell::new(None) };
+    }
+
+    /// Remembers `blob` as input `id`'s bytes (replacing an earlier one).
+    pub(super) fn keep(id: InputId, blob: web_sys::Blob) {
+        KEPT.with(|k| {
+            let mut kept = k.borrow_mut();
+            kept.retain(|(i, _)| *i != id);
+            kept.push((id, blob));
+        });
+    }
+
+    /// Forgets input `id`'s bytes.
+    pub(super) fn unkeep(id: InputId) {
+        KEPT.with(|k| k.borrow_mut().retain(|(i, _)| *i != id));
+    }
+
+    fn is_kept(id: InputId) -> bool {
+        KEPT.with(|k| k.borrow().iter().any(|(i, _)| *i == id))
+    }
+
+    /// The worker failed (a trap, or memory exhausted): answers the waiting requests with `reason`, replaces the
+    /// worker with a new one and gives it every input again; requests made meanwhile wait until it has them.
+    fn restart(reason: &str) {
+        web_sys::console::error_1(&JsValue::from_str(reason));
+        let restarts = RESTARTS.with(|r| {
+            r.set(r.get() + 1);
+            r.get()
+        });
+        if restarts > MAX_RESTARTS {
+            fail_all(
+                &format!("{reason}; the engine failed {MAX_RESTARTS} times, reload the page"),
+                true,
+            );
+            return;
+        }
+        fail_all(
+            &format!("{reason}; the engine was restarted with every input"),
+            false,
+        );
+        let Some(worker) = start_worker() else {
+            fail_all(
+                &format!("{reason}; the engine could not be restarted"),
+                true,
+            );
+            return;
+        };
+        BACKEND.with(|b| {
+            if let Backend::Worker(current) = b {
+                current.borrow().terminate();
+                *current.borrow_mut() = worker;
+            }
+        });
+        HELD.with(|h| {
+            h.borrow_mut().get_or_insert_with(Vec::new);
+        });
+        let inputs = KEPT.with(|k| k.borrow().clone());
+        wasm_bindgen_futures::spawn_local(async move {
+            for (id, blob) in inputs {
+                let bytes = match JsFuture::from(blob.array_buffer()).await {
+                    Ok(buffer) => Uint8Array::new(&buffer),
+                    Err(_) => continue,
+                };
+                // Removed while this was reading.
+                if !is_kept(id) {
+                    continue;
+                }
+                BACKEND.with(|b| {
+                    if let Backend::Worker(current) = b {
+                        post_put(&current.borrow(), id, &bytes);
+                    }
+                });
+            }
+            let held = HELD.with(|h| h.borrow_mut().take()).unwrap_or_default();
+            BACKEND.with(|b| {
+                if let Backend::Worker(current) = b {
+                    for (id, json) in held {
+                        post_call(&current.borrow(), id, &json);
+                    }
+                }
+            });
+        });
+    }
 
     fn set(object: &Object, key: &str, value: &JsValue) {
         let _ = Reflect::set(object, &JsValue::from_str(key), value);
@@ -224,9 +344,8 @@ mod web {
         on_message.forget();
         let on_error =
             Closure::<dyn FnMut(web_sys::ErrorEvent)>::new(|event: web_sys::ErrorEvent| {
-                let message = format!("the analysis engine failed: {}", event.message());
-                web_sys::console::error_1(&JsValue::from_str(&message));
-                fail_all(&message);
+                event.prevent_default();
+                restart(&format!("the analysis engine failed: {}", event.message()));
             });
         worker.set_onerror(Some(on_error.as_ref().unchecked_ref()));
         on_error.forget();
@@ -240,7 +359,19 @@ mod web {
 
     fn on_message(data: &JsValue) {
         let id = get(data, "id").as_f64().unwrap_or(0.0) as u32;
-        let json = get(data, "json").as_string().unwrap_or_default();
+        let json = get(data, "json");
+        // Measured before it is copied into this wasm's memory.
+        let length = json.dyn_ref::<JsString>().map_or(0, JsString::length);
+        if length > MAX_ANSWER_BYTES {
+            deliver(
+                id,
+                Reply::Done(Response::Error(format!(
+                    "the engine's answer ({length} characters) is too large to show"
+                ))),
+            );
+            return;
+        }
+        let json = json.as_string().unwrap_or_default();
         match get(data, "t").as_string().as_deref() {
             Some("progress") => {
                 if let Ok(p) = serde_json::from_str::<Progress>(&json) {
@@ -256,7 +387,7 @@ mod web {
             Some("fatal") => {
                 let message = format!("the analysis engine did not start: {json}");
                 web_sys::console::error_1(&JsValue::from_str(&message));
-                fail_all(&message);
+                fail_all(&message, true);
             }
             _ => {}
         }
@@ -287,6 +418,17 @@ mod web {
     }
 
     pub(super) fn post_call(worker: &web_sys::Worker, id: u32, json: &str) {
+        // A new worker is still being given the inputs: the request waits for them.
+        let held = HELD.with(|h| match h.borrow_mut().as_mut() {
+            Some(held) => {
+                held.push((id, json.to_string()));
+                true
+            }
+            None => false,
+        });
+        if held {
+            return;
+        }
         let message = Object::new();
         set(&message, "t", &"call".into());
         set(&message, "id", &id.into());

@@ -29,6 +29,16 @@ pub const MARGIN: f64 = 16.0;
 pub const HEADER_H: f64 = 30.0;
 /// Height of a Service's line in [`Detail::Compact`].
 pub const COMPACT_H: f64 = 22.0;
+/// The most endpoints a Service's block draws one by one; past it, the first [`SHOWN_ENDPOINTS`] are drawn and one
+/// row sums up the rest (a Service with 10,000 endpoints would otherwise be 40,000 boxes and edges, and block the
+/// page for seconds). The source viewer still lists every endpoint's lines.
+pub const MAX_ENDPOINT_ROWS: usize = 40;
+/// Endpoints drawn before the summary row of a Service with more than [`MAX_ENDPOINT_ROWS`].
+pub const SHOWN_ENDPOINTS: usize = 30;
+/// The most endpoint problems listed one by one on a Service; past it, one line counts the rest.
+pub const MAX_ENDPOINT_PROBLEMS: usize = 10;
+/// The most shares listed in a block's compact line; past it, the line says how many more there are.
+pub const MAX_LISTED_SHARES: usize = 12;
 
 /// How much of each Service the map draws.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
@@ -236,8 +246,24 @@ pub fn needs_entry_chains<'a>(services: impl IntoIterator<Item = &'a Service>) -
 
 /// Rows a Service takes in [`Detail::Full`].
 fn rows(s: &Service) -> usize {
-    let right = s.endpoints.len().max(1) + usize::from(s.unrouted_share > 1e-9);
+    let right = endpoint_rows(s).max(1) + usize::from(s.unrouted_share > 1e-9);
     right.max(1 + s.entry_points.len())
+}
+
+/// How many endpoints a block draws one by one, and how many it sums up in one row.
+pub fn drawn_endpoints(s: &Service) -> (usize, usize) {
+    let n = s.endpoints.len();
+    if n > MAX_ENDPOINT_ROWS {
+        (SHOWN_ENDPOINTS, n - SHOWN_ENDPOINTS)
+    } else {
+        (n, 0)
+    }
+}
+
+/// Endpoint rows of a block: the endpoints drawn, and the summary row if there is one.
+fn endpoint_rows(s: &Service) -> usize {
+    let (shown, rest) = drawn_endpoints(s);
+    shown + usize::from(rest > 0)
 }
 
 /// Height of a Service's block (without the gap after it).
@@ -306,16 +332,28 @@ pub fn problems(s: &Service) -> Vec<String> {
             percent(s.unrouted_share)
         ));
     }
+    let mut endpoint_problems = 0usize;
     for e in &s.endpoints {
-        if e.chain_hash_matches == Some(false) {
-            out.push(format!(
-                "{} is not this endpoint's hash, line {}",
-                e.chain, e.line
-            ));
+        for problem in [
+            (e.chain_hash_matches == Some(false))
+                .then(|| format!("{} is not this endpoint's hash, line {}", e.chain, e.line)),
+            e.ip.is_empty()
+                .then(|| format!("{} has no DNAT, line {}", e.chain, e.line)),
+        ]
+        .into_iter()
+        .flatten()
+        {
+            endpoint_problems += 1;
+            if endpoint_problems <= MAX_ENDPOINT_PROBLEMS {
+                out.push(problem);
+            }
         }
-        if e.ip.is_empty() {
-            out.push(format!("{} has no DNAT, line {}", e.chain, e.line));
-        }
+    }
+    if endpoint_problems > MAX_ENDPOINT_PROBLEMS {
+        out.push(format!(
+            "+ {} more endpoint problems",
+            group_thousands(endpoint_problems - MAX_ENDPOINT_PROBLEMS)
+        ));
     }
     for e in &s.entry_points {
         if e.no_local_endpoints {
@@ -359,6 +397,34 @@ fn entry_name(e: &EntryPoint) -> String {
         (Some(ip), p) => format!("{what} {}", address(ip, p)),
         (None, None) => what.to_string(),
     }
+}
+
+/// The endpoints' shares for the compact line: all of them, or the first [`MAX_LISTED_SHARES`] and a count.
+fn listed_shares(s: &Service) -> Vec<String> {
+    let n = s.endpoints.len();
+    let mut out: Vec<String> = s
+        .endpoints
+        .iter()
+        .take(MAX_LISTED_SHARES)
+        .map(|e| percent(e.probability))
+        .collect();
+    if n > MAX_LISTED_SHARES {
+        out.push(format!("+{} more", group_thousands(n - MAX_LISTED_SHARES)));
+    }
+    out
+}
+
+/// `12345` as `12,345`.
+pub fn group_thousands(n: usize) -> String {
+    let digits = n.to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
 }
 
 /// The one-line summary of a Service port.
@@ -437,7 +503,7 @@ pub fn block(
         boxes: Vec::new(),
         edges: Vec::new(),
         line: summary_line(s, &label),
-        shares: s.endpoints.iter().map(|e| percent(e.probability)).collect(),
+        shares: listed_shares(s),
         problems: problems(s),
         highlighted: service_lines(s).into_iter().any(highlight),
         lines: std::iter::once(s.line).chain(s.reject_line).collect(),
@@ -458,7 +524,7 @@ pub fn block(
         col("Endpoint chain"),
         col("Endpoint"),
     );
-    let right_rows = s.endpoints.len().max(1) + usize::from(s.unrouted_share > 1e-9);
+    let right_rows = endpoint_rows(s).max(1) + usize::from(s.unrouted_share > 1e-9);
     let height = block.height;
     let right_top = y + (height - (right_rows as f64 * ROW_H - (ROW_H - BOX_H))) / 2.0;
     let left_rows = 1 + s.entry_points.len();
@@ -597,7 +663,8 @@ pub fn block(
         edges.push(edge(&chain_box, &reason, String::new(), String::new()));
         boxes.push(reason);
     }
-    for (i, e) in s.endpoints.iter().enumerate() {
+    let (shown, rest) = drawn_endpoints(s);
+    for (i, e) in s.endpoints.iter().take(shown).enumerate() {
         let row_y = right_top + i as f64 * ROW_H;
         let bad_hash = e.chain_hash_matches == Some(false);
         let sep = boxed(
@@ -653,8 +720,34 @@ pub fn block(
         boxes.push(sep);
         boxes.push(pod);
     }
+    if rest > 0 {
+        let others = s.endpoints.get(shown..).unwrap_or_default();
+        let share: f64 = others.iter().map(|e| e.probability).sum();
+        let row_y = right_top + shown as f64 * ROW_H;
+        // The first and last of the rest: clicking opens the first in the source viewer.
+        let lines: Vec<u32> = others
+            .first()
+            .into_iter()
+            .chain(others.last())
+            .map(|e| e.line)
+            .collect();
+        let summary = boxed(
+            BoxKind::EndpointChain,
+            x_sep,
+            row_y,
+            format!("+ {} more endpoints", group_thousands(rest)),
+            format!(
+                "lines {}–{}",
+                lines.first().copied().unwrap_or(s.line),
+                lines.last().copied().unwrap_or(s.line)
+            ),
+            lines,
+        );
+        edges.push(edge(&chain_box, &summary, String::new(), percent(share)));
+        boxes.push(summary);
+    }
     if s.unrouted_share > 1e-9 {
-        let row_y = right_top + s.endpoints.len() as f64 * ROW_H;
+        let row_y = right_top + endpoint_rows(s) as f64 * ROW_H;
         let line = s.endpoints.last().map_or(s.line, |e| e.line);
         let lost = boxed(
             BoxKind::Problem,
@@ -798,6 +891,82 @@ mod tests {
         assert!(svc6.boxes.is_empty());
         assert_eq!(svc6.height, COMPACT_H);
         assert_eq!(svc6.problems, ["no endpoints: filter REJECT, line 9"]);
+    }
+
+    /// A kube-proxy dump of one Service port with `n` endpoints (the cascade kube-proxy writes).
+    fn huge_service(n: usize) -> String {
+        let mut out = String::from("*nat\n:KUBE-SERVICES - [0:0]\n:KUBE-SVC-HUGE - [0:0]\n");
+        for i in 0..n {
+            out.push_str(&format!(":KUBE-SEP-E{i} - [0:0]\n"));
+        }
+        out.push_str("-A KUBE-SERVICES -d 10.96.5.5/32 -p tcp -m comment --comment \"default/huge:http cluster IP\" -m tcp --dport 80 -j KUBE-SVC-HUGE\n");
+        for i in 0..n {
+            let left = n - i;
+            if left > 1 {
+                out.push_str(&format!(
+                    "-A KUBE-SVC-HUGE -m comment --comment \"default/huge:http -> e{i}\" -m statistic --mode random --probability {:.11} -j KUBE-SEP-E{i}\n",
+                    1.0 / left as f64
+                ));
+            } else {
+                out.push_str(&format!("-A KUBE-SVC-HUGE -m comment --comment \"default/huge:http -> e{i}\" -j KUBE-SEP-E{i}\n"));
+            }
+        }
+        for i in 0..n {
+            out.push_str(&format!(
+                "-A KUBE-SEP-E{i} -p tcp -m comment --comment \"default/huge:http\" -m tcp -j DNAT --to-destination 10.{}.{}.{}:8080\n",
+                i / 65536 % 256 + 1,
+                i / 256 % 256,
+                i % 256
+            ));
+        }
+        out.push_str("COMMIT\n");
+        out
+    }
+
+    #[test]
+    fn a_huge_service_is_drawn_summarised() {
+        let dump = huge_service(10_000);
+        let all = blocks(&dump, Detail::Full);
+        assert_eq!(all.len(), 1);
+        let huge = &all[0];
+        let endpoints = huge
+            .boxes
+            .iter()
+            .filter(|b| b.kind == BoxKind::Endpoint)
+            .count();
+        assert_eq!(endpoints, SHOWN_ENDPOINTS);
+        let summary = huge
+            .boxes
+            .iter()
+            .find(|b| b.title.starts_with("+ "))
+            .expect("a summary row");
+        assert_eq!(summary.title, "+ 9,970 more endpoints");
+        // The rest's share, next to the 30 drawn at 0.01% each.
+        let edge = huge
+            .edges
+            .iter()
+            .find(|e| e.to.1 > summary.y && e.to.1 < summary.y + BOX_H)
+            .expect("an edge to the summary");
+        assert_eq!(edge.share_label, "99.7%");
+        assert!(huge.boxes.len() < 80, "{} boxes", huge.boxes.len());
+        assert!(huge.edges.len() < 80, "{} edges", huge.edges.len());
+        // The block's height follows the rows drawn, not the endpoints.
+        assert!(huge.height <= (MAX_ENDPOINT_ROWS + 2) as f64 * ROW_H);
+        let compact = blocks(&dump, Detail::Compact);
+        assert_eq!(compact[0].shares.len(), MAX_LISTED_SHARES + 1);
+        assert_eq!(compact[0].shares.last().unwrap(), "+9,988 more");
+        // At the limit, every endpoint is still drawn.
+        let at_limit = blocks(&huge_service(MAX_ENDPOINT_ROWS), Detail::Full);
+        assert_eq!(
+            at_limit[0]
+                .boxes
+                .iter()
+                .filter(|b| b.kind == BoxKind::Endpoint)
+                .count(),
+            MAX_ENDPOINT_ROWS
+        );
+        assert_eq!(group_thousands(1_234_567), "1,234,567");
+        assert_eq!(group_thousands(999), "999");
     }
 
     fn blocks_compact(dump: &str) -> Vec<ServiceBlock> {

@@ -127,12 +127,11 @@ pub async fn clear() {
 
 #[cfg(target_arch = "wasm32")]
 mod web {
-    use js_sys::{Reflect, Uint8Array};
+    use js_sys::Reflect;
     use leptos::prelude::*;
     use leptos::task::spawn_local;
     use wasm_bindgen::prelude::*;
     use wasm_bindgen::JsCast;
-    use wasm_bindgen_futures::JsFuture;
 
     use super::{next_id, parse_tab, tab_name, StoredInput, TAB_KEY};
     use crate::client;
@@ -199,13 +198,9 @@ mod web {
             let Some(meta) = meta else { continue };
             let content = Reflect::get(&item, &"content".into()).unwrap_or(JsValue::UNDEFINED);
             let (size, text) = if let Some(blob) = content.dyn_ref::<web_sys::Blob>() {
-                let bytes = match JsFuture::from(blob.array_buffer()).await {
-                    Ok(buffer) => Uint8Array::new(&buffer),
-                    Err(_) => Uint8Array::new_with_length(0),
-                };
-                let size = bytes.length() as usize;
-                client::put(meta.id, bytes);
-                (size, None)
+                let bytes = crate::components::inputs::read_capped(blob).await;
+                client::put(meta.id, bytes, blob);
+                (blob.size() as usize, None)
             } else {
                 let text = content.as_string().unwrap_or_default();
                 client::put_text(meta.id, &text);

@@ -143,9 +143,10 @@ impl AppState {
         blob: &web_sys::Blob,
     ) -> InputId {
         let id = self.take_id();
-        let size = bytes.length() as usize;
+        // The file's size, not what was read of it (at most the engine's cap and a byte).
+        let size = blob.size() as usize;
         persist::save_blob(id, blob);
-        client::put(id, bytes);
+        client::put(id, bytes, blob);
         self.inputs.update(|inputs| {
             inputs.push(InputEntry {
                 id,

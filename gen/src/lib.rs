@@ -21,6 +21,7 @@ use std::str::FromStr;
 use dnatlas_core::model::hash;
 
 pub mod capture;
+pub mod hostile;
 
 /// What to generate.
 #[derive(Debug, Clone, PartialEq)]

@@ -25,6 +25,13 @@ struct Args {
 enum Command {
     /// Write a DNS capture (pcap, pcapng or tcpdump text) of pods resolving names on a node.
     Capture(CaptureArgs),
+    /// Write the hostile-input catalogue: each case's input in `DIR/<case>/<file>`, and `DIR/cases.json` with
+    /// what dnatlas must say about each.
+    Hostile {
+        /// The directory to write (created if missing).
+        #[arg(long)]
+        out: PathBuf,
+    },
 }
 
 #[derive(Debug, clap::Args)]
@@ -139,6 +146,7 @@ fn main() -> ExitCode {
     let args = Args::parse();
     match args.command {
         Some(Command::Capture(capture)) => run_capture(capture),
+        Some(Command::Hostile { out }) => run_hostile(&out),
         None => run_dump(args.dump),
     }
 }
@@ -167,6 +175,26 @@ fn write_out(
         }
         Err(e) => {
             eprintln!("dnatlas-gen: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run_hostile(out: &std::path::Path) -> ExitCode {
+    let cases = dnatlas_gen::hostile::catalogue();
+    let written = (|| -> std::io::Result<()> {
+        for case in &cases {
+            let dir = out.join(&case.name);
+            std::fs::create_dir_all(&dir)?;
+            std::fs::write(dir.join(&case.file), &case.bytes)?;
+        }
+        let manifest = serde_json::to_string_pretty(&cases).map_err(std::io::Error::other)?;
+        std::fs::write(out.join("cases.json"), manifest + "\n")
+    })();
+    match written {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("dnatlas-gen: cannot write {}: {e}", out.display());
             ExitCode::FAILURE
         }
     }

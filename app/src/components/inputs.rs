@@ -83,17 +83,31 @@ pub fn location_text(d: &Diagnostic) -> String {
 /// Reads files one after the other (so they keep their order) and adds them as inputs.
 #[cfg(target_arch = "wasm32")]
 fn add_files(state: AppState, files: Vec<web_sys::File>) {
-    use wasm_bindgen_futures::JsFuture;
     leptos::task::spawn_local(async move {
         for file in files {
-            let bytes = match JsFuture::from(file.array_buffer()).await {
-                Ok(buffer) => js_sys::Uint8Array::new(&buffer),
-                // An unreadable file still shows up, as an empty input with the analysis's diagnostic.
-                Err(_) => js_sys::Uint8Array::new_with_length(0),
-            };
+            let bytes = read_capped(&file).await;
             state.add_file(file.name(), bytes, &file);
         }
     });
+}
+
+/// A file's bytes, read no further than the engine's cap and one byte more (so that the analysis says the input
+/// is larger than the cap): a 2 GB file dropped by mistake costs 256 MiB, not 2 GB. An unreadable file gives no
+/// bytes; it still shows up, as an empty input with the analysis's diagnostic.
+#[cfg(target_arch = "wasm32")]
+pub async fn read_capped(blob: &web_sys::Blob) -> js_sys::Uint8Array {
+    use wasm_bindgen_futures::JsFuture;
+    let cap = dnatlas_core::MAX_SOURCE_BYTES as f64 + 1.0;
+    let part = if blob.size() > cap {
+        blob.slice_with_f64_and_f64(0.0, cap).ok()
+    } else {
+        None
+    };
+    let whole = part.as_ref().unwrap_or(blob);
+    match JsFuture::from(whole.array_buffer()).await {
+        Ok(buffer) => js_sys::Uint8Array::new(&buffer),
+        Err(_) => js_sys::Uint8Array::new_with_length(0),
+    }
 }
 
 #[cfg(not(target_arch = "wasm32"))]
