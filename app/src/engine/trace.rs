@@ -667,6 +667,16 @@ pub fn play(trace: &Trace, analysis: Option<&Analysis>, seed: u64) -> (Scene, Ve
                 );
                 i = j;
             }
+            HopKind::Stopped => {
+                // Where the walk through the node's rules stopped, at the chain it was walking.
+                let at = if hop.lookup.is_some() {
+                    dns_chain
+                } else {
+                    svc_chain.unwrap_or(pod)
+                };
+                steps.push(step(hop, at));
+                i += 1;
+            }
             HopKind::NetfilterRule | HopKind::CorednsPod | HopKind::Endpoint => {
                 // Rules outside a nameserver or Service group (e.g. a REJECT with no VIP hop before it).
                 let at = if hop.lookup.is_some() {
