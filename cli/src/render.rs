@@ -322,12 +322,12 @@ pub fn walks(packet: &Packet, walks: &[(String, Vec<Outcome>)]) -> String {
             } else {
                 ""
             };
-            let _ = writeln!(
-                out,
+            let head = format!(
                 "\n  {}. {:>6}  {verdict} {what}{masq}",
                 i + 1,
                 percent(o.probability)
             );
+            let _ = writeln!(out, "{}", head.trim_end());
             for (n, step) in o.steps.iter().enumerate() {
                 if n == STEPS_HEAD && o.elided_steps > 0 {
                     let _ = writeln!(

@@ -75,7 +75,8 @@ pub enum StopReason {
     Loop,
     /// The path holds more than [`MAX_DEPTH`] chains.
     Depth,
-    /// The walk evaluated [`MAX_RULES`] rules over all its branches; the branches left are counted in one outcome.
+    /// The walk evaluated its budget of rules ([`rule_budget`]) over all its branches; the branches left are
+    /// counted in one outcome.
     Budget,
     /// The walk forked into [`MAX_BRANCHES`] branches; the share of the forks not followed is one outcome.
     Branches,
@@ -154,7 +155,7 @@ impl Verdict {
                         chains.join(" -> ")
                     ),
                     StopReason::Budget => {
-                        format!("stopped: {MAX_RULES} rules evaluated, at {first}{at}")
+                        format!("stopped: rule budget spent at {first}{at}")
                     }
                     StopReason::Branches => format!(
                         "stopped: more than {MAX_BRANCHES} branches, first fork not followed at {first}{at}"
@@ -220,8 +221,18 @@ fn is_zero(n: &usize) -> bool {
 pub const MAX_DEPTH: usize = 256;
 /// Most branches (`statistic` forks) one walk follows, over all tables.
 pub const MAX_BRANCHES: usize = 512;
-/// Most rules one walk evaluates, over all its branches and tables.
-pub const MAX_RULES: usize = 200_000;
+/// Rules one walk may evaluate over all its branches and tables, at least (see [`rule_budget`]).
+pub const MIN_RULE_BUDGET: usize = 1_000_000;
+/// Rules one walk may evaluate per rule of the input, when that is more than [`MIN_RULE_BUDGET`].
+pub const RULE_BUDGET_PER_RULE: usize = 8;
+
+/// How many rules a walk of `ruleset` may evaluate over all its branches and tables: [`MIN_RULE_BUDGET`], or
+/// [`RULE_BUDGET_PER_RULE`] per rule of a larger input — so time follows the input's size. A walk without loops
+/// evaluates each rule about once per branch, and [`MAX_BRANCHES`] branches through a large node's filter chains
+/// fit; chains entered again and again (2^60 paths through a 60-level diamond) do not.
+pub fn rule_budget(ruleset: &Ruleset) -> usize {
+    MIN_RULE_BUDGET.max(ruleset.rule_count().saturating_mul(RULE_BUDGET_PER_RULE))
+}
 /// Steps kept from the start of an outcome's path.
 pub const STEPS_HEAD: usize = 64;
 /// Steps kept from the end of an outcome's path.
@@ -325,6 +336,8 @@ struct Walker<'w> {
     node: &'w NodeContext,
     /// Rules evaluated so far.
     rules: usize,
+    /// Rules it may evaluate.
+    budget: usize,
     /// Branches made by forks so far.
     forks: usize,
     /// Branches stopped when the rule budget ran out.
@@ -362,14 +375,16 @@ impl Walker<'_> {
 /// checks the same for iptables-nft in `nf_tables_check_loops()`), so a dump with a loop was edited or assembled
 /// by hand. A goto replaces the current chain's frame — RETURN from the chain gone to returns to the caller of the
 /// chain that did the goto — but the chain it left stays on the path for loop detection, as the kernel sees it.
-/// A branch also stops past [`MAX_DEPTH`] chains on its path; the whole walk stops evaluating after [`MAX_RULES`]
-/// rules (the branches left become one [`StopReason::Budget`] outcome) and follows at most [`MAX_BRANCHES`]
+/// A branch also stops past [`MAX_DEPTH`] chains on its path; the whole walk stops evaluating after
+/// [`rule_budget`] rules (the branches left become one [`StopReason::Budget`] outcome) and follows at most
+/// [`MAX_BRANCHES`]
 /// branches (the share of the forks not followed becomes one [`StopReason::Branches`] outcome).
 pub fn walk(ruleset: &Ruleset, packet: &Packet, node: &NodeContext) -> Vec<Outcome> {
     let mut w = Walker {
         packet,
         node,
         rules: 0,
+        budget: rule_budget(ruleset),
         forks: 0,
         spent: None,
         cut: None,
@@ -627,7 +642,7 @@ fn run_chain<'a>(
             };
             frame.next += 1;
             let chain_name = current.name.as_str();
-            if w.rules >= MAX_RULES {
+            if w.rules >= w.budget {
                 let probability = st.probability;
                 Walker::set_aside(&mut w.spent, &st, probability, || {
                     Verdict::Stopped {
@@ -636,9 +651,9 @@ fn run_chain<'a>(
                     chains: vec![chain_name.to_string()],
                     line: rule.line,
                     message: format!(
-                        "the walk evaluated {MAX_RULES} rules over all its branches and stopped at {} {chain_name} \
-                         line {}; the branches not finished are counted here",
-                        table.name, rule.line
+                        "the walk evaluated {} rules over all its branches (its budget for this input) and stopped \
+                         at {} {chain_name} line {}; the branches not finished are counted here",
+                        w.budget, table.name, rule.line
                     ),
                 }
                 });
