@@ -509,3 +509,35 @@ fn queries_whose_walk_loops_are_stopped_with_the_loop_named() {
         .all(|l| l.failure.as_deref().is_some_and(|f| f.contains("stopped"))));
     assert!(t.connection.is_none());
 }
+
+#[test]
+fn a_trace_through_a_probability_that_is_not_a_number_has_no_nan() {
+    use dnatlas_core::trace::{trace, Request, Status};
+    let node = "*nat\n:PREROUTING ACCEPT [0:0]\n:KUBE-SERVICES - [0:0]\n:KUBE-SVC-WEB - [0:0]\n\
+                :KUBE-SEP-A - [0:0]\n:KUBE-SEP-B - [0:0]\n\
+                -A PREROUTING -j KUBE-SERVICES\n\
+                -A KUBE-SERVICES -d 10.96.5.5/32 -p tcp -m comment --comment \"default/web:http cluster IP\" -m tcp --dport 80 -j KUBE-SVC-WEB\n\
+                -A KUBE-SVC-WEB -m comment --comment \"default/web:http -> 10.244.0.2:80\" -m statistic --mode random --probability nan -j KUBE-SEP-A\n\
+                -A KUBE-SVC-WEB -m comment --comment \"default/web:http -> 10.244.0.3:80\" -j KUBE-SEP-B\n\
+                -A KUBE-SEP-A -p tcp -m comment --comment \"default/web:http\" -m tcp -j DNAT --to-destination 10.244.0.2:80\n\
+                -A KUBE-SEP-B -p tcp -m comment --comment \"default/web:http\" -m tcp -j DNAT --to-destination 10.244.0.3:80\n\
+                COMMIT\n";
+    let sources = [dnatlas_core::Source::new("node.txt", node.as_bytes())];
+    let request = Request {
+        from: "10.244.0.20".to_string(),
+        to: "10.96.5.5:80".to_string(),
+        resolver: dnatlas_core::dns::plan::Resolver::Glibc,
+    };
+    let t = trace(&sources, &request, &dnatlas_core::Options::default());
+    assert_eq!(t.status, Status::Connected);
+    let c = t.connection.as_ref().unwrap();
+    for b in &c.branches {
+        assert!(b.probability.is_finite(), "{c:?}");
+    }
+    let total: f64 = c.branches.iter().map(|b| b.probability).sum();
+    assert!((total - 1.0).abs() < 1e-9, "{c:?}");
+    for h in &t.hops {
+        assert!(!h.label.contains("NaN"), "{}", h.label);
+        assert!(h.probability.is_none_or(f64::is_finite));
+    }
+}
