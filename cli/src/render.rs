@@ -4,7 +4,7 @@ use std::fmt::Write;
 
 use dnatlas_core::dns::answer::Rcode;
 use dnatlas_core::dns::plan::{QueryType, Resolver};
-use dnatlas_core::simulate::netfilter::{Outcome, Packet, Verdict};
+use dnatlas_core::simulate::netfilter::{Outcome, Packet, Verdict, STEPS_HEAD};
 use dnatlas_core::trace::Trace;
 use dnatlas_core::{Analysis, Service};
 
@@ -310,11 +310,7 @@ pub fn walks(packet: &Packet, walks: &[(String, Vec<Outcome>)]) -> String {
             if outcomes.len() == 1 { "" } else { "s" }
         );
         for (i, o) in outcomes.iter().enumerate() {
-            let verdict = match &o.verdict {
-                Verdict::Accept => "ACCEPT".to_string(),
-                Verdict::Drop => "DROP".to_string(),
-                Verdict::Reject { with } => format!("REJECT ({with})"),
-            };
+            let verdict = o.verdict.describe();
             let dest = address(Some(&o.destination.to_string()), Some(o.destination_port));
             let what = match (o.dnat, &o.verdict) {
                 (true, Verdict::Accept) => format!("to {dest} (DNAT)"),
@@ -326,13 +322,21 @@ pub fn walks(packet: &Packet, walks: &[(String, Vec<Outcome>)]) -> String {
             } else {
                 ""
             };
-            let _ = writeln!(
-                out,
+            let head = format!(
                 "\n  {}. {:>6}  {verdict} {what}{masq}",
                 i + 1,
                 percent(o.probability)
             );
-            for step in &o.steps {
+            let _ = writeln!(out, "{}", head.trim_end());
+            for (n, step) in o.steps.iter().enumerate() {
+                if n == STEPS_HEAD && o.elided_steps > 0 {
+                    let _ = writeln!(
+                        out,
+                        "       … {} more step{} not listed …",
+                        o.elided_steps,
+                        if o.elided_steps == 1 { "" } else { "s" }
+                    );
+                }
                 let line = if step.line == 0 {
                     "policy".to_string()
                 } else {
@@ -347,6 +351,9 @@ pub fn walks(packet: &Packet, walks: &[(String, Vec<Outcome>)]) -> String {
                     "       {:<6} {:<28} {:<10} {}{fork}",
                     step.table, step.chain, line, step.action
                 );
+            }
+            if let Verdict::Stopped { message, .. } = &o.verdict {
+                let _ = writeln!(out, "       why: {message}");
             }
             for a in &o.assumptions {
                 let _ = writeln!(out, "       assumed: {a}");

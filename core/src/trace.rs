@@ -83,6 +83,10 @@ pub enum Status {
     NoEndpoints,
     /// The node's rules REJECT or DROP the queries to the nameserver: no query is answered.
     DnsUnreachable,
+    /// The walk through the node's rules stopped before a verdict (the chains loop, nest too deep, or the walk
+    /// reached its rule or branch limit): where the packet goes is not known. The `stopped` hop and the notes say
+    /// where and why.
+    Stopped,
     /// The Service has several ports (or none the inputs show) and the request names none.
     PortRequired,
     /// The request cannot be used: `from` is not an IP, `to` is empty or has a port that is not a number.
@@ -100,6 +104,7 @@ impl Status {
             Status::NotFound => "not-found",
             Status::NoEndpoints => "no-endpoints",
             Status::DnsUnreachable => "dns-unreachable",
+            Status::Stopped => "stopped",
             Status::PortRequired => "port-required",
             Status::BadRequest => "bad-request",
         }
@@ -109,7 +114,7 @@ impl Status {
     pub fn is_failure(self) -> bool {
         matches!(
             self,
-            Status::NotFound | Status::NoEndpoints | Status::DnsUnreachable
+            Status::NotFound | Status::NoEndpoints | Status::DnsUnreachable | Status::Stopped
         )
     }
 
@@ -278,6 +283,8 @@ pub enum HopKind {
     ServiceVip,
     /// Where the connection ends.
     Endpoint,
+    /// Where the walk through the node's rules stopped, and why (a loop of chains, too deep, a limit).
+    Stopped,
 }
 
 /// One step of the path.
@@ -1046,6 +1053,21 @@ struct Route {
     via: &'static str,
     /// The shares of the walk that were dropped or rejected while others went through.
     lost_share: f64,
+    /// Where and why the walk stopped before a verdict, for the first branch that did.
+    stopped: Option<Stopped>,
+}
+
+/// A walk that stopped before a verdict.
+#[derive(Debug, Clone)]
+struct Stopped {
+    /// `stopped: chains loop L -> L (line 5)`.
+    summary: String,
+    /// The walk's explanation.
+    message: String,
+    /// The line of the rule where it stopped (0 when none).
+    line: u32,
+    /// The share of new connections whose walk stopped.
+    share: f64,
 }
 
 /// The rules a branch passed up to the decision: to the DNAT, else to the REJECT/DROP, else the nat table's.
@@ -1100,6 +1122,7 @@ fn walk_node(
         blocked: None,
         via: "node-rules",
         lost_share: 0.0,
+        stopped: None,
     };
     for o in &outcomes {
         match &o.verdict {
@@ -1128,6 +1151,20 @@ fn walk_node(
                     }),
                 }
             }
+            Verdict::Stopped { line, message, .. } => match &mut route.stopped {
+                Some(stopped) => stopped.share = round9(stopped.share + o.probability),
+                None => {
+                    if route.branches.is_empty() && route.blocked.is_none() {
+                        route.steps = o.steps.iter().filter(|s| s.line > 0).cloned().collect();
+                    }
+                    route.stopped = Some(Stopped {
+                        summary: o.verdict.describe(),
+                        message: message.clone(),
+                        line: *line,
+                        share: o.probability,
+                    });
+                }
+            },
             Verdict::Drop | Verdict::Reject { .. } => {
                 route.lost_share = round9(route.lost_share + o.probability);
                 if route.blocked.is_none() {
@@ -1239,6 +1276,21 @@ fn rcode_name(r: Rcode) -> &'static str {
     }
 }
 
+/// The hop where a walk through the node's rules stopped, with the rule's line.
+fn stopped_hop(stopped: &Stopped, node: &Arc<str>, lookup: Option<usize>) -> Hop {
+    Hop {
+        kind: HopKind::Stopped,
+        label: stopped.summary.clone(),
+        lookup,
+        probability: (stopped.share < 1.0).then_some(stopped.share),
+        evidence: if stopped.line > 0 {
+            vec![at(node, stopped.line)]
+        } else {
+            Vec::new()
+        },
+    }
+}
+
 /// Hops for the rules a packet passed.
 fn rule_hops(steps: &[netfilter::Step], node: &Arc<str>, lookup: Option<usize>) -> Vec<Hop> {
     steps
@@ -1267,6 +1319,9 @@ struct Dns {
     route: Route,
     /// Whether the node's rules block every query.
     unreachable: bool,
+    /// Whether the walk of the queries through the node's rules stopped before a verdict: what becomes of them is
+    /// not known.
+    stopped: bool,
 }
 
 /// Traces `request` through the inputs.
@@ -1526,8 +1581,10 @@ fn nameserver(
             blocked: None,
             via: "none",
             lost_share: 0.0,
+            stopped: None,
         },
         unreachable: false,
+        stopped: false,
     };
     if servers.is_empty() && choice.source.is_none() {
         note(
@@ -1556,7 +1613,10 @@ fn nameserver(
             (Some(node), Ok(ip)) => Some(walk_node(node, from, ip, 53, protocol, host_network)),
             _ => None,
         };
-        let blocked = route.as_ref().is_some_and(|r| r.branches.is_empty());
+        // A walk that stopped is not a block: what the node does with the queries is not known.
+        let blocked = route
+            .as_ref()
+            .is_some_and(|r| r.branches.is_empty() && r.stopped.is_none());
         if picked.is_none() {
             picked = Some((ns, route));
             if !blocked {
@@ -1647,9 +1707,26 @@ fn nameserver(
             blocked: None,
             via: "kubectl",
             lost_share: 0.0,
+            stopped: None,
         })
     };
     dns.route = match route {
+        Some(route) if route.stopped.is_some() => {
+            dns.stopped = true;
+            if let Some(stopped) = &route.stopped {
+                note(
+                    notes,
+                    format!(
+                        "the walk of the queries to {}:53/{protocol} through the node's rules stopped ({} of them): \
+                         {}",
+                        server.address,
+                        percent(stopped.share),
+                        stopped.message
+                    ),
+                );
+            }
+            route
+        }
         Some(route) if route.branches.is_empty() => {
             dns.unreachable = true;
             note(
@@ -1683,6 +1760,7 @@ fn nameserver(
             blocked: None,
             via: "none",
             lost_share: 0.0,
+            stopped: None,
         }),
     };
     dns
@@ -1731,7 +1809,7 @@ fn lookups(
     let mut asked: Vec<CandidateAnswer> = Vec::new();
     let mut end: Option<End> = None;
     let walk = plan::walk(resolver, &target.name, conf, |name| {
-        if dns.unreachable {
+        if dns.unreachable || dns.stopped {
             return Outcome::Timeout;
         }
         let answers: Vec<(QueryType, Answer)> = types
@@ -1811,6 +1889,12 @@ fn lookups(
                     dns.server.as_deref().unwrap_or("?")
                 ));
             }
+            _ if dns.stopped => {
+                lookup.failure = Some(format!(
+                    "unknown: the walk of {}:53/{protocol} through the node's rules stopped",
+                    dns.server.as_deref().unwrap_or("?")
+                ));
+            }
             Some(Answer::Upstream { reason, .. }) => {
                 lookup.upstream = true;
                 lookup.unsure.push(reason.clone());
@@ -1861,6 +1945,10 @@ fn lookups(
                 || (l.rcode == Some(Rcode::NoError) && l.answers.is_empty() && l.cnames.is_empty())
         })
         .count();
+    if dns.stopped {
+        t.status = Status::Stopped;
+        return None;
+    }
     if dns.unreachable {
         t.status = Status::DnsUnreachable;
         return None;
@@ -2155,9 +2243,12 @@ fn candidate_hops(
         if dns.route.via == "node-rules" {
             t.hops
                 .extend(rule_hops(&dns.route.steps, node, Some(index)));
+            if let Some(stopped) = &dns.route.stopped {
+                t.hops.push(stopped_hop(stopped, node, Some(index)));
+            }
         }
     }
-    if dns.unreachable {
+    if dns.unreachable || dns.stopped {
         return;
     }
     if dns.cluster {
@@ -2214,7 +2305,7 @@ fn candidate_hops(
 
 /// The answer hop of one query.
 fn answer_hop(t: &mut Trace, index: usize, lookup: &Lookup, dns: &Dns) {
-    if dns.unreachable || lookup.upstream {
+    if dns.unreachable || dns.stopped || lookup.upstream {
         return;
     }
     let rcode = lookup.rcode.map_or("rcode unknown", rcode_name);
@@ -2341,9 +2432,12 @@ fn connect(
             blocked: None,
             via: "none",
             lost_share: 0.0,
+            stopped: None,
         },
     };
-    let not_rewritten = route.blocked.is_none() && route.branches.iter().all(|b| b.chain.is_none());
+    let not_rewritten = route.blocked.is_none()
+        && route.stopped.is_none()
+        && route.branches.iter().all(|b| b.chain.is_none());
     if is_vip && (node.is_none() || not_rewritten) {
         let why = match node {
             Some(n) => format!(
@@ -2369,6 +2463,7 @@ fn connect(
                     blocked: None,
                     via: "kubectl",
                     lost_share: 0.0,
+                    stopped: None,
                 };
             }
             None => {
@@ -2385,6 +2480,7 @@ fn connect(
                     blocked: None,
                     via: "none",
                     lost_share: 0.0,
+                    stopped: None,
                 };
             }
         }
@@ -2402,9 +2498,20 @@ fn connect(
             blocked: None,
             via: "direct",
             lost_share: 0.0,
+            stopped: None,
         };
     } else if not_rewritten && !route.branches.is_empty() {
         route.via = "direct";
+    }
+    if let Some(stopped) = &route.stopped {
+        note(
+            notes,
+            format!(
+                "the walk of the connection through the node's rules stopped ({} of new connections): {}",
+                percent(stopped.share),
+                stopped.message
+            ),
+        );
     }
     if let Some(blocked) = &route.blocked {
         if route.branches.is_empty() {
@@ -2472,6 +2579,9 @@ fn connect(
         if route.via == "node-rules" || route.via == "direct" || route.branches.is_empty() {
             t.hops.extend(rule_hops(&route.steps, &node.name, None));
         }
+        if let Some(stopped) = &route.stopped {
+            t.hops.push(stopped_hop(stopped, &node.name, None));
+        }
     }
     if let Some(first) = route.branches.first() {
         let (pod, more) = inputs.endpoint_info(&first.ip);
@@ -2500,7 +2610,9 @@ fn connect(
             evidence,
         });
     }
-    t.status = if !route.branches.is_empty() {
+    t.status = if route.stopped.is_some() {
+        Status::Stopped
+    } else if !route.branches.is_empty() {
         Status::Connected
     } else if route.blocked.is_some() {
         Status::NoEndpoints

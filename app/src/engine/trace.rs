@@ -667,6 +667,16 @@ pub fn play(trace: &Trace, analysis: Option<&Analysis>, seed: u64) -> (Scene, Ve
                 );
                 i = j;
             }
+            HopKind::Stopped => {
+                // Where the walk through the node's rules stopped, at the chain it was walking.
+                let at = if hop.lookup.is_some() {
+                    dns_chain
+                } else {
+                    svc_chain.unwrap_or(pod)
+                };
+                steps.push(step(hop, at));
+                i += 1;
+            }
             HopKind::NetfilterRule | HopKind::CorednsPod | HopKind::Endpoint => {
                 // Rules outside a nameserver or Service group (e.g. a REJECT with no VIP hop before it).
                 let at = if hop.lookup.is_some() {
@@ -852,5 +862,36 @@ mod tests {
         assert_eq!(strip_port("10.0.0.1.53"), "10.0.0.1");
         assert_eq!(strip_port("10.0.0.1"), "10.0.0.1");
         assert_eq!(strip_port("[fd00::1]:53"), "fd00::1");
+    }
+
+    #[test]
+    fn a_walk_that_stops_is_a_step_that_names_why() {
+        // A Service chain that goes to itself: the core's walk stops at the goto and the trace fails there.
+        let node = "*nat\n:PREROUTING ACCEPT [0:0]\n:KUBE-SERVICES - [0:0]\n:KUBE-SVC-WEB - [0:0]\n\
+                    -A PREROUTING -j KUBE-SERVICES\n\
+                    -A KUBE-SERVICES -d 10.96.5.5/32 -p tcp -m comment --comment \"default/web:http cluster IP\" -m tcp --dport 80 -j KUBE-SVC-WEB\n\
+                    -A KUBE-SVC-WEB -g KUBE-SVC-WEB\nCOMMIT\n";
+        let sources = [dnatlas_core::Source::new("node.txt", node.as_bytes())];
+        let request = TraceRequest {
+            from: "10.244.0.20".into(),
+            to: "10.96.5.5:80".into(),
+            resolver: Resolver::Glibc,
+        };
+        let trace =
+            dnatlas_core::trace::trace(&sources, &request, &dnatlas_core::Options::default());
+        assert_eq!(trace.status.as_str(), "stopped");
+        let (_, steps) = play(&trace, None, 7);
+        let stop: Vec<&Step> = steps
+            .iter()
+            .filter(|s| s.kind == HopKind::Stopped)
+            .collect();
+        assert_eq!(stop.len(), 1, "{steps:#?}");
+        assert_eq!(
+            stop[0].label,
+            "stopped: chains loop KUBE-SVC-WEB -> KUBE-SVC-WEB (line 7)"
+        );
+        assert_eq!(stop[0].evidence.first().map(|e| e.line), Some(7));
+        assert!(steps.iter().all(|s| s.kind != HopKind::Endpoint));
+        assert!(steps.iter().all(|s| !s.label.contains("NaN")));
     }
 }

@@ -3,13 +3,14 @@
 //! marked packets are masqueraded). `statistic` matches fork the walk, so the result is every outcome with its
 //! probability and the ordered rules that led there.
 
+use std::collections::VecDeque;
 use std::net::IpAddr;
 use std::str::FromStr;
 
 use serde::{Deserialize, Serialize};
 
 use crate::model::services::parse_destination;
-use crate::source::iptables::{Opt, Rule, Ruleset, Table};
+use crate::source::iptables::{Chain, Opt, Rule, Ruleset, Table};
 
 /// Where the packet enters the rules.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -65,7 +66,39 @@ impl NodeContext {
     }
 }
 
+/// Why a walk stopped before the kernel would have reached a verdict.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum StopReason {
+    /// A jump or goto leads back to a chain already on the packet's path: the chains loop. The kernel refuses to
+    /// load such rules, so no node runs them (see [`walk`]).
+    Loop,
+    /// The path holds more than [`MAX_DEPTH`] chains.
+    Depth,
+    /// The walk evaluated its budget of rules ([`rule_budget`]) over all its branches; the branches left are
+    /// counted in one outcome.
+    Budget,
+    /// The walk forked into [`MAX_BRANCHES`] branches; the share of the forks not followed is one outcome.
+    Branches,
+}
+
+impl StopReason {
+    /// The name used in JSON and text.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            StopReason::Loop => "loop",
+            StopReason::Depth => "depth",
+            StopReason::Budget => "budget",
+            StopReason::Branches => "branches",
+        }
+    }
+}
+
 /// How the walk ended.
+///
+/// In JSON: `{"kind":"accept"}`, `{"kind":"drop"}`, `{"kind":"reject","with":"icmp-port-unreachable"}`, or
+/// `{"kind":"stopped","reason":"loop"|"depth"|"budget"|"branches","table":"nat","chains":[…],"line":5,
+/// "message":"…"}` when the walk could not reach a verdict: it then claims nothing about where the packet goes.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase", tag = "kind")]
 pub enum Verdict {
@@ -78,6 +111,64 @@ pub enum Verdict {
         /// The `--reject-with` type.
         with: String,
     },
+    /// The walk stopped before a verdict.
+    Stopped {
+        /// Why.
+        reason: StopReason,
+        /// The table it stopped in.
+        table: String,
+        /// For a loop, the chains of the cycle in order, the first one repeated at the end (`L -> M -> L`); for
+        /// depth, the chain the walk was in and the one it would have entered; otherwise the chain it was in.
+        chains: Vec<String>,
+        /// 1-based line of the rule where it stopped: the jump that closes the loop or goes too deep, the rule the
+        /// budget ran out at, or the first fork not followed (0 when the input has no line for it).
+        line: u32,
+        /// What happened, for a person.
+        message: String,
+    },
+}
+
+impl Verdict {
+    /// One line for a person: `ACCEPT`, `DROP`, `REJECT (icmp-port-unreachable)`, or for a stopped walk
+    /// `stopped: chains loop L -> M -> L (line 5)`.
+    pub fn describe(&self) -> String {
+        match self {
+            Verdict::Accept => "ACCEPT".to_string(),
+            Verdict::Drop => "DROP".to_string(),
+            Verdict::Reject { with } => format!("REJECT ({with})"),
+            Verdict::Stopped {
+                reason,
+                chains,
+                line,
+                ..
+            } => {
+                let at = if *line > 0 {
+                    format!(" (line {line})")
+                } else {
+                    String::new()
+                };
+                let first = chains.first().map_or("", String::as_str);
+                match reason {
+                    StopReason::Loop => format!("stopped: chains loop {}{at}", chains.join(" -> ")),
+                    StopReason::Depth => format!(
+                        "stopped: more than {MAX_DEPTH} chains deep at {}{at}",
+                        chains.join(" -> ")
+                    ),
+                    StopReason::Budget => {
+                        format!("stopped: rule budget spent at {first}{at}")
+                    }
+                    StopReason::Branches => format!(
+                        "stopped: more than {MAX_BRANCHES} branches, first fork not followed at {first}{at}"
+                    ),
+                }
+            }
+        }
+    }
+
+    /// Whether the walk stopped before a verdict.
+    pub fn is_stopped(&self) -> bool {
+        matches!(self, Verdict::Stopped { .. })
+    }
 }
 
 /// One rule the packet passed on its way.
@@ -111,16 +202,103 @@ pub struct Outcome {
     pub dnat: bool,
     /// Whether the source is masqueraded (SNATed to the node) on the way out.
     pub masquerade: bool,
-    /// The rules that decided it, in order.
+    /// The rules that decided it, in order: the first [`STEPS_HEAD`] and the last [`STEPS_TAIL`] when there were
+    /// more (`elided_steps` says how many were left out between them).
     pub steps: Vec<Step>,
-    /// Things the walk had to assume (unknown matches, missing base-chain jumps).
+    /// How many steps were left out after the first [`STEPS_HEAD`].
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub elided_steps: usize,
+    /// Things the walk had to assume (unknown matches, missing base-chain jumps); at most [`MAX_ASSUMPTIONS`], the
+    /// last one counting the rest.
     pub assumptions: Vec<String>,
 }
 
-/// Limits that keep a walk bounded on any input.
-const MAX_DEPTH: usize = 64;
-const MAX_BRANCHES: usize = 512;
-const MAX_RULES_PER_BRANCH: usize = 1_000_000;
+fn is_zero(n: &usize) -> bool {
+    *n == 0
+}
+
+/// Most chains on a packet's path (nested jumps plus the chains gotos left): far above kube-proxy's five or so.
+pub const MAX_DEPTH: usize = 256;
+/// Most branches (`statistic` forks) one walk follows, over all tables.
+pub const MAX_BRANCHES: usize = 512;
+/// Rules one walk may evaluate over all its branches and tables, at least (see [`rule_budget`]).
+pub const MIN_RULE_BUDGET: usize = 1_000_000;
+/// Rules one walk may evaluate per rule of the input, when that is more than [`MIN_RULE_BUDGET`].
+pub const RULE_BUDGET_PER_RULE: usize = 8;
+
+/// How many rules a walk of `ruleset` may evaluate over all its branches and tables: [`MIN_RULE_BUDGET`], or
+/// [`RULE_BUDGET_PER_RULE`] per rule of a larger input — so time follows the input's size. A walk without loops
+/// evaluates each rule about once per branch, and [`MAX_BRANCHES`] branches through a large node's filter chains
+/// fit; chains entered again and again (2^60 paths through a 60-level diamond) do not.
+pub fn rule_budget(ruleset: &Ruleset) -> usize {
+    MIN_RULE_BUDGET.max(ruleset.rule_count().saturating_mul(RULE_BUDGET_PER_RULE))
+}
+/// Steps kept from the start of an outcome's path.
+pub const STEPS_HEAD: usize = 64;
+/// Steps kept from the end of an outcome's path.
+pub const STEPS_TAIL: usize = 32;
+/// Most assumptions listed per outcome.
+pub const MAX_ASSUMPTIONS: usize = 32;
+
+/// The steps of one branch: the first [`STEPS_HEAD`], then the last [`STEPS_TAIL`].
+#[derive(Debug, Clone, Default)]
+struct Steps {
+    head: Vec<Step>,
+    tail: VecDeque<Step>,
+    elided: usize,
+}
+
+impl Steps {
+    fn push(&mut self, step: Step) {
+        if self.head.len() < STEPS_HEAD {
+            self.head.push(step);
+            return;
+        }
+        if self.tail.len() >= STEPS_TAIL {
+            self.tail.pop_front();
+            self.elided += 1;
+        }
+        self.tail.push_back(step);
+    }
+
+    fn last(&self) -> Option<&Step> {
+        self.tail.back().or_else(|| self.head.last())
+    }
+
+    fn into_parts(self) -> (Vec<Step>, usize) {
+        let mut steps = self.head;
+        steps.extend(self.tail);
+        (steps, self.elided)
+    }
+}
+
+/// The assumptions of one branch, each once, at most [`MAX_ASSUMPTIONS`].
+#[derive(Debug, Clone, Default)]
+struct Assumptions {
+    list: Vec<String>,
+    more: usize,
+}
+
+impl Assumptions {
+    fn push(&mut self, text: String) {
+        if self.list.contains(&text) {
+            return;
+        }
+        if self.list.len() >= MAX_ASSUMPTIONS.saturating_sub(1) {
+            self.more += 1;
+            return;
+        }
+        self.list.push(text);
+    }
+
+    fn into_vec(self) -> Vec<String> {
+        let mut list = self.list;
+        if self.more > 0 {
+            list.push(format!("{} more assumptions not listed", self.more));
+        }
+        list
+    }
+}
 
 #[derive(Debug, Clone)]
 struct State {
@@ -129,9 +307,8 @@ struct State {
     mark: u32,
     dnat: bool,
     probability: f64,
-    steps: Vec<Step>,
-    assumptions: Vec<String>,
-    visited: usize,
+    steps: Steps,
+    assumptions: Assumptions,
 }
 
 enum ChainEnd {
@@ -141,30 +318,97 @@ enum ChainEnd {
     Reject(String),
     /// DNAT, SNAT, MASQUERADE, REDIRECT: terminal in nat.
     Nat,
+    /// The walk stopped (a loop, too deep): the branch ends here with this verdict.
+    Stopped(Verdict),
+}
+
+/// Branches the walk set aside under one reason (the budget, the branch limit): one outcome for all of them.
+struct Pool {
+    probability: f64,
+    /// The first branch set aside, as it was, and where.
+    first: State,
+    verdict: Verdict,
+}
+
+/// What one walk shares across its branches and tables: the budgets and the branches set aside.
+struct Walker<'w> {
+    packet: &'w Packet,
+    node: &'w NodeContext,
+    /// Rules evaluated so far.
+    rules: usize,
+    /// Rules it may evaluate.
+    budget: usize,
+    /// Branches made by forks so far.
+    forks: usize,
+    /// Branches stopped when the rule budget ran out.
+    spent: Option<Pool>,
+    /// The shares of forks not followed past the branch limit.
+    cut: Option<Pool>,
+}
+
+impl Walker<'_> {
+    fn set_aside(
+        slot: &mut Option<Pool>,
+        state: &State,
+        probability: f64,
+        verdict: impl FnOnce() -> Verdict,
+    ) {
+        match slot {
+            Some(pool) => pool.probability += probability,
+            None => {
+                *slot = Some(Pool {
+                    probability,
+                    first: state.clone(),
+                    verdict: verdict(),
+                })
+            }
+        }
+    }
 }
 
 /// Walks `packet` through `ruleset` and returns every outcome, most likely first.
+///
+/// Every walk ends in bounded time and memory, and the outcomes' probabilities sum to 1 (each is rounded to 1e-9).
+/// A branch that jumps or goes (`-g`) to a chain already on its path stops with [`StopReason::Loop`]: the kernel
+/// refuses such rules (x_tables' `mark_source_chains()` in net/ipv4/netfilter/ip_tables.c follows jumps and gotos
+/// from each hook and fails with `ELOOP`, "Too many levels of symbolic links" from iptables-restore; nf_tables
+/// checks the same for iptables-nft in `nf_tables_check_loops()`), so a dump with a loop was edited or assembled
+/// by hand. A goto replaces the current chain's frame — RETURN from the chain gone to returns to the caller of the
+/// chain that did the goto — but the chain it left stays on the path for loop detection, as the kernel sees it.
+/// A branch also stops past [`MAX_DEPTH`] chains on its path; the whole walk stops evaluating after
+/// [`rule_budget`] rules (the branches left become one [`StopReason::Budget`] outcome) and follows at most
+/// [`MAX_BRANCHES`]
+/// branches (the share of the forks not followed becomes one [`StopReason::Branches`] outcome).
 pub fn walk(ruleset: &Ruleset, packet: &Packet, node: &NodeContext) -> Vec<Outcome> {
+    let mut w = Walker {
+        packet,
+        node,
+        rules: 0,
+        budget: rule_budget(ruleset),
+        forks: 0,
+        spent: None,
+        cut: None,
+    };
     let start = State {
         dst: packet.dst,
         dport: packet.dport,
         mark: 0,
         dnat: false,
         probability: 1.0,
-        steps: Vec::new(),
-        assumptions: Vec::new(),
-        visited: 0,
+        steps: Steps::default(),
+        assumptions: Assumptions::default(),
     };
     let nat_chain = match packet.hook {
         Hook::Prerouting => "PREROUTING",
         Hook::Output => "OUTPUT",
     };
     let mut outcomes = Vec::new();
-    for (state, end) in run_table(ruleset, "nat", nat_chain, packet, node, start) {
+    for (state, end) in run_table(&mut w, ruleset, "nat", nat_chain, start) {
         let mut state = state;
         let verdict = match end {
             ChainEnd::Drop => Some(Verdict::Drop),
             ChainEnd::Reject(with) => Some(Verdict::Reject { with }),
+            ChainEnd::Stopped(verdict) => Some(verdict),
             ChainEnd::Accept | ChainEnd::Nat => None,
         };
         if let Some(verdict) = verdict {
@@ -177,32 +421,35 @@ pub fn walk(ruleset: &Ruleset, packet: &Packet, node: &NodeContext) -> Vec<Outco
             Hook::Prerouting => "FORWARD",
         };
         let start = std::mem::replace(&mut state, empty_state());
-        for (after_filter, end) in run_table(ruleset, "filter", filter_chain, packet, node, start) {
+        for (after_filter, end) in run_table(&mut w, ruleset, "filter", filter_chain, start) {
             match end {
                 ChainEnd::Drop => outcomes.push(finish(after_filter, Verdict::Drop, false)),
                 ChainEnd::Reject(with) => {
                     outcomes.push(finish(after_filter, Verdict::Reject { with }, false))
                 }
+                ChainEnd::Stopped(verdict) => outcomes.push(finish(after_filter, verdict, false)),
                 ChainEnd::Accept | ChainEnd::Nat => {
                     if filter_chain == "INPUT" {
                         outcomes.push(finish(after_filter, Verdict::Accept, false));
                         continue;
                     }
-                    for (out, end) in
-                        run_table(ruleset, "nat", "POSTROUTING", packet, node, after_filter)
+                    for (out, end) in run_table(&mut w, ruleset, "nat", "POSTROUTING", after_filter)
                     {
+                        if let ChainEnd::Stopped(verdict) = end {
+                            outcomes.push(finish(out, verdict, false));
+                            continue;
+                        }
                         let masquerade = matches!(end, ChainEnd::Nat)
                             && out.steps.last().is_some_and(|s| {
                                 s.action.starts_with("MASQUERADE") || s.action.starts_with("SNAT")
                             });
                         // The node's own packet to one of its addresses loops back into INPUT.
                         if packet.hook == Hook::Output && node.is_local(out.dst) {
-                            for (input, end) in
-                                run_table(ruleset, "filter", "INPUT", packet, node, out)
-                            {
+                            for (input, end) in run_table(&mut w, ruleset, "filter", "INPUT", out) {
                                 let verdict = match end {
                                     ChainEnd::Drop => Verdict::Drop,
                                     ChainEnd::Reject(with) => Verdict::Reject { with },
+                                    ChainEnd::Stopped(verdict) => verdict,
                                     ChainEnd::Accept | ChainEnd::Nat => Verdict::Accept,
                                 };
                                 outcomes.push(finish(input, verdict, masquerade));
@@ -214,6 +461,11 @@ pub fn walk(ruleset: &Ruleset, packet: &Packet, node: &NodeContext) -> Vec<Outco
                 }
             }
         }
+    }
+    for pool in [w.spent.take(), w.cut.take()].into_iter().flatten() {
+        let mut first = pool.first;
+        first.probability = pool.probability;
+        outcomes.push(finish(first, pool.verdict, false));
     }
     outcomes.sort_by(|a, b| {
         b.probability
@@ -230,15 +482,13 @@ fn empty_state() -> State {
         mark: 0,
         dnat: false,
         probability: 0.0,
-        steps: Vec::new(),
-        assumptions: Vec::new(),
-        visited: 0,
+        steps: Steps::default(),
+        assumptions: Assumptions::default(),
     }
 }
 
-fn finish(mut state: State, verdict: Verdict, masquerade: bool) -> Outcome {
-    let mut seen = std::collections::BTreeSet::new();
-    state.assumptions.retain(|a| seen.insert(a.clone()));
+fn finish(state: State, verdict: Verdict, masquerade: bool) -> Outcome {
+    let (steps, elided_steps) = state.steps.into_parts();
     Outcome {
         probability: (state.probability * 1e9).round() / 1e9,
         verdict,
@@ -246,8 +496,9 @@ fn finish(mut state: State, verdict: Verdict, masquerade: bool) -> Outcome {
         destination_port: state.dport,
         dnat: state.dnat,
         masquerade,
-        steps: state.steps,
-        assumptions: state.assumptions,
+        steps,
+        elided_steps,
+        assumptions: state.assumptions.into_vec(),
     }
 }
 
@@ -276,11 +527,10 @@ fn implied_entry(table: &str, chain: &str) -> &'static [&'static str] {
 
 /// Runs one table's base chain for every branch; returns each branch's state and how the table ended.
 fn run_table(
+    w: &mut Walker<'_>,
     ruleset: &Ruleset,
     table_name: &str,
     base: &str,
-    packet: &Packet,
-    node: &NodeContext,
     state: State,
 ) -> Vec<(State, ChainEnd)> {
     let Some(table) = ruleset.table(table_name) else {
@@ -288,7 +538,7 @@ fn run_table(
     };
     let has_base_rules = table.chain(base).is_some_and(|c| !c.rules.is_empty());
     if has_base_rules {
-        return run_chain(table, base, packet, node, state, 0);
+        return run_chain(w, table, base, state, true);
     }
     // No rules in the base chain: walk the chains kube-proxy would have hooked there, in its order.
     let entries: Vec<&str> = implied_entry(table_name, base)
@@ -309,49 +559,62 @@ fn run_table(
             s.assumptions.push(format!(
                 "{table_name} {base} has no rules in this input; walked {entry} as kube-proxy's jump from {base} would"
             ));
-            for (s2, end2) in run_chain(table, entry, packet, node, s, 1) {
-                // A user chain that returns hands the packet back to the (empty) base chain.
-                next.push((s2, end2));
-            }
+            // A user chain that returns hands the packet back to the (empty) base chain.
+            next.extend(run_chain(w, table, entry, s, false));
         }
         branches = next;
-        if branches.len() > MAX_BRANCHES {
-            break;
-        }
     }
     branches
 }
 
+/// One chain being walked: the chain (replaced by a goto), the next rule, and where its chains start on the path.
+#[derive(Clone, Copy)]
 struct Frame<'a> {
-    chain: &'a str,
-    rules: &'a [Rule],
+    chain: &'a Chain,
     next: usize,
+    /// The length of the path when this frame was pushed: its chain and the chains it went to start there.
+    path_start: usize,
 }
 
-/// Walks from `start_chain`; a fork (statistic) clones the state. Returns each branch's end.
+/// One branch in progress: its state, its frames, and every chain on its path (the frames' chains and, per
+/// frame, the chains a goto left).
+struct Branch<'a> {
+    state: State,
+    stack: Vec<Frame<'a>>,
+    path: Vec<&'a Chain>,
+}
+
+/// Walks from `start_chain` (the table's base chain when `base`, else a user chain entered from an empty base
+/// chain); a fork (statistic) clones the branch. Returns each branch's end, except the branches set aside in the
+/// walker's pools.
 fn run_chain<'a>(
+    w: &mut Walker<'_>,
     table: &'a Table,
     start_chain: &'a str,
-    packet: &Packet,
-    node: &NodeContext,
     state: State,
-    depth0: usize,
+    base: bool,
 ) -> Vec<(State, ChainEnd)> {
     let mut results = Vec::new();
     let Some(chain) = table.chain(start_chain) else {
         return vec![(state, ChainEnd::Accept)];
     };
-    let builtin = chain.policy.is_some() || depth0 == 0;
+    let builtin = chain.policy.is_some() || base;
     let policy = chain.policy.clone().unwrap_or_else(|| "ACCEPT".to_string());
-    let mut work: Vec<(State, Vec<Frame<'a>>)> = vec![(
+    let mut work: Vec<Branch<'a>> = vec![Branch {
         state,
-        vec![Frame {
-            chain: start_chain,
-            rules: &chain.rules,
+        stack: vec![Frame {
+            chain,
             next: 0,
+            path_start: 0,
         }],
-    )];
-    while let Some((mut st, mut stack)) = work.pop() {
+        path: vec![chain],
+    }];
+    'branches: while let Some(Branch {
+        state: mut st,
+        mut stack,
+        mut path,
+    }) = work.pop()
+    {
         let end = loop {
             let Some(frame) = stack.last_mut() else {
                 // Returned from the entry chain.
@@ -370,43 +633,76 @@ fn run_chain<'a>(
                 }
                 break ChainEnd::Accept;
             };
-            let Some(rule) = frame.rules.get(frame.next) else {
+            let current: &'a Chain = frame.chain;
+            let Some(rule) = current.rules.get(frame.next) else {
+                let start = frame.path_start;
                 stack.pop();
+                path.truncate(start);
                 continue;
             };
             frame.next += 1;
-            let chain_name = frame.chain;
-            st.visited += 1;
-            if st.visited > MAX_RULES_PER_BRANCH {
-                st.assumptions
-                    .push("the walk visited too many rules and stopped (a loop?)".to_string());
-                break ChainEnd::Accept;
+            let chain_name = current.name.as_str();
+            if w.rules >= w.budget {
+                let probability = st.probability;
+                Walker::set_aside(&mut w.spent, &st, probability, || {
+                    Verdict::Stopped {
+                    reason: StopReason::Budget,
+                    table: table.name.clone(),
+                    chains: vec![chain_name.to_string()],
+                    line: rule.line,
+                    message: format!(
+                        "the walk evaluated {} rules over all its branches (its budget for this input) and stopped \
+                         at {} {chain_name} line {}; the branches not finished are counted here",
+                        w.budget, table.name, rule.line
+                    ),
+                }
+                });
+                continue 'branches;
             }
-            match evaluate(rule, packet, node, &mut st) {
+            w.rules += 1;
+            let matched = evaluate(rule, w.packet, w.node, &mut st);
+            // A probability that is not a number, or outside (0, 1), does not fork.
+            let matched = match matched {
+                Match::Fork(p) if p.is_nan() || p <= 0.0 => Match::No,
+                Match::Fork(p) if p >= 1.0 => Match::Yes,
+                other => other,
+            };
+            match matched {
                 Match::No => continue,
                 Match::Fork(p) => {
                     // The branch where the statistic match fails continues after this rule.
-                    if results.len() + work.len() < MAX_BRANCHES {
-                        let mut other = st.clone();
-                        other.probability *= 1.0 - p;
-                        let other_stack: Vec<Frame<'a>> = stack
-                            .iter()
-                            .map(|f| Frame {
-                                chain: f.chain,
-                                rules: f.rules,
-                                next: f.next,
-                            })
-                            .collect();
-                        if other.probability > 0.0 {
-                            work.push((other, other_stack));
+                    let other = st.probability * (1.0 - p);
+                    if other > 0.0 {
+                        if w.forks + 1 < MAX_BRANCHES {
+                            w.forks += 1;
+                            let mut state = st.clone();
+                            state.probability = other;
+                            work.push(Branch {
+                                state,
+                                stack: stack.clone(),
+                                path: path.clone(),
+                            });
+                        } else {
+                            Walker::set_aside(&mut w.cut, &st, other, || {
+                                Verdict::Stopped {
+                                reason: StopReason::Branches,
+                                table: table.name.clone(),
+                                chains: vec![chain_name.to_string()],
+                                line: rule.line,
+                                message: format!(
+                                    "the walk followed {MAX_BRANCHES} branches; from {} {chain_name} line {} on, \
+                                     the share of new connections where a statistic match does not match is not \
+                                     followed and is counted here",
+                                    table.name, rule.line
+                                ),
+                            }
+                            });
                         }
-                    } else {
-                        st.assumptions
-                            .push("too many branches; some were not followed".to_string());
                     }
                     st.probability *= p;
                     if st.probability <= 0.0 {
-                        break ChainEnd::Drop;
+                        // A share too small for a float: nothing to follow.
+                        continue 'branches;
                     }
                     if let Some(step) = target_step(table, chain_name, rule, Some(p)) {
                         st.steps.push(step);
@@ -432,7 +728,9 @@ fn run_chain<'a>(
                     break ChainEnd::Reject(with);
                 }
                 "RETURN" => {
-                    stack.pop();
+                    if let Some(frame) = stack.pop() {
+                        path.truncate(frame.path_start);
+                    }
                     continue;
                 }
                 "DNAT" => {
@@ -473,20 +771,44 @@ fn run_chain<'a>(
                 _ => {}
             }
             if let Some(next_chain) = table.chain(name) {
-                if stack.len() >= MAX_DEPTH {
-                    st.assumptions.push(format!(
-                        "chains nest deeper than {MAX_DEPTH}; stopped at {name}"
+                if let Some(at) = path.iter().position(|c| std::ptr::eq(*c, next_chain)) {
+                    break ChainEnd::Stopped(loop_verdict(
+                        table,
+                        path.get(at..).unwrap_or_default(),
+                        next_chain,
+                        rule,
+                        target.goto,
                     ));
-                    break ChainEnd::Accept;
                 }
-                if target.goto {
-                    stack.pop();
+                if path.len() >= MAX_DEPTH {
+                    break ChainEnd::Stopped(Verdict::Stopped {
+                        reason: StopReason::Depth,
+                        table: table.name.clone(),
+                        chains: vec![chain_name.to_string(), next_chain.name.clone()],
+                        line: rule.line,
+                        message: format!(
+                            "the packet's path holds {MAX_DEPTH} chains when {} {chain_name} line {} {} {}: the \
+                             walk stops there (kube-proxy's chains nest about five deep)",
+                            table.name,
+                            rule.line,
+                            if target.goto { "goes to" } else { "jumps to" },
+                            next_chain.name
+                        ),
+                    });
                 }
-                stack.push(Frame {
-                    chain: &next_chain.name,
-                    rules: &next_chain.rules,
-                    next: 0,
-                });
+                match stack.last_mut() {
+                    // A goto replaces the current frame's chain; the chain it leaves stays on the path.
+                    Some(frame) if target.goto => {
+                        frame.chain = next_chain;
+                        frame.next = 0;
+                    }
+                    _ => stack.push(Frame {
+                        chain: next_chain,
+                        next: 0,
+                        path_start: path.len(),
+                    }),
+                }
+                path.push(next_chain);
             } else if name
                 .chars()
                 .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '-' || c == '_')
@@ -500,11 +822,37 @@ fn run_chain<'a>(
             // Other targets (LOG, CONNMARK, …) do not end the walk.
         };
         results.push((st, end));
-        if results.len() >= MAX_BRANCHES {
-            break;
-        }
     }
     results
+}
+
+/// The verdict of a branch whose jump or goto at `rule` re-enters `again`, on the path at the start of `cycle`.
+fn loop_verdict(
+    table: &Table,
+    cycle: &[&Chain],
+    again: &Chain,
+    rule: &Rule,
+    goto: bool,
+) -> Verdict {
+    let mut chains: Vec<String> = cycle.iter().map(|c| c.name.clone()).collect();
+    chains.push(again.name.clone());
+    let from = cycle.last().map_or("", |c| c.name.as_str());
+    Verdict::Stopped {
+        reason: StopReason::Loop,
+        table: table.name.clone(),
+        message: format!(
+            "{} {from} line {} {} {}, which is already on the packet's path: the chains loop ({}). The kernel refuses \
+             to load rules whose chains loop (iptables-restore: \"Too many levels of symbolic links\"), so no node \
+             runs these rules as given; the walk stops here",
+            table.name,
+            rule.line,
+            if goto { "goes to" } else { "jumps to" },
+            again.name,
+            chains.join(" -> ")
+        ),
+        chains,
+        line: rule.line,
+    }
 }
 
 fn target_step(table: &Table, chain: &str, rule: &Rule, probability: Option<f64>) -> Option<Step> {

@@ -2,6 +2,7 @@
 
 mod capture;
 mod chain_hash_mismatch;
+mod chain_loop;
 mod corefile_autopath_pods;
 mod corefile_forward_loop;
 mod corefile_reverse_no_fallthrough;
@@ -38,6 +39,7 @@ pub(crate) static ALL: &[&dyn Rule] = &[
     &probability_skew::ProbabilitySkew,
     &chain_hash_mismatch::ChainHashMismatch,
     &dangling_jump::DanglingJump,
+    &chain_loop::ChainLoop,
     &orphan_chain::OrphanChain,
     &userspace_proxy_residue::UserspaceProxyResidue,
     &masquerade_missing::MasqueradeMissing,

@@ -27,9 +27,15 @@ impl Rule for OrphanChain {
         for node in &context.nodes {
             for t in node.jumps().iter().filter(|t| complete(&t.table)) {
                 let table = &t.table;
-                // Which chains some rule jumps to, by position.
+                // Which chains some rule of another chain jumps to, by position (a chain that only jumps to
+                // itself is still not reached; `chain-loop` reports its loop).
                 let mut jumped_to = vec![false; table.chain_count()];
-                for to in t.jumps.iter().filter_map(|j| j.to) {
+                for to in t
+                    .jumps
+                    .iter()
+                    .filter(|j| j.to != Some(j.from))
+                    .filter_map(|j| j.to)
+                {
                     if let Some(seen) = jumped_to.get_mut(to) {
                         *seen = true;
                     }
