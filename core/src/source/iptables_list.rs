@@ -1894,14 +1894,18 @@ fn read_rule(
     let mut basic = Vec::new();
     for (name, word) in ["-s", "-d"].into_iter().zip(&addresses) {
         let (option, host_name) = address(name, word.text, *family);
-        if !host_name && option.is_some() {
-            let (negated, body) = bang(word.text);
+        if let Some(value) = option
+            .as_ref()
+            .filter(|_| !host_name)
+            .and_then(|o| o.values.first())
+        {
+            let negated = word.text.starts_with('!');
             let column = text::column_of(line, word.start + usize::from(negated));
             check_value(
                 &mut checked,
                 number,
                 column,
-                (Place::Basic, name, body),
+                (Place::Basic, name, value),
                 family,
             );
         }
