@@ -703,11 +703,11 @@ impl<'a> Tail<'a, '_> {
             "PHYSDEV" if next == Some("match") => self.physdev(),
             "redir" if next == Some("ports") => {
                 self.i += 2;
-                self.to_ports("REDIRECT");
+                self.nat_ports("REDIRECT");
             }
             "masq" if next == Some("ports:") => {
                 self.i += 2;
-                self.to_ports("MASQUERADE");
+                self.nat_ports("MASQUERADE");
             }
             "random" | "random-fully" | "persistent" => {
                 self.i += 1;
@@ -759,7 +759,7 @@ impl<'a> Tail<'a, '_> {
     }
 
     /// `redir ports P` / `masq ports: P`: `--to-ports` of `target`.
-    fn to_ports(&mut self, target: &str) {
+    fn nat_ports(&mut self, target: &str) {
         if let Some(value) = self.peek(0).filter(|_| !starts_construct(self.ws, self.i)) {
             self.check(0, Place::Target(target), "--to-ports", value);
         }
