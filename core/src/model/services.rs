@@ -3,6 +3,7 @@
 //! share of each endpoint computed from the `statistic` cascade as the kernel applies it.
 
 use std::borrow::Cow;
+use std::net::IpAddr;
 
 use rustc_hash::FxHashMap;
 
@@ -10,6 +11,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::model::hash;
+use crate::source::iptables::values::{self, Family, NatTarget};
 use crate::source::iptables::{ChainView, OptView, RuleView, Ruleset, RulesetView, TableView};
 
 /// One Service port as this node routes it.
@@ -204,10 +206,9 @@ impl ServicePortName {
 }
 
 /// The probability the kernel applies for a `--probability` value: iptables stores `lround(2^31 · p)` as a u32.
+/// A value iptables refuses (NaN, infinite, outside [0, 1]) gives 0: the rule never matches.
 pub fn kernel_probability(p: f64) -> f64 {
-    const SCALE: f64 = 2_147_483_648.0;
-    let stored = (p.clamp(0.0, 1.0) * SCALE).round();
-    stored / SCALE
+    values::kernel_probability(p)
 }
 
 /// Rounds a share for output, so that printed values do not carry float noise.
@@ -235,24 +236,11 @@ fn protocol_and_destination(rule: &RuleView<'_>) -> (String, Option<String>) {
     (protocol, destination)
 }
 
-/// Parses a DNAT `--to-destination`: `ip`, `ip:port`, `[v6]:port`, or a range (the first address and port are taken).
+/// Parses a DNAT `--to-destination`: `ip`, `ip:port`, `[v6]:port`, or a range (the first address and port are
+/// taken). `None` when it names no address or is not a valid target (iptables would have refused the rule).
 pub fn parse_destination(text: &str) -> Option<(String, Option<u16>)> {
-    let first_port = |p: &str| p.split('-').next().and_then(|p| p.parse::<u16>().ok());
-    if let Some(rest) = text.strip_prefix('[') {
-        let (ip, after) = rest.split_once(']')?;
-        let port = after.strip_prefix(':').and_then(first_port);
-        return Some((ip.to_string(), port));
-    }
-    let (ip, port) = match text.matches(':').count() {
-        1 => {
-            let (ip, port) = text.split_once(':')?;
-            (ip, first_port(port))
-        }
-        // Zero colons: IPv4 without port; more than one: a bare IPv6 address.
-        _ => (text, None),
-    };
-    let ip = ip.split('-').next().unwrap_or(ip);
-    (!ip.is_empty()).then(|| (ip.to_string(), port))
+    let target = values::nat_target(text, None).ok()?;
+    Some((target.addr?.to_string(), target.port))
 }
 
 /// Builds the Service graph of one ruleset. Diagnostics point at lines of the same input.
@@ -947,28 +935,25 @@ fn cascade(
         if !target.starts_with("KUBE-SEP-") {
             continue;
         }
-        let statistic = rule.match_opt("statistic", "--probability").filter(|_| {
-            rule.match_opt("statistic", "--mode")
-                .is_none_or(|m| m.value() == "random")
-        });
-        let (rule_p, text) = match statistic {
-            Some(opt) => {
+        // One policy with the walk: a `--probability` (or `--every`) that iptables would refuse means the rule
+        // never matches, so its endpoint gets no share (the parser reports the value).
+        let mode_random = rule
+            .match_opt("statistic", "--mode")
+            .is_none_or(|m| m.value() == "random");
+        let (rule_p, text) = match rule.match_opt("statistic", "--probability") {
+            Some(opt) if mode_random => {
                 let text = opt.value().into_owned();
-                match text.parse::<f64>() {
-                    Ok(p) if p.is_finite() => (Some(kernel_probability(p)), Some(text)),
-                    _ => {
-                        diagnostics.push(Diagnostic::new(
-                            Severity::Warning,
-                            "bad-probability",
-                            rule.line(),
-                            1,
-                            format!("{text:?} is not a probability; read as 1"),
-                        ));
-                        (None, Some(text))
-                    }
-                }
+                (Some(values::probability(&text).unwrap_or(0.0)), Some(text))
             }
-            None => (None, None),
+            _ => match rule.match_opt("statistic", "--every") {
+                // `--mode nth`: one new connection in n, as the walk counts it.
+                Some(opt) if !mode_random => {
+                    let text = opt.value();
+                    let p = values::every(&text).map_or(0.0, |n| 1.0 / f64::from(n));
+                    (Some(p), Some(format!("every {text}")))
+                }
+                _ => (None, None),
+            },
         };
         let p = rule_p.unwrap_or(1.0);
         let share = remaining * p;
@@ -997,10 +982,23 @@ fn cascade(
             }) => {
                 endpoint.dnat_line = Some(*line);
                 endpoint.affinity = *affinity;
-                match destination.as_deref().and_then(parse_destination) {
-                    Some((ip, port)) => {
-                        endpoint.ip = ip;
-                        endpoint.port = port.or(service.port);
+                match destination.as_deref().filter(|d| !d.is_empty()) {
+                    // A target iptables would refuse (diagnosed by the parser), or one of the other family than
+                    // the Service's cluster IP: the DNAT rule never matches, so no address is made up.
+                    Some(text) => {
+                        let cluster_family = service
+                            .cluster_ip
+                            .as_deref()
+                            .and_then(|ip| ip.parse::<IpAddr>().ok())
+                            .map(Family::of);
+                        if let Ok(NatTarget {
+                            addr: Some(ip),
+                            port,
+                        }) = values::nat_target(text, cluster_family)
+                        {
+                            endpoint.ip = ip.to_string();
+                            endpoint.port = port.or(service.port);
+                        }
                     }
                     None => diagnostics.push(Diagnostic::new(
                         Severity::Warning,

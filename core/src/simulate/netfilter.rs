@@ -5,11 +5,11 @@
 
 use std::collections::VecDeque;
 use std::net::IpAddr;
-use std::str::FromStr;
 
 use serde::{Deserialize, Serialize};
 
 use crate::model::services::parse_destination;
+use crate::source::iptables::values::{self, Family};
 use crate::source::iptables::{Chain, Opt, Rule, Ruleset, Table};
 
 /// Where the packet enters the rules.
@@ -734,14 +734,16 @@ fn run_chain<'a>(
                     continue;
                 }
                 "DNAT" => {
-                    if let Some((ip, port)) = rule
+                    // Only a valid target of the packet's family rewrites it (`evaluate` lets no other through).
+                    let family = Some(Family::of(st.dst));
+                    if let Some(to) = rule
                         .target_opt("--to-destination")
-                        .and_then(|o| parse_destination(&o.value()))
+                        .and_then(|o| values::nat_target(&o.value(), family).ok())
                     {
-                        if let Ok(ip) = IpAddr::from_str(&ip) {
+                        if let Some(ip) = to.addr {
                             st.dst = ip;
                         }
-                        if let Some(port) = port {
+                        if let Some(port) = to.port {
                             st.dport = port;
                         }
                         st.dnat = true;
@@ -751,7 +753,7 @@ fn run_chain<'a>(
                 "REDIRECT" => {
                     if let Some(port) = rule
                         .target_opt("--to-ports")
-                        .and_then(|o| o.value().split('-').next().and_then(|p| p.parse().ok()))
+                        .and_then(|o| values::to_ports(&o.value()).ok())
                     {
                         st.dport = port;
                     }
@@ -895,72 +897,18 @@ enum Match {
     Fork(f64),
 }
 
-fn parse_cidr(text: &str) -> Option<(IpAddr, u8)> {
-    let (ip, len) = match text.split_once('/') {
-        Some((ip, len)) => (ip, Some(len)),
-        None => (text, None),
-    };
-    let ip = IpAddr::from_str(ip).ok()?;
-    let max = if ip.is_ipv4() { 32 } else { 128 };
-    let len = match len {
-        Some(l) => match l.parse::<u8>() {
-            Ok(l) => l.min(max),
-            // A dotted netmask, as `iptables -L` prints it.
-            Err(_) => mask_len(IpAddr::from_str(l).ok()?)?,
-        },
-        None => max,
-    };
-    Some((ip, len))
-}
-
-fn mask_len(mask: IpAddr) -> Option<u8> {
-    let bits = match mask {
-        IpAddr::V4(m) => u128::from(u32::from(m)) << 96,
-        IpAddr::V6(m) => u128::from(m),
-    };
-    u8::try_from(bits.leading_ones()).ok()
-}
-
-/// Whether `ip` is in `cidr`.
+/// Whether `ip` is in an `-s`/`-d` value (a prefix, a netmask or a comma list); `None` when the value is not valid
+/// for `ip`'s family (iptables would have refused it, so the rule never matches).
 pub fn cidr_contains(cidr: &str, ip: IpAddr) -> Option<bool> {
-    let (net, len) = parse_cidr(cidr)?;
-    let (a, b, bits) = match (net, ip) {
-        (IpAddr::V4(n), IpAddr::V4(i)) => {
-            (u128::from(u32::from(n)), u128::from(u32::from(i)), 32u32)
-        }
-        (IpAddr::V6(n), IpAddr::V6(i)) => (u128::from(n), u128::from(i), 128u32),
-        _ => return Some(false),
-    };
-    let shift = bits.saturating_sub(u32::from(len));
-    if shift >= bits {
-        return Some(true);
-    }
-    Some((a >> shift) == (b >> shift))
-}
-
-fn port_matches(spec: &str, port: u16) -> bool {
-    spec.split(',').any(|part| match part.split_once(':') {
-        Some((lo, hi)) => {
-            let lo = lo.parse().unwrap_or(0);
-            let hi = hi.parse().unwrap_or(u16::MAX);
-            (lo..=hi).contains(&port)
-        }
-        None => part.parse::<u16>().is_ok_and(|p| p == port),
-    })
+    values::address_contains(cidr, ip).ok()
 }
 
 fn parse_u32(text: &str) -> Option<u32> {
-    match text.strip_prefix("0x").or_else(|| text.strip_prefix("0X")) {
-        Some(hex) => u32::from_str_radix(hex, 16).ok(),
-        None => text.parse().ok(),
-    }
+    values::number_u32(text)
 }
 
 fn value_mask(text: &str) -> Option<(u32, u32)> {
-    match text.split_once('/') {
-        Some((v, m)) => Some((parse_u32(v)?, parse_u32(m)?)),
-        None => Some((parse_u32(text)?, u32::MAX)),
-    }
+    values::mark(text).ok()
 }
 
 fn apply_mark(rule: &Rule, mark: &mut u32) {
@@ -986,16 +934,58 @@ fn apply_mark(rule: &Rule, mark: &mut u32) {
     }
 }
 
+/// What kind of value an invalid-value code is about, for the walk's notes.
+fn value_kind(code: &str) -> &'static str {
+    match code {
+        "invalid-address" => "address",
+        "invalid-port" => "port",
+        "invalid-protocol" => "protocol",
+        "invalid-probability" => "probability",
+        "invalid-mark" => "mark",
+        _ => "target",
+    }
+}
+
+/// Notes that option `option` of the rule has a value iptables would refuse: the rule never matches.
+fn never_matches(
+    rule: &Rule,
+    option: &str,
+    value: &str,
+    invalid: &values::Invalid,
+    st: &mut State,
+) -> Match {
+    st.assumptions.push(format!(
+        "line {}: {option} {} is not a valid {} ({}); the rule never matches",
+        rule.line,
+        values::shown(value),
+        value_kind(invalid.code),
+        invalid.why
+    ));
+    Match::No
+}
+
+/// The packet's protocol number (`tcp` 6, `udp` 17, …).
+fn packet_protocol(packet: &Packet) -> Option<u8> {
+    values::protocol_number(&packet.protocol)
+}
+
 fn evaluate(rule: &Rule, packet: &Packet, node: &NodeContext, st: &mut State) -> Match {
     let mut fork = None;
     for opt in &rule.basic {
         let value = opt.value();
         let hit = match opt.name.as_str() {
-            "-s" => cidr_contains(&value, packet.src),
-            "-d" => cidr_contains(&value, st.dst),
-            "-p" => {
-                Some(value == "all" || value == "0" || value.eq_ignore_ascii_case(&packet.protocol))
+            "-s" | "-d" => {
+                let ip = if opt.name == "-s" { packet.src } else { st.dst };
+                match values::address_contains(&value, ip) {
+                    Ok(hit) => Some(hit),
+                    Err(invalid) => return never_matches(rule, &opt.name, &value, &invalid, st),
+                }
             }
+            "-p" => match values::protocol(&value) {
+                Ok(0) => Some(true),
+                Ok(n) => Some(packet_protocol(packet) == Some(n)),
+                Err(invalid) => return never_matches(rule, &opt.name, &value, &invalid, st),
+            },
             "-i" | "-o" => {
                 // Interfaces are not known from a dump; a pod's packet comes in on its veth or bridge.
                 st.assumptions.push(format!(
@@ -1015,63 +1005,87 @@ fn evaluate(rule: &Rule, packet: &Packet, node: &NodeContext, st: &mut State) ->
     for m in &rule.matches {
         for opt in &m.options {
             let value = opt.value();
-            let hit = match (m.name.as_str(), opt.name.as_str()) {
-                ("comment" | "nfacct", _) => None,
-                (_, "--dport" | "--destination-port" | "--dports" | "--destination-ports") => {
-                    Some(port_matches(&value, st.dport))
+            let ports = |list: bool, port: u16| values::ports_contain(&value, list, port);
+            let checked = match (m.name.as_str(), opt.name.as_str()) {
+                ("comment" | "nfacct", _) => Ok(None),
+                ("multiport", "--dports" | "--destination-ports") => {
+                    ports(true, st.dport).map(Some)
                 }
-                (_, "--sport" | "--source-port" | "--sports" | "--source-ports") => {
-                    Some(port_matches(&value, packet.sport))
+                ("multiport", "--sports" | "--source-ports") => ports(true, packet.sport).map(Some),
+                ("multiport", "--ports") => {
+                    ports(true, st.dport).and_then(|d| Ok(Some(d || ports(true, packet.sport)?)))
                 }
-                (_, "--ports") => {
-                    Some(port_matches(&value, st.dport) || port_matches(&value, packet.sport))
+                (_, "--dport" | "--destination-port") => ports(false, st.dport).map(Some),
+                (_, "--sport" | "--source-port") => ports(false, packet.sport).map(Some),
+                ("addrtype", "--dst-type") => Ok(Some(
+                    value.split(',').any(|t| t == "LOCAL") && node.is_local(st.dst),
+                )),
+                ("addrtype", "--src-type") => Ok(Some(
+                    value.split(',').any(|t| t == "LOCAL") && node.is_local(packet.src),
+                )),
+                ("addrtype", _) => Ok(None),
+                ("mark", "--mark") => {
+                    values::mark(&value).map(|(v, mask)| Some(st.mark & mask == v))
                 }
-                ("addrtype", "--dst-type") => {
-                    Some(value.split(',').any(|t| t == "LOCAL") && node.is_local(st.dst))
-                }
-                ("addrtype", "--src-type") => {
-                    Some(value.split(',').any(|t| t == "LOCAL") && node.is_local(packet.src))
-                }
-                ("addrtype", _) => None,
-                ("mark", "--mark") => value_mask(&value).map(|(v, mask)| st.mark & mask == v),
-                ("conntrack", "--ctstate") => Some(
+                ("conntrack", "--ctstate") => Ok(Some(
                     value
                         .split(',')
                         .any(|s| s == "NEW" || (s == "DNAT" && st.dnat)),
-                ),
-                ("conntrack", _) => None,
-                ("state", "--state") => Some(value.split(',').any(|s| s == "NEW")),
+                )),
+                ("conntrack", _) => Ok(None),
+                ("state", "--state") => Ok(Some(value.split(',').any(|s| s == "NEW"))),
                 // A new client has no entry in the `recent` list yet.
-                ("recent", "--rcheck" | "--update") => Some(false),
-                ("recent", _) => None,
-                ("statistic", "--probability") => {
-                    if let Ok(p) = value.parse::<f64>() {
-                        fork = Some(crate::model::services::kernel_probability(p));
-                    }
+                ("recent", "--rcheck" | "--update") => Ok(Some(false)),
+                ("recent", _) => Ok(None),
+                // One policy with the Service graph: a probability iptables refuses never matches.
+                ("statistic", "--probability") => values::probability(&value).map(|p| {
+                    fork = Some(p);
                     None
-                }
-                ("statistic", "--every") => {
-                    if let Ok(n) = value.parse::<f64>() {
-                        if n >= 1.0 {
-                            fork = Some(1.0 / n);
-                        }
-                    }
+                }),
+                ("statistic", "--every") => values::every(&value).map(|n| {
+                    fork = Some(1.0 / f64::from(n));
                     None
-                }
-                ("statistic", _) | ("tcp" | "udp" | "sctp" | "multiport", _) => None,
-                ("physdev", _) => Some(false),
+                }),
+                ("statistic", _) | ("tcp" | "udp" | "sctp" | "multiport", _) => Ok(None),
+                ("physdev", _) => Ok(Some(false)),
                 (module, option) => {
                     st.assumptions.push(format!(
                         "line {}: -m {module} {option} is not simulated; assumed to match",
                         rule.line
                     ));
-                    None
+                    Ok(None)
                 }
+            };
+            let hit = match checked {
+                Ok(hit) => hit,
+                Err(invalid) => return never_matches(rule, &opt.name, &value, &invalid, st),
             };
             match hit {
                 Some(h) if h != opt.negated => {}
                 Some(_) => return Match::No,
                 None => {}
+            }
+        }
+    }
+    // A target whose values iptables refuses was never loaded: the rule never matches (and never rewrites the
+    // packet to an address the input does not give).
+    if let Some(target) = &rule.target {
+        let family = Some(Family::of(st.dst));
+        for opt in &target.options {
+            let value = opt.value();
+            let checked = match (target.name.as_str(), opt.name.as_str()) {
+                ("DNAT", "--to-destination") | ("SNAT", "--to-source") => {
+                    values::nat_target(&value, family).map(drop)
+                }
+                ("REDIRECT" | "MASQUERADE", "--to-ports") => values::to_ports(&value).map(drop),
+                ("MARK", "--set-xmark" | "--set-mark") => values::mark(&value).map(drop),
+                ("MARK", "--and-mark" | "--or-mark" | "--xor-mark") => {
+                    values::mark_value(&value).map(drop)
+                }
+                _ => Ok(()),
+            };
+            if let Err(invalid) = checked {
+                return never_matches(rule, &opt.name, &value, &invalid, st);
             }
         }
     }

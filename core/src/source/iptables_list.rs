@@ -96,6 +96,7 @@
 use std::net::{Ipv4Addr, Ipv6Addr};
 
 use crate::diagnostic::{Diagnostic, Parsed, Severity};
+use crate::source::iptables::values::{self, Checked, Family, Place};
 use crate::source::iptables::{
     Chain, Counters, Match, Opt, Rule, Ruleset, Table, Target, MAX_LINE_BYTES,
 };
@@ -280,6 +281,13 @@ fn column_header(line: &str) -> Option<Layout> {
         counts,
         via: Some(via),
     })
+}
+
+/// The address family of the iptables binary a command line runs (`ip6tables…` is IPv6).
+fn command_family(line: &str) -> Option<Family> {
+    line.split_whitespace()
+        .map(|w| w.trim_matches(|c| matches!(c, '`' | '"' | '\'' | '(' | ')')))
+        .find_map(Family::of_tool)
 }
 
 /// The table named by an `iptables … -L …` command line (`filter` when it names none).
@@ -584,98 +592,6 @@ fn flag(name: &str) -> Opt {
     opt(name, false, Vec::new())
 }
 
-/// `/etc/services` names a node prints for ports (see the module documentation).
-const SERVICES: [(&str, u16); 88] = [
-    ("tcpmux", 1),
-    ("echo", 7),
-    ("discard", 9),
-    ("daytime", 13),
-    ("ftp-data", 20),
-    ("ftp", 21),
-    ("ssh", 22),
-    ("telnet", 23),
-    ("smtp", 25),
-    ("time", 37),
-    ("whois", 43),
-    ("tacacs", 49),
-    ("domain", 53),
-    ("bootps", 67),
-    ("bootpc", 68),
-    ("tftp", 69),
-    ("gopher", 70),
-    ("finger", 79),
-    ("http", 80),
-    ("kerberos", 88),
-    ("pop3", 110),
-    ("sunrpc", 111),
-    ("auth", 113),
-    ("nntp", 119),
-    ("ntp", 123),
-    ("epmap", 135),
-    ("netbios-ns", 137),
-    ("netbios-dgm", 138),
-    ("netbios-ssn", 139),
-    ("imap2", 143),
-    ("imap", 143),
-    ("snmp", 161),
-    ("snmp-trap", 162),
-    ("bgp", 179),
-    ("ldap", 389),
-    ("https", 443),
-    ("microsoft-ds", 445),
-    ("kpasswd", 464),
-    ("submissions", 465),
-    ("isakmp", 500),
-    ("exec", 512),
-    ("login", 513),
-    ("shell", 514),
-    ("syslog", 514),
-    ("printer", 515),
-    ("route", 520),
-    ("submission", 587),
-    ("ipp", 631),
-    ("ldaps", 636),
-    ("domain-s", 853),
-    ("rsync", 873),
-    ("ftps-data", 989),
-    ("ftps", 990),
-    ("imaps", 993),
-    ("pop3s", 995),
-    ("socks", 1080),
-    ("openvpn", 1194),
-    ("ms-sql-s", 1433),
-    ("radius", 1812),
-    ("radius-acct", 1813),
-    ("nfs", 2049),
-    ("etcd-client", 2379),
-    ("etcd-server", 2380),
-    ("mysql", 3306),
-    ("ms-wbt-server", 3389),
-    ("ipsec-nat-t", 4500),
-    ("sip", 5060),
-    ("sip-tls", 5061),
-    ("mdns", 5353),
-    ("postgresql", 5432),
-    ("amqps", 5671),
-    ("amqp", 5672),
-    ("x11", 6000),
-    ("redis", 6379),
-    ("sun-sr-https", 6443),
-    ("http-alt", 8080),
-    ("webcache", 8080),
-    ("tproxy", 8081),
-    ("omniorb", 8088),
-    ("puppet", 8140),
-    ("pcsync-https", 8443),
-    ("websm", 9090),
-    ("git", 9418),
-    ("webmin", 10000),
-    ("zabbix-agent", 10050),
-    ("zabbix-trapper", 10051),
-    ("nut", 3493),
-    ("svn", 3690),
-];
-
 /// Reads a rule's text after the addresses: match modules, the goto flag and target options.
 struct Tail<'a, 'w> {
     line: &'a str,
@@ -687,6 +603,8 @@ struct Tail<'a, 'w> {
     target_opts: Vec<Opt>,
     goto: bool,
     diagnostics: Vec<Diagnostic>,
+    /// The listing's address family (see [`Parser::family`]).
+    family: Option<Family>,
 }
 
 impl<'a> Tail<'a, '_> {
@@ -707,6 +625,23 @@ impl<'a> Tail<'a, '_> {
             column,
             message,
         ));
+    }
+
+    /// Checks the value of a save-form option read from the word `k` after the cursor, whose text ends with
+    /// `value` (so the value's column is found in the word).
+    fn check(&mut self, k: usize, place: Place<'_>, option: &str, value: &str) {
+        let Some(word) = self.ws.get(self.i + k).copied() else {
+            return;
+        };
+        let offset = word.end.saturating_sub(value.len()).max(word.start);
+        let column = text::column_of(self.line, offset);
+        check_value(
+            &mut self.diagnostics,
+            self.number,
+            column,
+            (place, option, value),
+            &mut self.family,
+        );
     }
 
     fn run(&mut self) {
@@ -754,6 +689,9 @@ impl<'a> Tail<'a, '_> {
                 if negated {
                     self.i += 1;
                 }
+                if let Some(value) = self.peek(0).filter(|_| !starts_construct(self.ws, self.i)) {
+                    self.check(0, Place::Match("mark"), "--mark", value);
+                }
                 let values = self.take_value().into_iter().collect();
                 self.matches.push(Match {
                     name: "mark".to_string(),
@@ -765,13 +703,11 @@ impl<'a> Tail<'a, '_> {
             "PHYSDEV" if next == Some("match") => self.physdev(),
             "redir" if next == Some("ports") => {
                 self.i += 2;
-                let values = self.take_value().into_iter().collect();
-                self.target_opts.push(opt("--to-ports", false, values));
+                self.nat_ports("REDIRECT");
             }
             "masq" if next == Some("ports:") => {
                 self.i += 2;
-                let values = self.take_value().into_iter().collect();
-                self.target_opts.push(opt("--to-ports", false, values));
+                self.nat_ports("MASQUERADE");
             }
             "random" | "random-fully" | "persistent" => {
                 self.i += 1;
@@ -805,6 +741,14 @@ impl<'a> Tail<'a, '_> {
                 let values = if to.is_empty() {
                     Vec::new()
                 } else {
+                    let target = if name == "--to-source" {
+                        "SNAT"
+                    } else {
+                        "DNAT"
+                    };
+                    if name != "--to" {
+                        self.check(0, Place::Target(target), name, to);
+                    }
                     vec![to.to_string()]
                 };
                 self.target_opts.push(opt(name, false, values));
@@ -812,6 +756,15 @@ impl<'a> Tail<'a, '_> {
             }
         }
         true
+    }
+
+    /// `redir ports P` / `masq ports: P`: `--to-ports` of `target`.
+    fn nat_ports(&mut self, target: &str) {
+        if let Some(value) = self.peek(0).filter(|_| !starts_construct(self.ws, self.i)) {
+            self.check(0, Place::Target(target), "--to-ports", value);
+        }
+        let values = self.take_value().into_iter().collect();
+        self.target_opts.push(opt("--to-ports", false, values));
     }
 
     /// The next word as a value, unless it starts another construct.
@@ -874,7 +827,7 @@ impl<'a> Tail<'a, '_> {
                     .map(|p| {
                         if p.is_empty() || p.bytes().all(|b| b.is_ascii_digit()) {
                             p.to_string()
-                        } else if let Some((_, n)) = SERVICES.iter().find(|(name, _)| *name == p) {
+                        } else if let Some(n) = values::service_port(p) {
                             n.to_string()
                         } else {
                             unknown.push(p.to_string());
@@ -935,8 +888,13 @@ impl<'a> Tail<'a, '_> {
                 break;
             };
             let (negated, value) = bang(value);
-            let value = self.port_numbers(value, column);
-            m.options.push(opt(name, negated, vec![value]));
+            let known = self.diagnostics.len();
+            let numbers = self.port_numbers(value, column);
+            // A name the table does not know is reported as such (the node's /etc/services may have it).
+            if self.diagnostics.len() == known {
+                self.check(0, Place::Match(proto), name, value);
+            }
+            m.options.push(opt(name, negated, vec![numbers]));
             self.i += 1;
         }
         self.matches.push(m);
@@ -1011,8 +969,14 @@ impl<'a> Tail<'a, '_> {
             let column = self.column(0);
             if let Some(list) = self.take_value() {
                 let (negated, list) = bang(&list);
-                let list = self.port_numbers(list, column);
-                m.options.push(opt(name, negated, vec![list]));
+                let known = self.diagnostics.len();
+                let numbers = self.port_numbers(list, column);
+                if self.diagnostics.len() == known {
+                    self.i -= 1;
+                    self.check(0, Place::Match("multiport"), name, list);
+                    self.i += 1;
+                }
+                m.options.push(opt(name, negated, vec![numbers]));
             }
         }
         self.matches.push(m);
@@ -1039,6 +1003,7 @@ impl<'a> Tail<'a, '_> {
             };
             if let (Some(k), Some(v)) = (self.peek(0), self.peek(1)) {
                 if k == key {
+                    self.check(1, Place::Match("statistic"), name, v);
                     m.options.push(opt(name, negated, vec![v.to_string()]));
                     self.i += 2;
                 }
@@ -1401,15 +1366,17 @@ fn shorten(text: &str) -> String {
 // ---------------------------------------------------------------------------------------------------------------
 // Addresses and interfaces
 
-/// A source or destination column as the basic option iptables-save would print, or `None` for any address.
-fn address(name: &str, text: &str) -> (Option<Opt>, bool) {
+/// A source or destination column as the basic option iptables-save would print, or `None` for any address; and
+/// whether it is a host name (`-L` without `-n`). Text that is neither an address nor a name is kept as written,
+/// for the value check to report.
+fn address(name: &str, text: &str, family: Option<Family>) -> (Option<Opt>, bool) {
     let (negated, body) = bang(text);
     let any = matches!(body, "anywhere" | "0.0.0.0/0" | "::/0");
     if any {
-        let value = if body == "anywhere" {
-            "0.0.0.0/0"
-        } else {
-            body
+        let value = match (body, family) {
+            ("anywhere", Some(Family::V6)) => "::/0",
+            ("anywhere", _) => "0.0.0.0/0",
+            _ => body,
         };
         return (
             negated.then(|| opt(name, true, vec![value.to_string()])),
@@ -1425,9 +1392,47 @@ fn address(name: &str, text: &str) -> (Option<Opt>, bool) {
     } else if host.parse::<Ipv6Addr>().is_ok() {
         mask.map_or_else(|| format!("{host}/128"), |_| body.to_string())
     } else {
-        return (Some(opt(name, negated, vec![body.to_string()])), true);
+        return (
+            Some(opt(name, negated, vec![body.to_string()])),
+            host_name(body),
+        );
     };
     (Some(opt(name, negated, vec![value])), false)
+}
+
+/// Whether `text` reads as a host name: letters, digits, dots, hyphens and underscores, with a letter somewhere
+/// (`10.0.0.300` is a broken address, not a name).
+fn host_name(text: &str) -> bool {
+    text.bytes().any(|b| b.is_ascii_alphabetic())
+        && text
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-' | b'_'))
+}
+
+/// Checks a value as iptables would before loading its rule (`values::check`): an invalid one is an error
+/// diagnostic at `column`; a valid address fixes the listing's family when it is not known yet.
+fn check_value(
+    out: &mut Vec<Diagnostic>,
+    number: u32,
+    column: u32,
+    (place, option, value): (Place<'_>, &str, &str),
+    family: &mut Option<Family>,
+) {
+    match values::check(place, option, value, *family) {
+        Checked::Unchecked => {}
+        Checked::Valid(found) => {
+            if family.is_none() {
+                *family = found;
+            }
+        }
+        Checked::Invalid(invalid) => out.push(Diagnostic::new(
+            Severity::Error,
+            invalid.code,
+            number,
+            column,
+            invalid.message(option, value, matches!(place, Place::Target(_))),
+        )),
+    }
 }
 
 fn interface(name: &str, text: &str) -> Option<Opt> {
@@ -1568,6 +1573,9 @@ struct Parser {
     /// A blank line came after the last `Chain` line: `-L` prints none inside a chain, so what follows is
     /// more likely prose than a damaged rule.
     blank: bool,
+    /// The address family: from the last `ip6tables`/`iptables` command line, else from the first valid address.
+    /// A value of the other family is not valid.
+    family: Option<Family>,
 }
 
 impl Parser {
@@ -1584,6 +1592,9 @@ impl Parser {
         }
         let indent = text::column_of(content, content.len() - content.trim_start().len());
         if let Some(table) = command_table(trimmed) {
+            if let Some(family) = command_family(trimmed) {
+                self.family = Some(family);
+            }
             if !matches!(
                 table.as_str(),
                 "nat" | "filter" | "mangle" | "raw" | "security"
@@ -1617,7 +1628,8 @@ impl Parser {
             return;
         }
         let header_known = self.layout.is_some();
-        let Some((rule, diagnostics)) = read_rule(number, content, self.layout) else {
+        let Some((rule, diagnostics)) = read_rule(number, content, self.layout, &mut self.family)
+        else {
             let (severity, place) = if self.chain_open && !self.blank {
                 (Severity::Error, "in a chain listing")
             } else {
@@ -1770,7 +1782,12 @@ impl Parser {
 
 /// Reads one rule line. `None` when the line is not a rule (nothing is reported then); otherwise the rule and
 /// what was odd about it.
-fn read_rule(number: u32, line: &str, layout: Option<Layout>) -> Option<(Rule, Vec<Diagnostic>)> {
+fn read_rule(
+    number: u32,
+    line: &str,
+    layout: Option<Layout>,
+    family: &mut Option<Family>,
+) -> Option<(Rule, Vec<Diagnostic>)> {
     let ws = words(line);
     let layout = layout.unwrap_or_else(|| guess_layout(&ws));
     let mut i = 0;
@@ -1792,8 +1809,9 @@ fn read_rule(number: u32, line: &str, layout: Option<Layout>) -> Option<(Rule, V
     // An empty target column leaves the protocol first; otherwise the protocol follows the target.
     let first = ws.get(i)?;
     let second_is_proto = ws.get(i + 1).is_some_and(|w| proto_word(w.text).is_some());
-    let (target, proto) = match proto_word(first.text) {
-        Some(proto) if !second_is_proto => (None, proto),
+    let proto_word_at = |k: usize| ws.get(k).map_or(0, |w| w.start);
+    let (target, proto, proto_at) = match proto_word(first.text) {
+        Some(proto) if !second_is_proto => (None, proto, first.start),
         _ => {
             let word = ws.get(i + 1)?;
             let proto = match proto_word(word.text) {
@@ -1810,7 +1828,7 @@ fn read_rule(number: u32, line: &str, layout: Option<Layout>) -> Option<(Rule, V
                 None => return None,
             };
             i += 1;
-            (Some(first.text), proto)
+            (Some(first.text), proto, proto_word_at(i))
         }
     };
     i += 1;
@@ -1827,6 +1845,8 @@ fn read_rule(number: u32, line: &str, layout: Option<Layout>) -> Option<(Rule, V
     let fragment = opt_text.and_then(opt_word).flatten();
 
     let mut diagnostics = Vec::new();
+    // Invalid values found in the columns, reported after the notes about the columns.
+    let mut checked = Vec::new();
     let mut note = |severity, code: &str, offset: usize, message: String| {
         diagnostics.push(Diagnostic::new(
             severity,
@@ -1873,7 +1893,22 @@ fn read_rule(number: u32, line: &str, layout: Option<Layout>) -> Option<(Rule, V
     // Basic options in iptables-save's order: -s -d -i -o -p -f.
     let mut basic = Vec::new();
     for (name, word) in ["-s", "-d"].into_iter().zip(&addresses) {
-        let (option, host_name) = address(name, word.text);
+        let (option, host_name) = address(name, word.text, *family);
+        if let Some(value) = option
+            .as_ref()
+            .filter(|_| !host_name)
+            .and_then(|o| o.values.first())
+        {
+            let negated = word.text.starts_with('!');
+            let column = text::column_of(line, word.start + usize::from(negated));
+            check_value(
+                &mut checked,
+                number,
+                column,
+                (Place::Basic, name, value),
+                family,
+            );
+        }
         if host_name {
             note(
                 Severity::Info,
@@ -1894,6 +1929,13 @@ fn read_rule(number: u32, line: &str, layout: Option<Layout>) -> Option<(Rule, V
         Ok(n) => protocol_name(n).map_or_else(|| n.to_string(), str::to_string),
         Err(_) => proto.name.to_string(),
     };
+    check_value(
+        &mut checked,
+        number,
+        text::column_of(line, proto_at + usize::from(proto.negated)),
+        (Place::Basic, "-p", proto.name),
+        family,
+    );
     if proto_name != "all" || proto.negated {
         basic.push(opt("-p", proto.negated, vec![proto_name]));
     }
@@ -1911,8 +1953,11 @@ fn read_rule(number: u32, line: &str, layout: Option<Layout>) -> Option<(Rule, V
         target_opts: Vec::new(),
         goto: false,
         diagnostics: Vec::new(),
+        family: *family,
     };
     tail.run();
+    *family = tail.family;
+    diagnostics.extend(checked);
     diagnostics.extend(tail.diagnostics);
     let mut matches = tail.matches;
     let target = match target {
