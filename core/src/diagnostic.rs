@@ -77,6 +77,19 @@ impl Diagnostic {
     }
 }
 
+/// `n` with a comma between each group of three digits (`12,345`), as counts are written in messages.
+pub fn thousands(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
 /// A parser's result: the value it could build and the diagnostics for what it could not read.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Parsed<T> {
@@ -84,4 +97,19 @@ pub struct Parsed<T> {
     pub value: T,
     /// What was not, or what looked wrong.
     pub diagnostics: Vec<Diagnostic>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn thousands_groups_digits() {
+        assert_eq!(thousands(0), "0");
+        assert_eq!(thousands(999), "999");
+        assert_eq!(thousands(1000), "1,000");
+        assert_eq!(thousands(12_345), "12,345");
+        assert_eq!(thousands(1_234_567), "1,234,567");
+        assert_eq!(thousands(u64::MAX), "18,446,744,073,709,551,615");
+    }
 }
