@@ -46,7 +46,8 @@ pub use source::{detect, Kind, Source};
 /// 50,000-Service dump is about 153 MB.
 pub const MAX_SOURCE_BYTES: usize = 256 * 1024 * 1024;
 
-/// The most diagnostics kept per input; a summary diagnostic says how many more there were.
+/// The most diagnostics kept per input, shared fairly between their codes ([`diagnostic::budget`]); notes say how
+/// many more there were.
 pub const MAX_DIAGNOSTICS: usize = 500;
 
 /// The most capture transactions listed in an analysis by default; later ones are counted in the summary and
@@ -392,22 +393,8 @@ pub fn analyze_with_progress(
         if counts.lines == 0 && !matches!(kind, Kind::Pcap | Kind::Pcapng) {
             counts.lines = text::lines(bytes).count();
         }
-        diagnostics.sort_by_key(|d| (d.line, d.column, d.frame));
-        if diagnostics.len() > MAX_DIAGNOSTICS {
-            let more = diagnostics.len() - MAX_DIAGNOSTICS;
-            diagnostics.truncate(MAX_DIAGNOSTICS);
-            let last = diagnostics.last();
-            let (line, frame) = (last.map_or(1, |d| d.line), last.and_then(|d| d.frame));
-            let mut note = Diagnostic::new(
-                Severity::Info,
-                "more-diagnostics",
-                line,
-                if line == 0 { 0 } else { 1 },
-                format!("{more} more diagnostics not shown"),
-            );
-            note.frame = frame;
-            diagnostics.push(note);
-        }
+        // Sorted by place and shared fairly: one bad line or one repeated cause cannot hide the rest.
+        let diagnostics = diagnostic::budget(diagnostics, MAX_DIAGNOSTICS);
         reports.push(SourceReport {
             name: source.name.to_string(),
             kind,
