@@ -46,7 +46,8 @@ pub use source::{detect, Kind, Source};
 /// 50,000-Service dump is about 153 MB.
 pub const MAX_SOURCE_BYTES: usize = 256 * 1024 * 1024;
 
-/// The most diagnostics kept per input; a summary diagnostic says how many more there were.
+/// The most diagnostics kept per input, shared fairly between their codes ([`diagnostic::budget`]); notes say how
+/// many more there were.
 pub const MAX_DIAGNOSTICS: usize = 500;
 
 /// The most capture transactions listed in an analysis by default; later ones are counted in the summary and
@@ -224,7 +225,14 @@ pub fn analyze_with_progress(
     let mut captures: Option<capture::Captures> = None;
     let mut capture_inputs: Vec<lint::CaptureInput> = Vec::new();
     let mut corefiles: Vec<CorefileSource> = Vec::new();
-    for (index, source) in sources.iter().enumerate() {
+    // Each input's bytes as every reader sees them (`text::normalise`): the input itself, or its head when it is
+    // over the limit, decoded only when it is UTF-16 or has carriage-return line ends. They outlive the loop, as
+    // the node dumps' rules borrow them.
+    let normalised: Vec<(std::borrow::Cow<'_, [u8]>, Option<text::Decoded>)> = sources
+        .iter()
+        .map(|s| text::normalise_noting(s.bytes.get(..limit).unwrap_or(s.bytes)))
+        .collect();
+    for ((index, source), (decoded, note)) in sources.iter().enumerate().zip(&normalised) {
         progress(Stage::Reading {
             source: source.name,
             index,
@@ -234,30 +242,64 @@ pub fn analyze_with_progress(
         });
         bytes_done += source.bytes.len() as u64;
         let mut diagnostics = Vec::new();
-        let bytes = match source.bytes.get(..limit) {
-            Some(head) if source.bytes.len() > limit => {
-                // A binary capture has no lines: the note is about the file.
-                let binary = source::pcap::is_pcap(head) || source::pcap::is_pcapng(head);
-                let line = if binary {
-                    0
-                } else {
-                    u32::try_from(text::lines(head).count()).unwrap_or(u32::MAX)
-                };
-                diagnostics.push(Diagnostic::new(
-                    Severity::Error,
-                    "input-too-large",
-                    line,
-                    u32::from(!binary),
-                    format!(
-                        "input of {} bytes is larger than the {} bytes read; the rest is ignored",
-                        source.bytes.len(),
-                        limit
-                    ),
-                ));
-                head
-            }
-            _ => source.bytes,
-        };
+        let bytes: &[u8] = decoded;
+        match note {
+            Some(text::Decoded::Utf16 {
+                big_endian,
+                bom,
+                invalid,
+            }) => diagnostics.push(Diagnostic::new(
+                Severity::Info,
+                "decoded-utf16",
+                1,
+                1,
+                format!(
+                    "UTF-16 {} text{} decoded to UTF-8{}",
+                    if *big_endian { "big-endian" } else { "little-endian" },
+                    match (bom, big_endian) {
+                        (true, false) => " (its byte order mark FF FE is what Windows PowerShell's `>` writes)",
+                        (true, true) => " (byte order mark FE FF)",
+                        (false, _) => " without a byte order mark",
+                    },
+                    if *invalid > 0 {
+                        format!(
+                            "; {} invalid code units were replaced by U+FFFD",
+                            diagnostic::thousands(*invalid as u64)
+                        )
+                    } else {
+                        String::new()
+                    }
+                ),
+            )),
+            Some(text::Decoded::CrLineEnds) => diagnostics.push(Diagnostic::new(
+                Severity::Info,
+                "cr-line-ends",
+                1,
+                1,
+                "lines end with a carriage return alone (classic Mac OS, some copy-paste); each is read as a line break",
+            )),
+            None => {}
+        }
+        if source.bytes.len() > limit {
+            // A binary capture has no lines: the note is about the file.
+            let binary = source::pcap::is_pcap(bytes) || source::pcap::is_pcapng(bytes);
+            let line = if binary {
+                0
+            } else {
+                u32::try_from(text::lines(bytes).count()).unwrap_or(u32::MAX)
+            };
+            diagnostics.push(Diagnostic::new(
+                Severity::Error,
+                "input-too-large",
+                line,
+                u32::from(!binary),
+                format!(
+                    "input of {} bytes is larger than the {} bytes read; the rest is ignored",
+                    source.bytes.len(),
+                    limit
+                ),
+            ));
+        }
         let kind = source.kind.unwrap_or_else(|| detect(bytes));
         // The parser counts lines as it reads them; other kinds are counted below.
         let mut counts = Counts::default();
@@ -375,6 +417,8 @@ pub fn analyze_with_progress(
             Kind::Unknown => {
                 let message = if bytes.iter().all(u8::is_ascii_whitespace) {
                     "the input is empty".to_string()
+                } else if let Some(what) = source::describe_binary(bytes) {
+                    what
                 } else if bytes.get(..4096).unwrap_or(bytes).contains(&0) {
                     "binary input of a kind dnatlas does not read".to_string()
                 } else {
@@ -392,22 +436,8 @@ pub fn analyze_with_progress(
         if counts.lines == 0 && !matches!(kind, Kind::Pcap | Kind::Pcapng) {
             counts.lines = text::lines(bytes).count();
         }
-        diagnostics.sort_by_key(|d| (d.line, d.column, d.frame));
-        if diagnostics.len() > MAX_DIAGNOSTICS {
-            let more = diagnostics.len() - MAX_DIAGNOSTICS;
-            diagnostics.truncate(MAX_DIAGNOSTICS);
-            let last = diagnostics.last();
-            let (line, frame) = (last.map_or(1, |d| d.line), last.and_then(|d| d.frame));
-            let mut note = Diagnostic::new(
-                Severity::Info,
-                "more-diagnostics",
-                line,
-                if line == 0 { 0 } else { 1 },
-                format!("{more} more diagnostics not shown"),
-            );
-            note.frame = frame;
-            diagnostics.push(note);
-        }
+        // Sorted by place and shared fairly: one bad line or one repeated cause cannot hide the rest.
+        let diagnostics = diagnostic::budget(diagnostics, MAX_DIAGNOSTICS);
         reports.push(SourceReport {
             name: source.name.to_string(),
             kind,

@@ -1,5 +1,132 @@
 //! Splitting input bytes into lines and tokens while keeping 1-based line and column numbers.
 
+use std::borrow::Cow;
+
+/// What [`normalise`] did to an input's bytes, for the note `analyze` gives.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Decoded {
+    /// UTF-16 text (with its byte order, and whether a byte order mark said so) decoded to UTF-8.
+    Utf16 {
+        /// Big-endian (`FE FF`) rather than little-endian (`FF FE`, what Windows PowerShell's `>` writes).
+        big_endian: bool,
+        /// Whether the text began with a byte order mark.
+        bom: bool,
+        /// Code units that were not valid UTF-16 (unpaired surrogates, an odd last byte), replaced by U+FFFD.
+        invalid: usize,
+    },
+    /// Lines ended by a carriage return alone (classic Mac OS, some copy-paste), read as line breaks.
+    CrLineEnds,
+}
+
+/// The bytes every reader of an input works on, so that line numbers agree everywhere (the parsers, the
+/// report's quotes, the page's source viewer): UTF-16 with or without a byte order mark decoded to UTF-8, a UTF-8
+/// byte order mark dropped, and carriage returns that end a line alone turned into line feeds (CRLF stays, and is
+/// read as one break by [`lines`]). A pcap or pcapng file, and any text that needs none of this, is returned as is
+/// without a copy.
+pub fn normalise(bytes: &[u8]) -> Cow<'_, [u8]> {
+    normalise_noting(bytes).0
+}
+
+/// [`normalise`], also saying what it did.
+pub fn normalise_noting(bytes: &[u8]) -> (Cow<'_, [u8]>, Option<Decoded>) {
+    if crate::source::pcap::is_pcap(bytes) || crate::source::pcap::is_pcapng(bytes) {
+        return (Cow::Borrowed(bytes), None);
+    }
+    if let Some(big_endian) = utf16_order(bytes) {
+        let bom = matches!(bytes.get(..2), Some([0xff, 0xfe] | [0xfe, 0xff]));
+        let body = if bom {
+            bytes.get(2..).unwrap_or_default()
+        } else {
+            bytes
+        };
+        let units = body.chunks_exact(2).map(|pair| match pair {
+            &[a, b] if big_endian => u16::from_be_bytes([a, b]),
+            &[a, b] => u16::from_le_bytes([a, b]),
+            _ => 0xfffd,
+        });
+        let mut out = String::with_capacity(body.len() / 2 + body.len() / 8);
+        let mut invalid = body.len() % 2;
+        for c in char::decode_utf16(units) {
+            out.push(c.unwrap_or_else(|_| {
+                invalid += 1;
+                char::REPLACEMENT_CHARACTER
+            }));
+        }
+        if invalid > 0 && body.len() % 2 == 1 {
+            out.push(char::REPLACEMENT_CHARACTER);
+        }
+        let mut out = out.into_bytes();
+        if let Cow::Owned(fixed) = cr_line_ends(&out) {
+            out = fixed;
+        }
+        let note = Decoded::Utf16 {
+            big_endian,
+            bom,
+            invalid,
+        };
+        return (Cow::Owned(out), Some(note));
+    }
+    let body = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+    match cr_line_ends(body) {
+        Cow::Owned(fixed) => (Cow::Owned(fixed), Some(Decoded::CrLineEnds)),
+        Cow::Borrowed(b) => (Cow::Borrowed(b), None),
+    }
+}
+
+/// The byte order of UTF-16 text: a byte order mark, or — without one — NUL bytes in nearly every other position of
+/// the first 4 KiB (ASCII text in UTF-16) and almost none in the others. `None` for anything else.
+fn utf16_order(bytes: &[u8]) -> Option<bool> {
+    match bytes.get(..2) {
+        Some([0xff, 0xfe]) => return Some(false),
+        Some([0xfe, 0xff]) => return Some(true),
+        _ => {}
+    }
+    let head = bytes.get(..4096).unwrap_or(bytes);
+    let pairs = head.len() / 2;
+    if pairs < 2 {
+        return None;
+    }
+    let (mut even, mut odd) = (0usize, 0usize);
+    for pair in head.chunks_exact(2) {
+        if let [a, b] = pair {
+            even += usize::from(*a == 0);
+            odd += usize::from(*b == 0);
+        }
+    }
+    // Text, not NULs: the other byte of the pair must be non-NUL nearly always.
+    if odd * 10 >= pairs * 7 && even * 20 <= pairs {
+        Some(false)
+    } else if even * 10 >= pairs * 7 && odd * 20 <= pairs {
+        Some(true)
+    } else {
+        None
+    }
+}
+
+/// `bytes` with each carriage return that is not followed by a line feed replaced by one; borrowed when there is
+/// none (one pass over the input, a quick one when it has no carriage return at all).
+fn cr_line_ends(bytes: &[u8]) -> Cow<'_, [u8]> {
+    if !bytes.contains(&b'\r') {
+        return Cow::Borrowed(bytes);
+    }
+    let lone = |i: usize| bytes.get(i + 1) != Some(&b'\n');
+    let mut crs = bytes
+        .iter()
+        .enumerate()
+        .filter(|(_, b)| **b == b'\r')
+        .map(|(i, _)| i);
+    let Some(first) = crs.find(|&i| lone(i)) else {
+        return Cow::Borrowed(bytes);
+    };
+    let mut out = bytes.to_vec();
+    for i in std::iter::once(first).chain(crs.filter(|&i| lone(i))) {
+        if let Some(b) = out.get_mut(i) {
+            *b = b'\n';
+        }
+    }
+    Cow::Owned(out)
+}
+
 /// One line of an input, without its line terminator.
 #[derive(Debug, Clone, Copy)]
 pub struct Line<'a> {
@@ -371,6 +498,80 @@ impl Pieces {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn utf16(text: &str, big_endian: bool, bom: bool) -> Vec<u8> {
+        let mut out = Vec::new();
+        if bom {
+            out.extend(if big_endian {
+                [0xfe, 0xff]
+            } else {
+                [0xff, 0xfe]
+            });
+        }
+        for u in text.encode_utf16() {
+            out.extend(if big_endian {
+                u.to_be_bytes()
+            } else {
+                u.to_le_bytes()
+            });
+        }
+        out
+    }
+
+    #[test]
+    fn utf16_with_or_without_a_bom_is_decoded() {
+        let text = "nameserver 10.96.0.10\r\nsearch default.svc.cluster.local\r\n# café\r\n";
+        for big_endian in [false, true] {
+            for bom in [false, true] {
+                let bytes = utf16(text, big_endian, bom);
+                let (out, note) = normalise_noting(&bytes);
+                assert_eq!(std::str::from_utf8(&out).unwrap(), text);
+                assert_eq!(
+                    note,
+                    Some(Decoded::Utf16 {
+                        big_endian,
+                        bom,
+                        invalid: 0
+                    })
+                );
+            }
+        }
+        // An unpaired surrogate and an odd last byte are replaced and counted.
+        let mut bytes = utf16("ab", false, true);
+        bytes.extend([0x00, 0xd8, b'c', 0, b'x']);
+        let (out, note) = normalise_noting(&bytes);
+        assert_eq!(std::str::from_utf8(&out).unwrap(), "ab\u{fffd}c\u{fffd}");
+        assert!(matches!(note, Some(Decoded::Utf16 { invalid: 2, .. })));
+    }
+
+    #[test]
+    fn cr_only_and_mixed_line_ends_are_line_breaks_and_plain_text_is_not_copied() {
+        let (out, note) = normalise_noting(b"a\rb\r\nc\rd");
+        assert_eq!(&*out, b"a\nb\r\nc\nd");
+        assert_eq!(note, Some(Decoded::CrLineEnds));
+        let numbers: Vec<(u32, &[u8])> = lines(&out).map(|l| (l.number, l.bytes)).collect();
+        assert_eq!(
+            numbers,
+            [
+                (1, &b"a"[..]),
+                (2, &b"b"[..]),
+                (3, &b"c"[..]),
+                (4, &b"d"[..])
+            ]
+        );
+        for plain in [&b"a\r\nb\r\n"[..], b"a\nb\n", b"", b"\x00\x00\x00\x00"] {
+            let (out, note) = normalise_noting(plain);
+            assert!(matches!(out, Cow::Borrowed(_)), "{plain:?}");
+            assert_eq!(note, None);
+        }
+        // A UTF-8 byte order mark is dropped without a copy.
+        let (out, note) = normalise_noting(b"\xEF\xBB\xBFnameserver 1.1.1.1\n");
+        assert!(matches!(out, Cow::Borrowed(b"nameserver 1.1.1.1\n")));
+        assert_eq!(note, None);
+        // A capture is never touched, whatever its bytes.
+        let pcap = b"\xd4\xc3\xb2\xa1\x02\x00\x04\x00\r\x00\r";
+        assert!(matches!(normalise(pcap), Cow::Borrowed(_)));
+    }
 
     #[test]
     fn lines_handle_crlf_bom_and_missing_final_newline() {

@@ -40,7 +40,7 @@ use pcap_parser::{parse_pcap_frame, parse_pcap_frame_be, parse_pcap_header};
 use rustc_hash::FxHashMap;
 
 use crate::capture::{Answers, Grouper, Host, Packet, Question, Sock, Time, Transport};
-use crate::diagnostic::{Diagnostic, Severity};
+use crate::diagnostic::{thousands, Diagnostic, Severity};
 
 /// The first bytes of a pcap file: µs and ns magic in both byte orders.
 const PCAP_MAGICS: [[u8; 4]; 4] = [
@@ -132,9 +132,43 @@ pub fn read(bytes: &[u8], grouper: &mut Grouper) -> Vec<Diagnostic> {
 struct Diags {
     list: Vec<Diagnostic>,
     counts: BTreeMap<&'static str, (u64, u32, u32)>,
+    /// Causes reported once per capture with a count: code → the tally.
+    tallies: BTreeMap<&'static str, Tally>,
+}
+
+/// A cause that may repeat in every frame, reported once: how often, where first, and what the first one said.
+#[derive(Debug)]
+struct Tally {
+    severity: Severity,
+    /// What one occurrence is and what many are: `DNS message claims …`, `DNS messages claim …`.
+    one: &'static str,
+    many: &'static str,
+    n: u64,
+    first: u32,
+    example: String,
 }
 
 impl Diags {
+    /// Counts one occurrence of `code` at `frame`; `example` is kept from the first one (called only then).
+    fn tally(
+        &mut self,
+        severity: Severity,
+        code: &'static str,
+        (one, many): (&'static str, &'static str),
+        frame: u32,
+        example: impl FnOnce() -> String,
+    ) {
+        let t = self.tallies.entry(code).or_insert_with(|| Tally {
+            severity,
+            one,
+            many,
+            n: 0,
+            first: frame,
+            example: example(),
+        });
+        t.n += 1;
+    }
+
     fn push(&mut self, severity: Severity, code: &'static str, frame: u32, message: String) {
         let entry = self.counts.entry(code).or_insert((0, frame, frame));
         entry.0 += 1;
@@ -146,6 +180,20 @@ impl Diags {
     }
 
     fn finish(mut self) -> Vec<Diagnostic> {
+        for (code, t) in std::mem::take(&mut self.tallies) {
+            let what = if t.n == 1 { t.one } else { t.many };
+            self.list.push(Diagnostic::at_frame(
+                t.severity,
+                code,
+                t.first,
+                format!(
+                    "{} {what}; first at frame {} ({})",
+                    thousands(t.n),
+                    t.first,
+                    t.example
+                ),
+            ));
+        }
         for (code, (n, _, last)) in &self.counts {
             if *n > PER_CODE {
                 let first_unshown = self
@@ -540,12 +588,54 @@ impl Sink<'_> {
                 },
             }
         }
+        // A header's counts are claims: before anything walks them, check them against the bytes there (a broken
+        // first question was reported above as what it is). A question takes at least 5 bytes (the root name, type,
+        // class), a record 11; a message that cannot hold what its header claims is reported once per capture, with
+        // a count, and only the records that are there are read.
+        let counts = header.counts;
+        let least = 12
+            + 5 * u64::from(counts.queries)
+            + 11 * (u64::from(counts.answers)
+                + u64::from(counts.authorities)
+                + u64::from(counts.additionals));
+        let overclaims = !cut && least > message.len() as u64;
+        if overclaims {
+            self.diags.tally(
+                Severity::Warning,
+                "dns-counts-exceed-message",
+                (
+                    "DNS message claims more records than it holds",
+                    "DNS messages claim more records than they hold",
+                ),
+                frame,
+                || {
+                    format!(
+                        "its header claims {} questions, {} answers, {} authority and {} additional records in {} bytes; \
+                         only the records that are there are read",
+                        thousands(counts.queries.into()),
+                        thousands(counts.answers.into()),
+                        thousands(counts.authorities.into()),
+                        thousands(counts.additionals.into()),
+                        thousands(message.len() as u64)
+                    )
+                },
+            );
+        }
+        // What the header's own count claims is not repeated as a broken record.
+        let undecodable = |diags: &mut Diags, what: String| {
+            if !overclaims {
+                undecodable(diags, what);
+            }
+        };
         let response = header.message_type == MessageType::Response;
         let mut answers = Answers::None;
         if response && header.counts.answers > 0 {
+            // Stops at the first question that is not there: the loop is bounded by the bytes, not the count.
             for k in 1..header.counts.queries {
-                after_questions = after_questions
-                    .and_then(|at| crate::capture::skip_name(message, at))
+                let Some(at) = after_questions else {
+                    break;
+                };
+                after_questions = crate::capture::skip_name(message, at)
                     .map(|end| end + 4)
                     .filter(|&end| end <= message.len());
                 if after_questions.is_none() {

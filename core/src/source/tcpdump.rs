@@ -16,7 +16,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::diagnostic::{Diagnostic, Parsed, Severity};
+use crate::diagnostic::{thousands, Diagnostic, Parsed, Severity};
 use crate::text;
 
 /// Lines longer than this are skipped.
@@ -310,6 +310,46 @@ fn timestamp(ws: &[Word<'_>], i: usize) -> Option<(Timestamp, usize)> {
     Some((ts, 1))
 }
 
+/// Why a word shaped like one of tcpdump's timestamps is not one (`25:61:99.000000`, `99999999999999999999.1`,
+/// `2024-13-45 12:00:00.000000`), and how many words it takes; `None` when it is not shaped like a timestamp.
+fn impossible_timestamp(ws: &[Word<'_>]) -> Option<(&'static str, usize)> {
+    let (_, first) = *ws.first()?;
+    // Two digits or fewer between colons: `HH:MM:SS[.frac]`, whatever the values.
+    let clock_shaped = |s: &str| {
+        let (hms, frac) = s.split_once('.').unwrap_or((s, ""));
+        hms.split(':').count() == 3
+            && hms.split(':').all(|p| all_digits(p) && p.len() <= 2)
+            && (frac.is_empty() || all_digits(frac))
+    };
+    if clock_shaped(first) {
+        return Some((
+            "not a time of day (hours 00-23, minutes 00-59, seconds 00-60)",
+            1,
+        ));
+    }
+    // `YYYY-MM-DD`, whatever the values.
+    let date_shaped = first.len() == 10
+        && first.bytes().enumerate().all(|(i, b)| {
+            if i == 4 || i == 7 {
+                b == b'-'
+            } else {
+                b.is_ascii_digit()
+            }
+        });
+    if date_shaped && ws.get(1).is_some_and(|&(_, w)| clock_shaped(w)) {
+        return Some(("not a date and time of day", 2));
+    }
+    if let Some((sec, frac)) = first.split_once('.') {
+        if all_digits(sec) && all_digits(frac) && sec.len() > 12 {
+            return Some((
+                "more seconds since 1970 than a capture can have (at most 12 digits)",
+                1,
+            ));
+        }
+    }
+    None
+}
+
 /// Splits `<addr>.<port>` at the last dot; the port is a number or `domain`.
 fn socket(s: &str) -> Option<Socket> {
     let (address, port) = s.rsplit_once('.')?;
@@ -368,6 +408,8 @@ enum LineKind {
     Broken(u32, String),
     /// A DNS packet whose DNS text could not be read, with where and why.
     BadDns(u32, String),
+    /// A DNS packet whose timestamp is impossible: the column and text of the timestamp, and why.
+    BadTime(u32, String, &'static str),
 }
 
 /// Whether `bytes` reads as tcpdump text with DNS packets: no NUL among the first bytes and at least one DNS
@@ -385,7 +427,7 @@ pub fn looks_like(bytes: &[u8]) -> bool {
         }
         let (content, _) = text::decode(line.bytes);
         match read_line(&content, line.number, &mut pending, &mut scratch) {
-            LineKind::Packet(_) => return true,
+            LineKind::Packet(_) | LineKind::BadTime(..) => return true,
             LineKind::Header(prefix) => {
                 pending = Some(Pending {
                     line: line.number,
@@ -406,6 +448,9 @@ pub fn parse(bytes: &[u8]) -> Parsed<Capture> {
         diagnostics: Vec::new(),
         pending: None,
     };
+    // Impossible timestamps by cause: how many, and the first line, column and text.
+    let mut bad_times: std::collections::BTreeMap<&'static str, (u64, u32, u32, String)> =
+        std::collections::BTreeMap::new();
     for line in text::lines(bytes) {
         let n = line.number;
         if line.bytes.len() > MAX_LINE_BYTES {
@@ -472,7 +517,29 @@ pub fn parse(bytes: &[u8]) -> Parsed<Capture> {
                 column,
                 format!("{message}; the packet is skipped"),
             )),
+            LineKind::BadTime(column, text, why) => {
+                let entry = bad_times.entry(why).or_insert((0, n, column, text));
+                entry.0 += 1;
+            }
         }
+    }
+    // Impossible timestamps: one diagnostic per cause, at its first line, with how many lines it cost.
+    for (why, (count, line, column, text)) in bad_times {
+        let lines = if count == 1 {
+            "its packet is skipped".to_string()
+        } else {
+            format!(
+                "{} packet lines with such a timestamp are skipped; first at line {line}",
+                thousands(count)
+            )
+        };
+        reader.diagnostics.push(Diagnostic::new(
+            Severity::Warning,
+            "bad-timestamp",
+            line,
+            column,
+            format!("`{text}` is {why}: {lines}"),
+        ));
     }
     if let Some(p) = reader.pending {
         reader.diagnostics.push(Diagnostic::new(
@@ -533,8 +600,20 @@ fn read_line(
         ip: None,
         proto: None,
     };
+    let mut bad_time = None;
     if let Some((ts, used)) = timestamp(&ws, 0) {
         prefix.time = Some(ts);
+        i = used;
+    } else if let Some((why, used)) = impossible_timestamp(&ws) {
+        // Read the rest; if it is a DNS packet, the line is reported for its timestamp.
+        let text = ws
+            .iter()
+            .take(used)
+            .map(|w| w.1)
+            .collect::<Vec<_>>()
+            .join(" ");
+        let column = ws.first().map_or(1, |w| text::column_of(line, w.0));
+        bad_time = Some((column, text, why));
         i = used;
     }
     // `-i any` with LINUX_SLL2: an interface name and a direction before `IP`.
@@ -584,7 +663,25 @@ fn read_line(
         }
     }
     let started = prefix.ip.is_some() || prefix.time.is_some();
-    match addresses(line, at, n, prefix, warnings) {
+    let mut quiet = Vec::new();
+    let found = addresses(
+        line,
+        at,
+        n,
+        prefix,
+        if bad_time.is_some() {
+            &mut quiet
+        } else {
+            warnings
+        },
+    );
+    if let Some((column, text, why)) = bad_time {
+        return match found {
+            Ok(LineKind::Packet(_) | LineKind::BadDns(..)) => LineKind::BadTime(column, text, why),
+            _ => LineKind::Other,
+        };
+    }
+    match found {
         Ok(kind) => kind,
         Err(_) if !started => LineKind::Other,
         Err((column, message)) => LineKind::Broken(column, message),
@@ -1048,6 +1145,41 @@ mod tests {
             .iter()
             .map(|d| (d.code.as_str(), d.line, d.column))
             .collect()
+    }
+
+    #[test]
+    fn impossible_timestamps_are_counted_per_cause() {
+        let p = parse(
+            b"12:00:00.000001 IP 10.244.0.20.35926 > 10.244.0.2.53: 44017+ A? a.example. (27)\n\
+              25:61:99.000000 IP 10.244.0.20.35926 > 10.244.0.2.53: 44018+ A? b.example. (27)\n\
+              24:00:00.000000 IP 10.244.0.20.35926 > 10.244.0.2.53: 44019+ A? c.example. (27)\n\
+              99999999999999999999.1 IP 10.244.0.20.35926 > 10.244.0.2.53: 44020+ A? d.example. (27)\n\
+              2024-13-45 12:00:00.000000 IP 10.244.0.20.35926 > 10.244.0.2.53: 44021+ A? e.example. (27)\n\
+              25:61:99.000000 some text that is not a packet\n",
+        );
+        // Only the packet with a real time is read; each cause is one warning at its first line, with a count.
+        assert_eq!(p.value.packets.len(), 1);
+        assert_eq!(
+            codes(&p),
+            [
+                ("bad-timestamp", 4, 1),
+                ("bad-timestamp", 5, 1),
+                ("bad-timestamp", 2, 1),
+            ]
+        );
+        let messages: Vec<&str> = p.diagnostics.iter().map(|d| d.message.as_str()).collect();
+        assert_eq!(
+            messages,
+            [
+                "`99999999999999999999.1` is more seconds since 1970 than a capture can have (at most 12 digits): its packet is skipped",
+                "`2024-13-45 12:00:00.000000` is not a date and time of day: its packet is skipped",
+                "`25:61:99.000000` is not a time of day (hours 00-23, minutes 00-59, seconds 00-60): 2 packet lines with such a timestamp are skipped; first at line 2",
+            ]
+        );
+        // A capture of nothing but such lines is still tcpdump text, and says why it has no packets.
+        assert!(looks_like(
+            b"25:61:99.000000 IP 10.244.0.20.35926 > 10.244.0.2.53: 44018+ A? b.example. (27)\n"
+        ));
     }
 
     #[test]

@@ -16,8 +16,10 @@ use crate::diagnostic::{Diagnostic, Severity};
 
 /// The deepest nesting read; kubectl output is about 10 deep.
 const MAX_DEPTH: usize = 100;
-/// The most values built, counting every copy an alias makes (against "billion laughs" documents).
+/// The most values built, counting every copy an alias makes.
 const MAX_NODES: usize = 2_000_000;
+/// The most values aliases may copy in one input (against "billion laughs" documents: kubectl writes no aliases).
+pub(crate) const MAX_ALIAS_NODES: usize = 100_000;
 
 /// Reads the YAML documents of `text`, whose first line is line `first_line` of the input.
 pub(super) fn read(text: &str, first_line: u32, diagnostics: &mut Vec<Diagnostic>) -> Vec<Doc> {
@@ -76,7 +78,21 @@ pub(super) fn read(text: &str, first_line: u32, diagnostics: &mut Vec<Diagnostic
             Event::Alias(id) => builder.alias(id, line),
         };
         if let Err((code, message)) = result {
-            diagnostics.push(Diagnostic::new(Severity::Error, code, line, 1, message));
+            // An alias names its own column; other limits are about the line.
+            let column = if code == "yaml-alias-limit" {
+                u32::try_from(span.start.col())
+                    .unwrap_or(u32::MAX)
+                    .saturating_add(1)
+            } else {
+                1
+            };
+            diagnostics.push(Diagnostic::new(
+                Severity::Error,
+                code,
+                line,
+                column,
+                message,
+            ));
             builder.stack.clear();
             break;
         }
@@ -123,6 +139,8 @@ struct Builder {
     item_lines: Vec<u32>,
     anchors: BTreeMap<usize, (Value, usize)>,
     nodes: usize,
+    /// Values copied by aliases so far.
+    alias_nodes: usize,
     docs: Vec<Doc>,
     diagnostics: Vec<Diagnostic>,
 }
@@ -183,10 +201,25 @@ impl Builder {
     }
 
     fn alias(&mut self, id: usize, line: u32) -> Step {
-        let Some((value, nodes)) = self.anchors.get(&id).cloned() else {
+        let Some(&(_, nodes)) = self.anchors.get(&id) else {
             return Err(("yaml-syntax", "an alias to an unknown anchor".to_string()));
         };
+        // Checked before the value is copied: the copies, not only the nesting, are bounded.
+        self.alias_nodes = self.alias_nodes.saturating_add(nodes);
+        if self.alias_nodes > MAX_ALIAS_NODES {
+            return Err((
+                "yaml-alias-limit",
+                format!(
+                    "aliases expand to more than {} values by this one (a \"billion laughs\" document?); the rest is not read",
+                    crate::diagnostic::thousands(MAX_ALIAS_NODES as u64)
+                ),
+            ));
+        }
         self.count(nodes)?;
+        let value = self
+            .anchors
+            .get(&id)
+            .map_or(Value::Null, |(value, _)| value.clone());
         self.attach(value, line, nodes)
     }
 
@@ -409,7 +442,13 @@ mod tests {
         }
         let mut d = Vec::new();
         read(&bomb, 1, &mut d);
-        assert!(d.iter().any(|d| d.code == "yaml-too-large"), "{d:?}");
+        // Stopped at the alias that takes the copies past 100,000 values. `a` is 11 values (the list and its ten
+        // scalars); each `*a` of `b` copies 11, so `b` copies 110 and is 111 values; `c` copies 1,110, `d` 11,110:
+        // 12,330 so far. Each `*d` of line 5 copies 11,111, and the 8th passes 100,000 (12,330 + 8 × 11,111 =
+        // 101,218): column 8 + 7 × 4 (`e: &e [` then `*d, ` per alias).
+        assert_eq!(d.len(), 1, "{d:?}");
+        assert_eq!(d[0].code, "yaml-alias-limit");
+        assert_eq!((d[0].line, d[0].column), (5, 36), "{d:?}");
         // Block nesting reaches our limit; flow nesting stops in saphyr's own scanner first.
         let deep = format!("{}x\n", "- ".repeat(150));
         let mut d = Vec::new();
