@@ -1247,3 +1247,35 @@ fn trace_to_is_checked_as_a_dns_name() {
         assert_ne!(out.status.code(), Some(2), "{to:?}: {}", stderr(&out));
     }
 }
+
+/// trace lists its inputs' warnings and errors under the trace, with line and column.
+#[test]
+fn trace_text_shows_the_inputs_diagnostics() {
+    let resolv = scratch(
+        "warned-resolv.conf",
+        b"nameserver 10.96.0.10\nsearch default.svc.cluster.local svc.cluster.local cluster.local\noptions ndots:many\n",
+    );
+    let out = dnatlas(
+        &[
+            "trace",
+            "--from",
+            "10.244.0.20",
+            "--to",
+            "nginx:80",
+            &resolv,
+            &trace_case("seed-004", "kubectl.txt"),
+            &trace_case("seed-004", "node.txt"),
+        ],
+        None,
+    );
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(text.contains("\nInput diagnostics\n"), "{text}");
+    assert!(
+        text.contains("warned-resolv.conf (resolv-conf): 1 diagnostic\n"),
+        "{text}"
+    );
+    assert!(
+        text.contains("warned-resolv.conf:3:15: warning[bad-option-value]"),
+        "{text}"
+    );
+}
