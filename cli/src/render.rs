@@ -1,12 +1,13 @@
 //! The text report: a plain table a support engineer can paste into a ticket.
 
+use std::borrow::Cow;
 use std::fmt::Write;
 
 use dnatlas_core::dns::answer::Rcode;
 use dnatlas_core::dns::plan::{QueryType, Resolver};
 use dnatlas_core::simulate::netfilter::{Outcome, Packet, Verdict, STEPS_HEAD};
 use dnatlas_core::trace::Trace;
-use dnatlas_core::{Analysis, Service};
+use dnatlas_core::{Analysis, Diagnostic, Service, SourceReport};
 
 /// How a service port is named in reports: `ns/name:port`, or `ns/name` for an unnamed port.
 pub fn service_label(service: &Service) -> String {
@@ -138,17 +139,7 @@ pub fn analysis(analysis: &Analysis) -> String {
         }
         out.push('\n');
         for d in &source.diagnostics {
-            let severity = match d.severity {
-                dnatlas_core::Severity::Error => "error",
-                dnatlas_core::Severity::Warning => "warning",
-                dnatlas_core::Severity::Info => "info",
-            };
-            let place = match (d.frame, d.line) {
-                (Some(frame), _) => format!("{}: frame {frame}", source.name),
-                (None, 0) => source.name.clone(),
-                (None, line) => format!("{}:{line}:{}", source.name, d.column),
-            };
-            let _ = writeln!(out, "    {place}: {severity}[{}]: {}", d.code, d.message);
+            let _ = writeln!(out, "    {}", diagnostic_line(&source.name, d));
         }
     }
 
@@ -544,28 +535,91 @@ pub fn trace(t: &Trace) -> String {
             let _ = writeln!(out, "  - {n}");
         }
     }
-    let problems: Vec<String> = t
-        .sources
-        .iter()
-        .flat_map(|s| {
-            s.diagnostics
-                .iter()
-                .filter(|d| d.severity != dnatlas_core::Severity::Info)
-                .map(move |d| {
-                    format!(
-                        "{}:{}:{}: [{}] {}",
-                        s.name, d.line, d.column, d.code, d.message
-                    )
-                })
-        })
-        .collect();
-    if !problems.is_empty() {
-        let _ = writeln!(out, "\nInput diagnostics");
-        for p in problems {
-            let _ = writeln!(out, "  {p}");
+    let sources: Vec<&SourceReport> = t.sources.iter().collect();
+    out.push_str(&diagnostics_section(&sources, false));
+    out
+}
+
+/// Diagnostics printed per input under a walk or a trace; the rest are counted (`--format json` lists them).
+const MAX_LISTED_DIAGNOSTICS: usize = 20;
+
+/// One diagnostic as `name:line:column: severity[code]: message` (`name: frame N: …` in a binary capture).
+pub fn diagnostic_line(name: &str, d: &Diagnostic) -> String {
+    let severity = match d.severity {
+        dnatlas_core::Severity::Error => "error",
+        dnatlas_core::Severity::Warning => "warning",
+        dnatlas_core::Severity::Info => "info",
+    };
+    let place = match (d.frame, d.line) {
+        (Some(frame), _) => format!("{name}: frame {frame}"),
+        (None, 0) => name.to_string(),
+        (None, line) => format!("{name}:{line}:{}", d.column),
+    };
+    format!("{place}: {severity}[{}]: {}", d.code, d.message)
+}
+
+/// The inputs' diagnostics under a walk: every severity, at most [`MAX_LISTED_DIAGNOSTICS`] per input.
+pub fn input_diagnostics(sources: &[SourceReport]) -> String {
+    diagnostics_section(&sources.iter().collect::<Vec<_>>(), true)
+}
+
+/// An "Input diagnostics" section: per input with diagnostics (infos too when `infos`), its name, kind and count,
+/// then at most [`MAX_LISTED_DIAGNOSTICS`] lines and "… and N more"; empty when there is nothing to say.
+fn diagnostics_section(sources: &[&SourceReport], infos: bool) -> String {
+    let mut out = String::new();
+    for s in sources {
+        let shown: Vec<&Diagnostic> = s
+            .diagnostics
+            .iter()
+            .filter(|d| infos || d.severity != dnatlas_core::Severity::Info)
+            .collect();
+        if shown.is_empty() {
+            continue;
+        }
+        if out.is_empty() {
+            out.push_str("\nInput diagnostics\n");
+        }
+        let _ = writeln!(
+            out,
+            "  {} ({}): {} diagnostic{}",
+            s.name,
+            s.kind.as_str(),
+            shown.len(),
+            if shown.len() == 1 { "" } else { "s" }
+        );
+        for d in shown.iter().take(MAX_LISTED_DIAGNOSTICS) {
+            let _ = writeln!(out, "    {}", diagnostic_line(&s.name, d));
+        }
+        if shown.len() > MAX_LISTED_DIAGNOSTICS {
+            let _ = writeln!(
+                out,
+                "    … and {} more (`--format json` lists them all)",
+                shown.len() - MAX_LISTED_DIAGNOSTICS
+            );
         }
     }
     out
+}
+
+/// Text as it may reach a terminal: control characters other than tab and newline (escape sequences, carriage
+/// returns, backspaces, C1 controls such as CSI) written visibly as `\x1b` or `\u{9b}`, so nothing read from an
+/// input can move the cursor, recolour or retitle the terminal, or hide text.
+pub fn inert(text: &str) -> Cow<'_, str> {
+    let unsafe_char = |c: char| c.is_control() && c != '\n' && c != '\t';
+    if !text.chars().any(unsafe_char) {
+        return Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len() + 16);
+    for c in text.chars() {
+        if !unsafe_char(c) {
+            out.push(c);
+        } else if c.is_ascii() {
+            let _ = write!(out, "\\x{:02x}", c as u32);
+        } else {
+            let _ = write!(out, "\\u{{{:x}}}", c as u32);
+        }
+    }
+    Cow::Owned(out)
 }
 
 /// Left-aligned columns, two spaces apart.

@@ -762,3 +762,520 @@ fn trace_with_busybox_nslookup_sends_every_search_name_and_no_bare_name() {
     assert_eq!(v["lookups"][2]["rcode"], "NXDOMAIN");
     assert_eq!(v["connection"]["ip"], "10.109.102.230");
 }
+
+/// Writes `bytes` to a file named `name` in the test's scratch directory and returns its path.
+fn scratch(name: &str, bytes: &[u8]) -> String {
+    let dir = format!("{}/cli-inputs", env!("CARGO_TARGET_TMPDIR"));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = format!("{dir}/{name}");
+    std::fs::write(&path, bytes).unwrap();
+    path
+}
+
+/// `dnatlas` under `ulimit -v KB` (address space), timed.
+fn dnatlas_limited(kb: u64, args: &[&str]) -> (Output, std::time::Duration) {
+    let start = std::time::Instant::now();
+    let out = Command::new("bash")
+        .arg("-c")
+        .arg(format!("ulimit -v {kb} && exec \"$0\" \"$@\""))
+        .arg(env!("CARGO_BIN_EXE_dnatlas"))
+        .args(args)
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    (out, start.elapsed())
+}
+
+fn stderr(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+const WALK: [&str; 7] = [
+    "walk",
+    "--src",
+    "10.244.0.20",
+    "--dst",
+    "10.109.102.230",
+    "--port",
+    "80",
+];
+
+/// A resolv.conf as a customer pastes it: the command line above it and a typo. Detection does not take it for a
+/// resolv.conf; `--kind` makes it one, for that file only or for every file.
+#[test]
+fn kind_forces_the_kind_of_one_file_or_of_all() {
+    let pasted = scratch(
+        "pasted-resolv.conf",
+        b"$ kubectl exec web-0 -- cat /etc/resolv.conf\nnameservr 10.96.0.1\nnameserver 10.96.0.10\nsearch default.svc.cluster.local svc.cluster.local cluster.local\noptions ndots:5\n",
+    );
+    let dump = fixture("seed-004-node");
+    let out = dnatlas(&["analyze", "--format", "json", &pasted, &dump], None);
+    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(json(&out)["sources"][0]["kind"], "unknown");
+    assert!(
+        stderr(&out).contains("pasted-resolv.conf\" cannot be used"),
+        "{}",
+        stderr(&out)
+    );
+
+    let forced = format!("resolv-conf={pasted}");
+    let out = dnatlas(
+        &[
+            "analyze", "--format", "json", "--kind", &forced, &pasted, &dump,
+        ],
+        None,
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let v = json(&out);
+    assert_eq!(v["sources"][0]["kind"], "resolv-conf");
+    assert_eq!(v["sources"][1]["kind"], "iptables-save");
+    assert_eq!(
+        v["resolv_confs"][0]["nameservers"][0]["address"],
+        "10.96.0.10"
+    );
+    // The prompt and the typo are diagnostics at their lines, not a reason to ignore the file.
+    let lines: Vec<u64> = v["sources"][0]["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["line"].as_u64().unwrap())
+        .collect();
+    assert_eq!(lines, [1, 2]);
+
+    // A bare KIND applies to every file; standard input is named `-`.
+    let text = std::fs::read(&pasted).unwrap();
+    let out = dnatlas(
+        &["analyze", "--format", "json", "--kind", "resolv-conf", "-"],
+        Some(&text),
+    );
+    assert_eq!(out.status.code(), Some(0));
+    assert_eq!(json(&out)["sources"][0]["kind"], "resolv-conf");
+    let out = dnatlas(
+        &[
+            "analyze",
+            "--format",
+            "json",
+            "--kind",
+            "resolv-conf=-",
+            "-",
+            &dump,
+        ],
+        Some(&text),
+    );
+    assert_eq!(out.status.code(), Some(0));
+    assert_eq!(json(&out)["sources"][1]["kind"], "iptables-save");
+
+    // trace and walk take it too.
+    let out = dnatlas(
+        &[
+            "trace",
+            "--from",
+            "10.244.0.20",
+            "--to",
+            "nginx:80",
+            "--format",
+            "json",
+            "--kind",
+            &forced,
+            &pasted,
+            &dump,
+        ],
+        None,
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(json(&out)["resolv_conf"]["source"], pasted.as_str());
+    let mut args = WALK.to_vec();
+    args.extend(["--format", "json", "--kind", "iptables-save", &dump]);
+    let out = dnatlas(&args, None);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(json(&out)["nodes"][0]["kind"], "iptables-save");
+    // Forcing a dump to be a resolv.conf leaves walk nothing to walk: said, and exit 2.
+    let mut args = WALK.to_vec();
+    args.extend(["--kind", "resolv-conf", &dump]);
+    let out = dnatlas(&args, None);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("it is resolv-conf input"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+#[test]
+fn kind_arguments_that_cannot_be_used_exit_2() {
+    let dump = fixture("seed-004-node");
+    for (kind, says) in [
+        (
+            "yaml",
+            "the kinds are iptables-save, iptables-list, kubectl",
+        ),
+        ("unknown", "is not a kind"),
+        ("resolv-conf=", "names no file"),
+        ("resolv-conf=other.txt", "is not one of the FILE arguments"),
+    ] {
+        let out = dnatlas(&["analyze", "--kind", kind, &dump], None);
+        assert_eq!(out.status.code(), Some(2), "{kind}");
+        assert!(stderr(&out).contains(says), "{kind}: {}", stderr(&out));
+    }
+    let out = dnatlas(
+        &["analyze", "--kind", "kubectl", "--kind", "tcpdump", &dump],
+        None,
+    );
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("both apply to every file"));
+    let one = format!("kubectl={dump}");
+    let two = format!("tcpdump={dump}");
+    let out = dnatlas(&["analyze", "--kind", &one, "--kind", &two, &dump], None);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("two kinds"), "{}", stderr(&out));
+    // A KIND=FILE wins over a bare KIND.
+    let out = dnatlas(
+        &[
+            "analyze",
+            "--format",
+            "json",
+            "--kind",
+            "kubectl",
+            "--kind",
+            &format!("iptables-save={dump}"),
+            &dump,
+        ],
+        None,
+    );
+    assert_eq!(json(&out)["sources"][0]["kind"], "iptables-save");
+}
+
+/// Reading stops one byte past the cap, for every command and standard input: `/dev/zero` ends at the cap, in
+/// bounded memory and time, with `input-too-large` stating the cap and exit status 2.
+#[test]
+fn the_cap_holds_before_the_bytes_are_read() {
+    for command in [
+        vec!["analyze"],
+        vec!["trace", "--from", "10.244.0.20", "--to", "nginx:80"],
+        WALK.to_vec(),
+    ] {
+        let mut args = command.clone();
+        args.extend(["--format", "json", "--max-bytes", "1000", "/dev/zero"]);
+        // 100 MB of address space: far less than the gigabytes reading all of it would take.
+        let (out, took) = dnatlas_limited(100_000, &args);
+        assert_eq!(out.status.code(), Some(2), "{command:?}: {}", stderr(&out));
+        assert!(took.as_secs() < 10, "{command:?}: {took:?}");
+        assert!(
+            stderr(&out).contains("\"/dev/zero\" cannot be used: input of more than 1000 bytes"),
+            "{command:?}: {}",
+            stderr(&out)
+        );
+        if command[0] == "analyze" {
+            let v = json(&out);
+            assert_eq!(v["sources"][0]["bytes"], 1001);
+            let d = &v["sources"][0]["diagnostics"][0];
+            assert_eq!(d["code"], "input-too-large");
+            assert!(d["message"]
+                .as_str()
+                .unwrap()
+                .contains("the first 1000 bytes (the cap)"));
+        }
+    }
+    // The default cap, 256 MiB, from standard input: memory stays near the cap (600 MB of address space).
+    let (out, took) = {
+        let start = std::time::Instant::now();
+        let out = Command::new("bash")
+            .arg("-c")
+            .arg("ulimit -v 600000 && head -c 400000000 /dev/zero | \"$0\" analyze -")
+            .arg(env!("CARGO_BIN_EXE_dnatlas"))
+            .output()
+            .unwrap();
+        (out, start.elapsed())
+    };
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("\"-\" cannot be used: input of more than 268435456 bytes"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(took.as_secs() < 30, "{took:?}");
+}
+
+/// A dump over the cap is walked as far as the cap, with its diagnostics, and exit status 2.
+#[test]
+fn walk_applies_the_cap_and_carries_the_inputs_diagnostics() {
+    let dump = fixture("seed-004-node");
+    let mut args = WALK.to_vec();
+    args.extend(["--format", "json", "--max-bytes", "1000", &dump]);
+    let out = dnatlas(&args, None);
+    assert_eq!(out.status.code(), Some(2));
+    let v = json(&out);
+    let codes: Vec<&str> = v["nodes"][0]["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["code"].as_str().unwrap())
+        .collect();
+    assert!(codes.contains(&"input-too-large"), "{codes:?}");
+
+    // The blog excerpt's line 3 has a `-j` with no target: listed under the walk with its line and column, in text
+    // and JSON (same shape as analyze's).
+    let excerpt = fixture("seed-002-blog-excerpt");
+    let mut args = WALK.to_vec();
+    args.push(&excerpt);
+    let out = dnatlas(&args, None);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(text.contains("\nInput diagnostics\n"), "{text}");
+    assert!(
+        text.contains("input.txt:3:20: error[missing-argument]"),
+        "{text}"
+    );
+    let mut args = WALK.to_vec();
+    args.extend(["--format", "json", &excerpt]);
+    let walk = json(&dnatlas(&args, None));
+    let analysis = json(&dnatlas(&["analyze", "--format", "json", &excerpt], None));
+    assert_eq!(walk["nodes"][0]["kind"], "iptables-save");
+    assert_eq!(
+        walk["nodes"][0]["diagnostics"],
+        analysis["sources"][0]["diagnostics"]
+    );
+
+    // Many diagnostics: 20 printed, the rest counted.
+    let mut many = String::from("*nat\n:KUBE-SERVICES - [0:0]\n");
+    for _ in 0..30 {
+        many.push_str("-A KUBE-SERVICES -j\n");
+    }
+    many.push_str("COMMIT\n");
+    let path = scratch("many.txt", many.as_bytes());
+    let mut args = WALK.to_vec();
+    args.push(&path);
+    let text = String::from_utf8(dnatlas(&args, None).stdout).unwrap();
+    assert!(
+        text.contains("many.txt (iptables-save): 30 diagnostics"),
+        "{text}"
+    );
+    assert_eq!(
+        text.matches("error[missing-argument]").count(),
+        20,
+        "{text}"
+    );
+    assert!(text.contains("… and 10 more"), "{text}");
+}
+
+/// Exit status 2 whenever an input could not be used at all, for analyze, trace and walk, with the input and the
+/// reason on standard error.
+#[test]
+fn inputs_that_cannot_be_used_exit_2_and_are_named() {
+    let mut pcapng = vec![0x0a, 0x0d, 0x0d, 0x0a, 0x1c, 0, 0, 0];
+    pcapng.extend([0x4d, 0x3c, 0x2b]);
+    let cases: [(&str, &[u8], &str); 6] = [
+        ("empty.txt", b"", "the input is empty"),
+        ("blank.txt", b"\n  \n", "the input is empty"),
+        (
+            "cut.pcap",
+            b"\xd4\xc3\xb2\xa1\x02\x00",
+            "24-byte file header",
+        ),
+        ("cut.pcapng", &pcapng, "the capture ends inside"),
+        (
+            "svc.json",
+            br#"{"apiVersion": "v1", "kind": "Service", "metadata": {"name": "#,
+            "the JSON ends early",
+        ),
+        ("prose.txt", b"hello world\n", "not an iptables-save dump"),
+    ];
+    let dump = fixture("seed-004-node");
+    for (name, bytes, why) in cases {
+        let path = scratch(name, bytes);
+        let trace = ["trace", "--from", "10.244.0.20", "--to", "nginx:80"];
+        for command in [vec!["analyze"], trace.to_vec(), WALK.to_vec()] {
+            let mut args = command.clone();
+            args.extend([dump.as_str(), path.as_str()]);
+            let out = dnatlas(&args, None);
+            assert_eq!(out.status.code(), Some(2), "{name} {command:?}");
+            let err = stderr(&out);
+            let walk_of_a_non_dump = command[0] == "walk" && !err.contains(why);
+            assert!(
+                err.contains(&format!("{name}\" cannot be used: "))
+                    && (err.contains(why) || walk_of_a_non_dump),
+                "{name} {command:?}: {err}"
+            );
+        }
+    }
+    // A cut List whose complete items were read is usable; error findings still exit 1.
+    let out = dnatlas(&["analyze", &fixture("corpus-01-iptables-overall")], None);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stderr(&out).is_empty(), "{}", stderr(&out));
+}
+
+/// Markup in every kind of input and in the file names stays text in the Markdown report; escape sequences stay
+/// visible in the terminal.
+#[test]
+fn nothing_from_an_input_is_live_in_the_report_or_the_terminal() {
+    let script = "<script>alert(1)</script>";
+    let dump = scratch(
+        "<img src=x onerror=alert(1)>.txt",
+        format!(
+            "*filter\n:KUBE-SERVICES - [0:0]\n\
+             # {script}\n\
+             -A KUBE-SERVICES -m comment --comment \"default/{script}:p80 has no endpoints\" -m tcp -p tcp -d 10.96.0.9 --dport 80 -j REJECT\n\
+             -A KUBE-SERVICES {script}\n\
+             COMMIT\n"
+        )
+        .as_bytes(),
+    );
+    let resolv = scratch(
+        "resolv<img src=x onerror=alert(1)>.conf",
+        format!("nameserver 10.96.0.10\nsearch {script}.svc.cluster.local svc.cluster.local\noptions ndots:5 {script}\n").as_bytes(),
+    );
+    let capture = scratch(
+        "capture<img src=x onerror=alert(1)>.txt",
+        format!(
+            "12:00:00.000000 IP 10.244.0.20.40000 > 10.96.0.10.53: 4660+ A? {script}.default.svc.cluster.local. (50)\n\
+             12:00:05.000000 IP 10.244.0.20.40000 > 10.96.0.10.53: 4660+ A? {script}.default.svc.cluster.local. (50)\n\
+             12:00:05.001000 IP 10.96.0.10.53 > 10.244.0.20.40000: 4660 NXDomain* 0/1/0 (100)\n\
+             12:00:20.000000 IP 10.244.0.20.40001 > 10.96.0.10.53: 4661+ A? x{script}. (50)\n"
+        )
+        .as_bytes(),
+    );
+    let out = dnatlas(
+        &["analyze", "--format", "markdown", &dump, &resolv, &capture],
+        None,
+    );
+    let md = String::from_utf8(out.stdout).unwrap();
+    // Each input's markup reached the report somewhere (so the check below means something) ...
+    assert!(
+        md.contains("&lt;img src=x onerror=alert(1)&gt;.txt"),
+        "{md}"
+    );
+    assert!(
+        md.contains("default/&lt;script&gt;alert(1)&lt;/script&gt;:p80"),
+        "{md}"
+    );
+    assert!(md.contains(&format!("search {script}.svc")), "{md}");
+    // ... and none of it is markup outside the fenced quotes of input lines.
+    let mut outside = String::new();
+    let mut fence: Option<String> = None;
+    for line in md.lines() {
+        let t = line.trim();
+        let ticks: String = t.chars().take_while(|c| *c == '`').collect();
+        match &fence {
+            Some(open) if t == open => fence = None,
+            Some(_) => {}
+            None if ticks.len() >= 3 => fence = Some(ticks),
+            None => outside.push_str(&format!("{line}\n")),
+        }
+    }
+    assert!(fence.is_none(), "{md}");
+    for tag in ["<script", "</script", "<img"] {
+        assert!(!outside.contains(tag), "{tag} in:\n{outside}");
+    }
+
+    // An escape sequence in a file's name and text is shown, not sent to the terminal.
+    let esc = scratch(
+        "esc\x1b]0;owned\x07.txt",
+        b"*nat\n:KUBE-SERVICES - [0:0]\n-A KUBE-SERVICES \x1b[2J\x1b[31mred\r\x08\n-A KUBE-SERVICES \xc2\x9b31m\nCOMMIT\n",
+    );
+    for format in ["text", "markdown"] {
+        let out = dnatlas(&["analyze", "--format", format, &esc], None);
+        let all = [out.stdout.as_slice(), out.stderr.as_slice()].concat();
+        let shown = String::from_utf8_lossy(&all);
+        assert!(
+            !shown
+                .chars()
+                .any(|c| c.is_control() && c != '\n' && c != '\t'),
+            "{format}: {shown:?}"
+        );
+        if format == "text" {
+            assert!(shown.contains("esc\\x1b]0;owned\\x07.txt"), "{shown}");
+            // The core's message quotes the rule's text escaped (`\u{1b}`); either way it is visible.
+            assert!(shown.contains("[31mred"), "{shown}");
+        }
+    }
+    let mut args = WALK.to_vec();
+    args.push(&esc);
+    let out = dnatlas(&args, None);
+    let shown = String::from_utf8_lossy(&out.stdout);
+    assert!(shown.contains("[2J"), "{shown}");
+    assert!(
+        !shown
+            .chars()
+            .any(|c| c.is_control() && c != '\n' && c != '\t'),
+        "{shown:?}"
+    );
+}
+
+/// `--to` is checked as DNS checks a name; a bad one is a clear error and exit status 2.
+#[test]
+fn trace_to_is_checked_as_a_dns_name() {
+    let resolv = trace_case("seed-004", "resolv.conf");
+    let label64 = "a".repeat(64);
+    let long = format!(
+        "{}.{}.{}.{}",
+        "a".repeat(63),
+        "b".repeat(63),
+        "c".repeat(63),
+        "d".repeat(62)
+    );
+    assert_eq!(long.len(), 254);
+    let cases = [
+        (format!("{label64}.default"), "a DNS label holds at most 63"),
+        (long.clone(), "a DNS name holds at most 253"),
+        ("nginx..default".to_string(), "empty label"),
+        ("nginx\x1b[2J".to_string(), "a control character"),
+        ("ng inx".to_string(), "a space"),
+        ("nginx/80".to_string(), "not allowed"),
+        ("nginx:0".to_string(), "1-65535"),
+        ("nginx:65536".to_string(), "1-65535"),
+        ("nginx:http".to_string(), "not a port number"),
+    ];
+    for (to, says) in cases {
+        let out = dnatlas(
+            &["trace", "--from", "10.244.0.20", "--to", &to, &resolv],
+            None,
+        );
+        assert_eq!(out.status.code(), Some(2), "{to:?}");
+        let err = stderr(&out);
+        assert!(err.contains(says), "{to:?}: {err}");
+        assert!(!err.contains('\x1b'), "{to:?}: {err:?}");
+    }
+    // The longest name, an underscore label and the highest port are accepted.
+    for to in [
+        format!("{}:65535", &long[1..]),
+        "_dns._udp.kube-dns.kube-system.svc.cluster.local.".to_string(),
+    ] {
+        let out = dnatlas(
+            &["trace", "--from", "10.244.0.20", "--to", &to, &resolv],
+            None,
+        );
+        assert_ne!(out.status.code(), Some(2), "{to:?}: {}", stderr(&out));
+    }
+}
+
+/// trace lists its inputs' warnings and errors under the trace, with line and column.
+#[test]
+fn trace_text_shows_the_inputs_diagnostics() {
+    let resolv = scratch(
+        "warned-resolv.conf",
+        b"nameserver 10.96.0.10\nsearch default.svc.cluster.local svc.cluster.local cluster.local\noptions ndots:many\n",
+    );
+    let out = dnatlas(
+        &[
+            "trace",
+            "--from",
+            "10.244.0.20",
+            "--to",
+            "nginx:80",
+            &resolv,
+            &trace_case("seed-004", "kubectl.txt"),
+            &trace_case("seed-004", "node.txt"),
+        ],
+        None,
+    );
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(text.contains("\nInput diagnostics\n"), "{text}");
+    assert!(
+        text.contains("warned-resolv.conf (resolv-conf): 1 diagnostic\n"),
+        "{text}"
+    );
+    assert!(
+        text.contains("warned-resolv.conf:3:15: warning[bad-option-value]"),
+        "{text}"
+    );
+}

@@ -96,7 +96,37 @@ impl Analysis {
     pub fn has_errors(&self) -> bool {
         self.findings.iter().any(|f| f.severity == Severity::Error)
     }
+
+    /// Every input nothing could be used of, in input order, with why (see [`SourceReport::unusable`]). A kubectl
+    /// input whose syntax error left no Service or endpoint still counts as read when it gave other objects (pods,
+    /// a CoreDNS ConfigMap).
+    pub fn unusable(&self) -> Vec<(&str, String)> {
+        self.sources
+            .iter()
+            .filter_map(|s| {
+                let objects_read = s.kind == Kind::Kubectl
+                    && self
+                        .kubernetes
+                        .iter()
+                        .any(|k| *k.source == *s.name && !k.objects.is_empty());
+                s.unusable_when(objects_read)
+                    .map(|why| (s.name.as_str(), why))
+            })
+            .collect()
+    }
 }
+
+/// Error codes that stop the reading of an input: when nothing was read, the first of these says why (a capture
+/// whose header or first block is broken, kubectl JSON or YAML whose syntax error left no object, text that is not
+/// kubectl output).
+const FATAL_WHEN_NOTHING_READ: [&str; 6] = [
+    "truncated-capture",
+    "corrupt-block",
+    "not-a-capture",
+    "json-syntax",
+    "yaml-syntax",
+    "not-kubectl",
+];
 
 /// What was read from one input.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -116,6 +146,60 @@ pub struct SourceReport {
     pub capture: Option<crate::capture::Summary>,
     /// What could not be read, with line and column.
     pub diagnostics: Vec<Diagnostic>,
+}
+
+impl SourceReport {
+    /// Why nothing of this input could be used, or `None` when something was read: an input of no kind dnatlas
+    /// reads (or empty), one larger than the bytes read (its answer would be incomplete), or one of which nothing
+    /// was read with an error diagnostic saying why (a broken pcap or pcapng header, kubectl JSON with a syntax
+    /// error before its first object). Decided from the kind, the counts and the error diagnostics; a kubectl
+    /// input's pods are not counted, so [`Analysis::unusable`] is the more exact answer for one.
+    pub fn unusable(&self) -> Option<String> {
+        self.unusable_when(false)
+    }
+
+    fn unusable_when(&self, objects_read: bool) -> Option<String> {
+        let error = |code: &str| {
+            self.diagnostics
+                .iter()
+                .find(|d| d.severity == Severity::Error && d.code == code)
+        };
+        if let Some(d) = error("input-too-large") {
+            return Some(d.message.clone());
+        }
+        if self.kind == Kind::Unknown {
+            return Some(error("unknown-kind").map_or_else(
+                || "not a kind of input dnatlas reads".to_string(),
+                |d| d.message.clone(),
+            ));
+        }
+        if self.bytes == 0 {
+            return Some("the input is empty".to_string());
+        }
+        let c = &self.counts;
+        let nothing_read = match self.kind {
+            Kind::Pcap | Kind::Pcapng | Kind::Tcpdump => c.packets == 0,
+            Kind::IptablesSave | Kind::IptablesList => {
+                c.tables == 0 && c.chains == 0 && c.rules == 0
+            }
+            Kind::Kubectl => c.services == 0 && c.endpoints == 0 && !objects_read,
+            Kind::Corefile => c.server_blocks == 0,
+            Kind::ResolvConf | Kind::Unknown => false,
+        };
+        if !nothing_read {
+            return None;
+        }
+        // The error that stopped the reading, else the first error: something said why nothing was read.
+        let errors = || {
+            self.diagnostics
+                .iter()
+                .filter(|d| d.severity == Severity::Error)
+        };
+        errors()
+            .find(|d| FATAL_WHEN_NOTHING_READ.contains(&d.code.as_str()))
+            .or_else(|| errors().next())
+            .map(|d| d.message.clone())
+    }
 }
 
 /// Counts shown next to an input.
@@ -213,4 +297,72 @@ pub struct Finding {
     pub message: String,
     /// Where it shows.
     pub evidence: Vec<Evidence>,
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::source::{Kind, Source};
+    use crate::{analyze, Options};
+
+    fn unusable(name: &str, bytes: &[u8], kind: Option<Kind>, options: &Options) -> Option<String> {
+        let sources = [Source { name, bytes, kind }];
+        let analysis = analyze(&sources, options);
+        let found = analysis.unusable();
+        assert_eq!(
+            found.first().map(|(_, why)| why.clone()),
+            analysis.sources[0].unusable(),
+            "the report alone agrees here"
+        );
+        found.first().map(|(n, why)| {
+            assert_eq!(*n, name);
+            why.clone()
+        })
+    }
+
+    #[test]
+    fn inputs_nothing_was_read_of_are_unusable() {
+        let o = Options::default();
+        let why = |bytes: &[u8], kind| unusable("x", bytes, kind, &o).unwrap_or_default();
+        assert_eq!(why(b"", None), "the input is empty");
+        assert_eq!(why(b"", Some(Kind::ResolvConf)), "the input is empty");
+        assert!(why(b"hello world\n", None).contains("not an iptables-save dump"));
+        // A pcap header cut after 6 bytes, a pcapng section header block cut after 11: no frame read.
+        assert!(why(b"\xd4\xc3\xb2\xa1\x02\x00", None).contains("24-byte file header"));
+        assert!(why(b"\x0a\x0d\x0d\x0a\x1c\x00\x00\x00\x4d\x3c\x2b", None).contains("ends inside"));
+        // kubectl JSON whose syntax error comes before any object.
+        assert!(why(br#"{"kind": "Service", "metadata": {"name": "#, None).contains("JSON"));
+    }
+
+    #[test]
+    fn an_input_over_the_cap_is_unusable_and_the_cap_is_stated() {
+        let options = Options {
+            max_source_bytes: 16,
+            ..Options::default()
+        };
+        let dump = b"*nat\n:KUBE-SERVICES - [0:0]\nCOMMIT\n";
+        let why = unusable("big.txt", dump, None, &options).unwrap();
+        assert!(why.contains("more than 16 bytes"), "{why}");
+    }
+
+    #[test]
+    fn inputs_something_was_read_of_are_usable() {
+        let o = Options::default();
+        assert_eq!(
+            unusable("a", b"*nat\n:KUBE-SERVICES - [0:0]\nCOMMIT\n", None, &o),
+            None
+        );
+        assert_eq!(unusable("a", b"nameserver 10.96.0.10\n", None, &o), None);
+        // A pcap header with no frame is a valid, empty capture.
+        let mut pcap = Vec::new();
+        for v in [0xa1b2_c3d4u32, 0x0004_0002, 0, 0, 65535, 101] {
+            pcap.extend(v.to_le_bytes());
+        }
+        assert_eq!(unusable("a", &pcap, None, &o), None);
+        // A cut List keeps its complete items: a pod was read, though no Service or endpoint.
+        let list = "{\"kind\": \"List\", \"items\": [\n{\"kind\": \"Pod\", \"metadata\": {\"name\": \"p\", \"namespace\": \"d\"}, \"status\": {\"podIP\": \"10.0.0.1\"}},\n{\"kind\": \"Pod\", \"metadata\": {\"na";
+        let sources = [Source::new("pods.json", list.as_bytes())];
+        let analysis = analyze(&sources, &o);
+        assert_eq!(analysis.sources[0].kind, Kind::Kubectl);
+        assert!(analysis.unusable().is_empty(), "{:?}", analysis.sources[0]);
+    }
 }

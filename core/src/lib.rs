@@ -293,10 +293,10 @@ pub fn analyze_with_progress(
                 "input-too-large",
                 line,
                 u32::from(!binary),
+                // A reader that stops one byte past the cap (the CLI, the page) does not know the whole size.
                 format!(
-                    "input of {} bytes is larger than the {} bytes read; the rest is ignored",
-                    source.bytes.len(),
-                    limit
+                    "input of more than {limit} bytes: only the first {limit} bytes (the cap) are read, \
+                     the rest is ignored"
                 ),
             ));
         }

@@ -1,6 +1,11 @@
 //! The analysis as a Markdown report for a ticket: the inputs, every finding worst first with its evidence lines
 //! quoted from the inputs and the rule's fix, and the inputs' diagnostics. `dnatlas analyze --format markdown` and
 //! the app's export write it.
+//!
+//! Nothing read from an input reaches the Markdown as markup: names, finding messages and diagnostics are written
+//! as text with `<`, `>` and `&` as entities and Markdown's punctuation backslash-escaped ([`text`]), or as code
+//! spans when they hold no `<`, `>` or `&` ([`name`]); quoted input lines sit in fences longer than any backtick run
+//! in them ([`fence`]). A renderer that passes raw HTML through still shows the input's text, never runs it.
 
 use std::fmt::Write as _;
 
@@ -47,7 +52,7 @@ pub fn markdown(analysis: &Analysis, sources: &[Source<'_>]) -> String {
         let _ = writeln!(
             out,
             "| {} | {} | {} | {} | {} |",
-            cell(&code_span(&s.name)),
+            name_cell(&s.name),
             s.kind.as_str(),
             s.bytes,
             cell(&read),
@@ -79,14 +84,14 @@ pub fn markdown(analysis: &Analysis, sources: &[Source<'_>]) -> String {
             "### {}. {} {}: {}\n",
             i + 1,
             severity_word(f.severity),
-            code_span(&f.code),
-            one_line(&f.title)
+            name(&f.code),
+            prose(&f.title)
         );
-        let _ = writeln!(out, "{}\n", one_line(&f.message));
+        let _ = writeln!(out, "{}\n", paragraph(&f.message));
         if !f.evidence.is_empty() {
             out.push_str("Evidence:\n\n");
             for (j, e) in f.evidence.iter().enumerate() {
-                let _ = writeln!(out, "- {}", code_span(&e.place()));
+                let _ = writeln!(out, "- {}", name(&e.place()));
                 if j < MAX_QUOTED_EVIDENCE && e.line > 0 {
                     if let Some(text) = lines.line(&e.source, e.line) {
                         fence(&mut out, &text);
@@ -96,7 +101,7 @@ pub fn markdown(analysis: &Analysis, sources: &[Source<'_>]) -> String {
             out.push('\n');
         }
         if let Some(doc) = crate::lint::explain(&f.code) {
-            let _ = writeln!(out, "Fix: {}\n", one_line(doc.fix));
+            let _ = writeln!(out, "Fix: {}\n", prose(doc.fix));
         }
     }
 
@@ -108,7 +113,7 @@ pub fn markdown(analysis: &Analysis, sources: &[Source<'_>]) -> String {
     if !with_diagnostics.is_empty() {
         out.push_str("## Diagnostics\n\n");
         for s in with_diagnostics {
-            let _ = writeln!(out, "{}:\n", code_span(&s.name));
+            let _ = writeln!(out, "{}:\n", name(&s.name));
             for d in s.diagnostics.iter().take(MAX_DIAGNOSTICS_LISTED) {
                 let at = match d.frame {
                     Some(frame) => format!("frame {frame}"),
@@ -120,8 +125,8 @@ pub fn markdown(analysis: &Analysis, sources: &[Source<'_>]) -> String {
                     "- {} {}[{}] {}",
                     at,
                     severity_word(d.severity).to_lowercase(),
-                    d.code,
-                    one_line(&d.message)
+                    text(&d.code),
+                    text(&d.message)
                 );
             }
             if s.diagnostics.len() > MAX_DIAGNOSTICS_LISTED {
@@ -170,6 +175,99 @@ fn code_span(s: &str) -> String {
 /// A table cell: `|` escaped.
 fn cell(s: &str) -> String {
     s.replace('|', "\\|")
+}
+
+/// Input text as Markdown text that renders as the text itself and nothing else: control characters flattened,
+/// `&`, `<` and `>` as entities (no HTML tag, comment or autolink can start), and the punctuation that starts
+/// emphasis, code, links or table cells (`\\ ` * _ [ ] ~ |`) backslash-escaped.
+fn text(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in one_line(s).chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '\\' | '`' | '*' | '_' | '[' | ']' | '~' | '|' => {
+                out.push('\\');
+                out.push(c);
+            }
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// [`text`] that starts a line: a leading `#`, `+`, `-`, `=` or a number followed by `.` or `)` would start a
+/// heading or a list, so it is escaped too.
+fn paragraph(s: &str) -> String {
+    let t = text(s);
+    let digits = t.bytes().take_while(u8::is_ascii_digit).count();
+    match t.as_bytes().get(digits) {
+        Some(b'.' | b')') if digits > 0 => {
+            format!(
+                "{}\\{}",
+                t.get(..digits).unwrap_or_default(),
+                t.get(digits..).unwrap_or_default()
+            )
+        }
+        Some(b'#' | b'+' | b'-' | b'=') if digits == 0 => format!("\\{t}"),
+        _ => t,
+    }
+}
+
+/// A name or place (an input's name, `file:line`, a code): a code span, which shows any text literally, unless it
+/// holds `<`, `>` or `&`; then [`text`], so that no tag-like text is left in the Markdown even for a reader that
+/// does not know code spans.
+fn name(s: &str) -> String {
+    if s.contains(['<', '>', '&']) {
+        text(s)
+    } else {
+        code_span(s)
+    }
+}
+
+/// [`name`] in a table cell.
+fn name_cell(s: &str) -> String {
+    if s.contains(['<', '>', '&']) {
+        text(s)
+    } else {
+        cell(&code_span(s))
+    }
+}
+
+/// dnatlas's own prose (titles, fixes), which marks code with backticks: the code spans kept, `&`, `<` and `>`
+/// outside them written as entities.
+fn prose(s: &str) -> String {
+    let s = one_line(s);
+    let mut out = String::with_capacity(s.len());
+    let mut chars = s.chars().peekable();
+    let mut open: Option<usize> = None;
+    while let Some(c) = chars.next() {
+        if c == '`' {
+            let mut run = 1;
+            while chars.next_if_eq(&'`').is_some() {
+                run += 1;
+            }
+            out.push_str(&"`".repeat(run));
+            open = match open {
+                Some(n) if n == run => None,
+                None => Some(run),
+                other => other,
+            };
+            continue;
+        }
+        match (open, c) {
+            (None, '&') => out.push_str("&amp;"),
+            (None, '<') => out.push_str("&lt;"),
+            (None, '>') => out.push_str("&gt;"),
+            _ => out.push(c),
+        }
+    }
+    if open.is_some() {
+        // An unclosed backtick run is literal text in Markdown, so what followed it was not code: write it again.
+        return text(&s);
+    }
+    out
 }
 
 /// A fenced block quoting one input line, indented under a list item.
@@ -267,7 +365,7 @@ mod tests {
             assert!(report.contains(&format!("- `node-a.txt:{n}`\n  ```text\n  {text}\n")));
         }
         let fix = crate::lint::explain("service-no-endpoints").unwrap().fix;
-        assert!(report.contains(&format!("Fix: {}", one_line(fix))));
+        assert!(report.contains(&format!("Fix: {}", prose(fix))));
         assert!(report.contains("| `node-a.txt` | iptables-save | "));
         assert!(!report.contains("## Diagnostics"));
     }
@@ -292,6 +390,100 @@ mod tests {
         let mut out = String::new();
         fence(&mut out, "x ``` y\nz");
         assert_eq!(out, "  ````text\n  x ``` y z\n  ````\n");
+    }
+
+    #[test]
+    fn input_text_is_written_as_text() {
+        assert_eq!(
+            text("<script>alert(1)</script> & *x* _y_ `z` [a](b) ~~c~~ | \\"),
+            "&lt;script&gt;alert(1)&lt;/script&gt; &amp; \\*x\\* \\_y\\_ \\`z\\` \\[a\\](b) \\~\\~c\\~\\~ \\| \\\\"
+        );
+        assert_eq!(text("a\nb\u{1b}c"), "a b c");
+        assert_eq!(paragraph("# not a heading"), "\\# not a heading");
+        assert_eq!(paragraph("- not a list"), "\\- not a list");
+        assert_eq!(paragraph("12. not a list"), "12\\. not a list");
+        assert_eq!(paragraph("12 items"), "12 items");
+        assert_eq!(name("node-a.txt:9"), "`node-a.txt:9`");
+        assert_eq!(
+            name("<img src=x onerror=alert(1)>.txt:3"),
+            "&lt;img src=x onerror=alert(1)&gt;.txt:3"
+        );
+        assert_eq!(name_cell("a|b"), "`a\\|b`");
+        assert_eq!(name_cell("<a|b>"), "&lt;a\\|b&gt;");
+        assert_eq!(
+            prose("Set `pods verified` <b> & `a<b>`"),
+            "Set `pods verified` &lt;b&gt; &amp; `a<b>`"
+        );
+        assert_eq!(prose("a ` <b>"), "a \\` &lt;b&gt;");
+        assert_eq!(prose("``a`b`` <x>"), "``a`b`` &lt;x&gt;");
+    }
+
+    /// Markup an input tries to slip in, in every place an input's text reaches the report: its name, a rule
+    /// comment (the Service name of a port with no endpoints: the finding's message and evidence), a diagnostic
+    /// that quotes the line, and an evidence line that holds a fence.
+    #[test]
+    fn hostile_inputs_stay_text() {
+        let name = "<img src=x onerror=alert(1)>.txt";
+        let dump = r#"*filter
+:KUBE-SERVICES - [0:0]
+-A KUBE-SERVICES -m comment --comment "default/<script>alert(1)</script>:p80 has no endpoints" -m tcp -p tcp -d 10.96.0.9 --dport 80 -j REJECT
+-A KUBE-SERVICES -m comment --comment "``` <script>alert(3)</script>" -j KUBE-NOPE
+-A KUBE-SERVICES <script>alert(2)</script>
+COMMIT
+"#;
+        let sources = [Source::new(name, dump.as_bytes())];
+        let analysis = analyze(&sources, &Options::default());
+        assert!(!analysis.findings.is_empty(), "{analysis:?}");
+        assert!(
+            analysis.findings[0].message.contains("<script>"),
+            "{:?}",
+            analysis.findings
+        );
+        assert!(!analysis.sources[0].diagnostics.is_empty());
+        let report = markdown(&analysis, &sources);
+        assert!(
+            report.contains("&lt;img src=x onerror=alert(1)&gt;.txt"),
+            "{report}"
+        );
+        assert!(
+            report.contains("&lt;script&gt;alert(1)&lt;/script&gt;"),
+            "{report}"
+        );
+        let outside = outside_fences(&report);
+        for tag in ["<script", "<img", "</script"] {
+            assert!(!outside.to_lowercase().contains(tag), "{tag}: {outside}");
+        }
+        assert!(
+            report
+                .contains("- 5:18 warning[stray-value] \"&lt;script&gt;alert(2)&lt;/script&gt;\""),
+            "{report}"
+        );
+        // The evidence line holds ``` and is quoted in a longer fence, which the line cannot close.
+        assert!(
+            report.contains("  ````text\n  -A KUBE-SERVICES -m comment --comment \"``` <script>"),
+            "{report}"
+        );
+    }
+
+    /// The report without the lines inside fenced blocks (whose text Markdown shows literally).
+    fn outside_fences(report: &str) -> String {
+        let mut out = String::new();
+        let mut fence: Option<String> = None;
+        for line in report.lines() {
+            let t = line.trim_start();
+            let ticks: String = t.chars().take_while(|c| *c == '`').collect();
+            match &fence {
+                Some(open) if t.trim_end() == open => fence = None,
+                Some(_) => {}
+                None if ticks.len() >= 3 => fence = Some(ticks),
+                None => {
+                    out.push_str(line);
+                    out.push('\n');
+                }
+            }
+        }
+        assert!(fence.is_none(), "a fence was left open:\n{report}");
+        out
     }
 
     #[test]
