@@ -13,6 +13,13 @@ const CLUSTER: &[u8] = include_bytes!("../../fixtures/cluster/comment-less/clust
 
 fuzz_target!(|data: &[u8]| {
     let analysis = analyze(&[Source::new("fuzz", data)], &Options::default());
+    // Cost follows the bytes: the per-input diagnostic budget holds, and the analysis is no larger than a fixed
+    // multiple of the input (a loop or an expansion would be a finding here, not a slow success).
+    for source in &analysis.sources {
+        assert!(source.diagnostics.len() <= dnatlas_core::MAX_DIAGNOSTICS + 1, "{} diagnostics", source.diagnostics.len());
+    }
+    let size = serde_json::to_vec(&analysis).map_or(0, |v| v.len());
+    assert!(size <= data.len() * 256 + 1_048_576, "{size} bytes of analysis from {} bytes", data.len());
     for service in &analysis.services {
         let total: f64 = service.endpoints.iter().map(|e| e.probability).sum();
         assert!((0.0..=1.000_001).contains(&total), "shares sum to {total}");

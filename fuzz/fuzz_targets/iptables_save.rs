@@ -1,4 +1,6 @@
-//! The iptables-save parser on arbitrary bytes: it must never panic, and every diagnostic must point inside the input.
+//! The iptables-save parser on arbitrary bytes: it must never panic, every diagnostic must point inside the input,
+//! and its cost must follow the bytes: a bounded number of diagnostics per line, and a parsed ruleset no larger than
+//! a fixed multiple of the input.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
@@ -10,4 +12,11 @@ fuzz_target!(|data: &[u8]| {
         assert!(d.line >= 1 && (d.line as usize) <= lines.max(1), "{d:?} outside {lines} lines");
         assert!(d.column >= 1);
     }
+    assert!(
+        parsed.diagnostics.len() <= lines * 8 + 8,
+        "{} diagnostics for {lines} lines",
+        parsed.diagnostics.len()
+    );
+    let size = format!("{:?}", parsed.value).len();
+    assert!(size <= data.len() * 64 + 65_536, "{size} bytes of ruleset from {} bytes", data.len());
 });

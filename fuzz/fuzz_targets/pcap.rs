@@ -55,6 +55,10 @@ fuzz_target!(|data: &[u8]| {
             assert!(frame >= 1 && u64::from(frame) <= frames + 1, "{d:?} beyond {frames} frames");
         }
     }
+    // Cost follows the bytes: a record takes at least 16 bytes of the file, and a DNS header's counts do not
+    // multiply the diagnostics.
+    assert!(frames <= bytes.len() as u64 / 16 + 1, "{frames} frames from {} bytes", bytes.len());
+    assert!(diagnostics.len() as u64 <= frames * 4 + 16, "{} diagnostics for {frames} frames", diagnostics.len());
     for t in &grouped.transactions.transactions {
         assert!(t.frame >= 1 && u64::from(t.frame) <= frames, "{t:?} beyond {frames} frames");
         assert!(t.queries_sent >= 1);
@@ -65,4 +69,5 @@ fuzz_target!(|data: &[u8]| {
         &dnatlas_core::Options::default(),
     );
     assert_eq!(analysis.sources.len(), 1);
+    assert!(analysis.sources[0].diagnostics.len() <= dnatlas_core::MAX_DIAGNOSTICS + 1);
 });

@@ -8,7 +8,6 @@ use std::net::IpAddr;
 
 use serde::{Deserialize, Serialize};
 
-use crate::model::services::parse_destination;
 use crate::source::iptables::values::{self, Family};
 use crate::source::iptables::{Chain, Opt, Rule, Ruleset, Table};
 
