@@ -192,10 +192,13 @@ fn longest_run(s: &str, c: char) -> usize {
     best
 }
 
+/// An input's text as `analyze` read it, and where each of its lines starts.
+type Indexed<'a> = (std::borrow::Cow<'a, [u8]>, Vec<usize>);
+
 /// The inputs' lines, indexed on first use, as `analyze` numbered them (through [`crate::text::normalise`]).
 struct LineIndex<'a> {
     sources: &'a [Source<'a>],
-    starts: Vec<Option<(std::borrow::Cow<'a, [u8]>, Vec<usize>)>>,
+    starts: Vec<Option<Indexed<'a>>>,
 }
 
 impl<'a> LineIndex<'a> {

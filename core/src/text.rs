@@ -39,9 +39,9 @@ pub fn normalise_noting(bytes: &[u8]) -> (Cow<'_, [u8]>, Option<Decoded>) {
         } else {
             bytes
         };
-        let units = body.chunks_exact(2).map(|pair| match pair {
-            &[a, b] if big_endian => u16::from_be_bytes([a, b]),
-            &[a, b] => u16::from_le_bytes([a, b]),
+        let units = body.chunks_exact(2).map(|pair| match *pair {
+            [a, b] if big_endian => u16::from_be_bytes([a, b]),
+            [a, b] => u16::from_le_bytes([a, b]),
             _ => 0xfffd,
         });
         let mut out = String::with_capacity(body.len() / 2 + body.len() / 8);

@@ -33,6 +33,10 @@ pub fn now_ms() -> f64 {
 }
 
 /// The inputs and the analysis of the last [`Request::Analyze`].
+/// An input's lines as the analysis numbered them: its decoded copy (only when `text::normalise` made one), how
+/// many leading bytes it drops otherwise (a byte order mark), and each line's start.
+type LineStarts = (Option<Vec<u8>>, usize, Vec<usize>);
+
 #[derive(Debug, Default)]
 pub struct Session {
     bytes: FxHashMap<InputId, Vec<u8>>,
@@ -41,7 +45,7 @@ pub struct Session {
     generation: u64,
     /// Byte offsets of each line's start, per input, made on the source viewer's first request.
     /// An input decoded by `text::normalise` is kept decoded here (else how many leading bytes it drops).
-    line_starts: FxHashMap<InputId, (Option<Vec<u8>>, usize, Vec<usize>)>,
+    line_starts: FxHashMap<InputId, LineStarts>,
 }
 
 impl Session {
