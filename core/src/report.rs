@@ -290,10 +290,13 @@ fn longest_run(s: &str, c: char) -> usize {
     best
 }
 
-/// The inputs' lines, indexed on first use.
+/// An input's text as `analyze` read it, and where each of its lines starts.
+type Indexed<'a> = (std::borrow::Cow<'a, [u8]>, Vec<usize>);
+
+/// The inputs' lines, indexed on first use, as `analyze` numbered them (through [`crate::text::normalise`]).
 struct LineIndex<'a> {
     sources: &'a [Source<'a>],
-    starts: Vec<Option<Vec<usize>>>,
+    starts: Vec<Option<Indexed<'a>>>,
 }
 
 impl<'a> LineIndex<'a> {
@@ -307,9 +310,10 @@ impl<'a> LineIndex<'a> {
     /// Line `line` (1-based) of the input named `name`, without its line end.
     fn line(&mut self, name: &str, line: u32) -> Option<String> {
         let i = self.sources.iter().position(|s| s.name == name)?;
-        let bytes = self.sources.get(i)?.bytes;
-        let starts = self.starts.get_mut(i)?.get_or_insert_with(|| {
-            std::iter::once(0)
+        let raw = self.sources.get(i)?.bytes;
+        let (bytes, starts) = self.starts.get_mut(i)?.get_or_insert_with(|| {
+            let bytes = crate::text::normalise(raw);
+            let starts = std::iter::once(0)
                 .chain(
                     bytes
                         .iter()
@@ -317,7 +321,8 @@ impl<'a> LineIndex<'a> {
                         .filter(|(_, b)| **b == b'\n')
                         .map(|(i, _)| i + 1),
                 )
-                .collect()
+                .collect();
+            (bytes, starts)
         });
         let start = *starts.get(line.checked_sub(1)? as usize)?;
         if start >= bytes.len() {

@@ -39,9 +39,9 @@ pub fn normalise_noting(bytes: &[u8]) -> (Cow<'_, [u8]>, Option<Decoded>) {
         } else {
             bytes
         };
-        let units = body.chunks_exact(2).map(|pair| match pair {
-            &[a, b] if big_endian => u16::from_be_bytes([a, b]),
-            &[a, b] => u16::from_le_bytes([a, b]),
+        let units = body.chunks_exact(2).map(|pair| match *pair {
+            [a, b] if big_endian => u16::from_be_bytes([a, b]),
+            [a, b] => u16::from_le_bytes([a, b]),
             _ => 0xfffd,
         });
         let mut out = String::with_capacity(body.len() / 2 + body.len() / 8);
@@ -125,6 +125,50 @@ fn cr_line_ends(bytes: &[u8]) -> Cow<'_, [u8]> {
         }
     }
     Cow::Owned(out)
+}
+
+/// Whether a line is a shell prompt with the command typed after it, as a terminal shows it above a command's
+/// output: `$ kubectl …`, `root@node-1:~# iptables-save`, `[root@host ~]# …`, `user@host:~$ …`,
+/// `PS C:\Users\me> …`. A line starting with `# ` is not one (it is a comment in most inputs).
+pub fn is_prompt(line: &str) -> bool {
+    let t = line.trim_start();
+    if t == "$" || t.starts_with("$ ") {
+        return true;
+    }
+    if let Some(rest) = t.strip_prefix("PS ") {
+        return rest
+            .split_once('>')
+            .is_some_and(|(path, _)| path.contains(':') || path.contains('\\'));
+    }
+    // `[user@host dir]# `, `user@host:dir$ `: the prompt ends at the first `# ` or `$ ` (or the end).
+    let end = t
+        .char_indices()
+        .find(|&(i, c)| {
+            (c == '#' || c == '$')
+                && t.get(i + 1..)
+                    .is_none_or(|after| after.is_empty() || after.starts_with(' '))
+        })
+        .map(|(i, _)| i);
+    let Some(end) = end else {
+        return false;
+    };
+    let prompt = t.get(..end).unwrap_or_default();
+    let user_at_host =
+        prompt
+            .trim_start_matches('[')
+            .split_once('@')
+            .is_some_and(|(user, host)| {
+                !user.is_empty()
+                    && user
+                        .bytes()
+                        .all(|b| b.is_ascii_alphanumeric() || b"-_.".contains(&b))
+                    && host
+                        .bytes()
+                        .next()
+                        .is_some_and(|b| b.is_ascii_alphanumeric())
+            });
+    user_at_host && !prompt.contains(' ')
+        || (prompt.starts_with('[') && prompt.ends_with(']') && user_at_host)
 }
 
 /// One line of an input, without its line terminator.
@@ -516,6 +560,31 @@ mod tests {
             });
         }
         out
+    }
+
+    #[test]
+    fn prompts_are_told_from_comments_and_text() {
+        for prompt in [
+            "$ kubectl exec -n default web-0 -- cat /etc/resolv.conf",
+            "$",
+            "root@node-1:~# iptables-save",
+            "[root@host ~]# cat /etc/resolv.conf",
+            "user@host:~/k8s$ kubectl get svc",
+            "root@node-1:~#",
+            "PS C:\\Users\\me> kubectl get svc -A",
+        ] {
+            assert!(is_prompt(prompt), "{prompt}");
+        }
+        for text in [
+            "# a comment",
+            "#",
+            "nameserver 10.96.0.10",
+            "-A KUBE-SERVICES -m comment --comment \"a@b# c\" -j X",
+            "mail me at a@b.c # please",
+            "PS: remember",
+        ] {
+            assert!(!is_prompt(text), "{text}");
+        }
     }
 
     #[test]

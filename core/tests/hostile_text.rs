@@ -194,3 +194,30 @@ fn utf16_and_cr_only_inputs_are_read_like_their_utf8_text() {
     assert_eq!(a.sources[0].kind, Kind::ResolvConf);
     assert_eq!(a.resolv_confs.len(), 1);
 }
+
+#[test]
+fn a_noisy_resolv_conf_is_read_and_its_noise_reported() {
+    let conf = b"$ kubectl exec -n default web-0 -- cat /etc/resolv.conf\n# r\xe9solveur\nsearch default.svc.cluster.local svc.cluster.local cluster.local\nnameservr 10.96.0.9\nnameserver 10.96.0.10\noptions ndots:5\n";
+    let a = analyze(&[Source::new("resolv.conf", conf)], &Options::default());
+    let report = &a.sources[0];
+    assert_eq!(report.kind, Kind::ResolvConf);
+    assert_eq!(a.resolv_confs[0].conf.nameservers.len(), 1);
+    let places: Vec<(&str, u32, u32)> = report
+        .diagnostics
+        .iter()
+        .map(|d| (d.code.as_str(), d.line, d.column))
+        .collect();
+    // The prompt, the Latin-1 byte and the typo: each a diagnostic at its line, none an error.
+    assert_eq!(
+        places,
+        [
+            ("shell-prompt", 1, 1),
+            ("invalid-utf8", 2, 4),
+            ("unknown-keyword", 4, 1)
+        ]
+    );
+    assert!(report
+        .diagnostics
+        .iter()
+        .all(|d| d.severity != dnatlas_core::Severity::Error));
+}

@@ -33,6 +33,10 @@ pub fn now_ms() -> f64 {
 }
 
 /// The inputs and the analysis of the last [`Request::Analyze`].
+/// An input's lines as the analysis numbered them: its decoded copy (only when `text::normalise` made one), how
+/// many leading bytes it drops otherwise (a byte order mark), and each line's start.
+type LineStarts = (Option<Vec<u8>>, usize, Vec<usize>);
+
 #[derive(Debug, Default)]
 pub struct Session {
     bytes: FxHashMap<InputId, Vec<u8>>,
@@ -40,7 +44,8 @@ pub struct Session {
     analysis: Option<Analysis>,
     generation: u64,
     /// Byte offsets of each line's start, per input, made on the source viewer's first request.
-    line_starts: FxHashMap<InputId, Vec<usize>>,
+    /// An input decoded by `text::normalise` is kept decoded here (else how many leading bytes it drops).
+    line_starts: FxHashMap<InputId, LineStarts>,
 }
 
 impl Session {
@@ -93,14 +98,25 @@ impl Session {
     /// The bytes of the input analysed under `name` and the offsets where its lines start.
     pub fn lines_of(&mut self, name: &str) -> Option<(&[u8], &[usize])> {
         let id = self.specs.iter().find(|s| s.name == name)?.id;
-        let bytes = self.bytes.get(&id)?;
-        let starts = self.line_starts.entry(id).or_insert_with(|| {
-            std::iter::once(0)
-                .chain(memchr_newlines(bytes))
-                .filter(|&start| start < bytes.len())
-                .collect()
+        let raw = self.bytes.get(&id)?;
+        // The lines as the analysis numbered them: UTF-16 decoded, lone CRs as line breaks (a copy only then).
+        let (copy, skip, starts) = self.line_starts.entry(id).or_insert_with(|| {
+            let text = dnatlas_core::text::normalise(raw);
+            let starts = std::iter::once(0)
+                .chain(memchr_newlines(&text))
+                .filter(|&start| start < text.len())
+                .collect();
+            match text {
+                std::borrow::Cow::Owned(copy) => (Some(copy), 0, starts),
+                // The same bytes, or all but a leading byte order mark.
+                std::borrow::Cow::Borrowed(b) => (None, raw.len() - b.len(), starts),
+            }
         });
-        Some((bytes.as_slice(), starts.as_slice()))
+        let bytes = match copy {
+            Some(copy) => copy.as_slice(),
+            None => raw.get(*skip..).unwrap_or_default(),
+        };
+        Some((bytes, starts.as_slice()))
     }
 
     /// The last analysis, if any.

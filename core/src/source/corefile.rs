@@ -1171,7 +1171,8 @@ pub fn parse(bytes: &[u8]) -> Parsed<Corefile> {
 }
 
 /// Whether `bytes` reads as a Corefile: text with a server block opened by `{` whose first directive is a plugin
-/// CoreDNS builds in, and no directive outside a block before it.
+/// CoreDNS builds in, no directive outside a block before it, and at most one line in ten (or one line) that is not
+/// UTF-8.
 pub fn looks_like(bytes: &[u8]) -> bool {
     let head = bytes.get(..4096).unwrap_or(bytes);
     if head.contains(&0) {
@@ -1183,10 +1184,19 @@ pub fn looks_like(bytes: &[u8]) -> bool {
         .last()
         .map_or(0, |span| span.end);
     let parsed = parse(bytes.get(..end).unwrap_or(bytes));
-    if parsed
+    // A stray byte (a Latin-1 comment) is noise, reported when the file is read; text that is mostly not UTF-8
+    // is not a Corefile.
+    let lines = text::line_spans(bytes).take(200).count();
+    let bad = parsed
         .diagnostics
         .iter()
-        .any(|d| d.code == "invalid-utf8" || d.code == "directive-outside-block")
+        .filter(|d| d.code == "invalid-utf8")
+        .count();
+    if bad > (lines / 10).max(1)
+        || parsed
+            .diagnostics
+            .iter()
+            .any(|d| d.code == "directive-outside-block")
     {
         return false;
     }

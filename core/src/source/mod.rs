@@ -241,6 +241,57 @@ mod tests {
         );
     }
 
+    /// Prompt lines as terminals print them above a command's output.
+    const PROMPTS: [&str; 4] = [
+        "$ kubectl exec -n default web-0 -- cat /etc/resolv.conf\n",
+        "root@node-1:~# iptables-save\n",
+        "[root@host ~]# cat /etc/resolv.conf\n",
+        "PS C:\\Users\\me> kubectl get svc -A\n",
+    ];
+
+    #[test]
+    fn noise_around_a_kind_does_not_hide_it() {
+        let resolv = "search default.svc.cluster.local svc.cluster.local cluster.local\nnameserver 10.96.0.10\noptions ndots:5\n";
+        let dump = "*nat\n:PREROUTING ACCEPT [0:0]\n:KUBE-SERVICES - [0:0]\n-A PREROUTING -j KUBE-SERVICES\nCOMMIT\n";
+        let table = "NAME         TYPE        CLUSTER-IP   EXTERNAL-IP   PORT(S)         AGE\nkube-dns     ClusterIP   10.96.0.10   <none>        53/UDP,53/TCP   5d\n";
+        let corefile = ".:53 {\n    errors\n    kubernetes cluster.local in-addr.arpa ip6.arpa\n    forward . /etc/resolv.conf\n}\n";
+        let tcpdump = "12:00:00.000001 IP 10.244.0.20.35926 > 10.96.0.10.53: 44017+ A? web.default.svc.cluster.local. (47)\n";
+        let cases = [
+            (resolv, Kind::ResolvConf),
+            (dump, Kind::IptablesSave),
+            (table, Kind::Kubectl),
+            (corefile, Kind::Corefile),
+            (tcpdump, Kind::Tcpdump),
+        ];
+        for (text, kind) in cases {
+            assert_eq!(detect(text.as_bytes()), kind, "{text}");
+            for prompt in PROMPTS {
+                let noisy = format!("{prompt}{text}");
+                assert_eq!(detect(noisy.as_bytes()), kind, "{noisy}");
+                // And a prompt after the output, as a copied terminal ends.
+                let noisy = format!(
+                    "{prompt}{text}{}",
+                    prompt.trim_end_matches(|c| c != '#' && c != '$' && c != '>')
+                );
+                assert_eq!(detect(noisy.as_bytes()), kind, "{noisy}");
+            }
+            // A Latin-1 byte in a comment line.
+            let mut latin1 = b"# r\xe9solveur du n\xa6ud\n".to_vec();
+            latin1.extend(text.as_bytes());
+            assert_eq!(detect(&latin1), kind, "{text}");
+        }
+        // A typo among valid resolv.conf lines.
+        assert_eq!(
+            detect(b"search default.svc.cluster.local\nnameservr 10.96.0.10\nnameserver 10.96.0.11\noptions ndots:5\n"),
+            Kind::ResolvConf
+        );
+        // But text that is mostly something else is not read as a resolv.conf for one keyword in it.
+        assert_eq!(
+            detect(b"hello there\nsome notes\nsearch the logs\nmore notes\nand more\n"),
+            Kind::Unknown
+        );
+    }
+
     #[test]
     fn binary_inputs_say_what_they_look_like() {
         let mut tar = vec![0u8; 512];

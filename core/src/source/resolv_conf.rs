@@ -141,28 +141,27 @@ fn is_comment(line: &str) -> bool {
     line.starts_with('#') || line.starts_with(';')
 }
 
-/// Whether `bytes` reads as a resolv.conf: some keyword lines, and every other line among the first ones blank or
-/// a comment.
+/// Whether `bytes` reads as a resolv.conf: among its first 64 lines that are not blank, comments or shell prompts,
+/// at least 60 % start with a resolv.conf keyword (and two, when some do not).
 pub fn looks_like(bytes: &[u8]) -> bool {
     let head = bytes.get(..4096).unwrap_or(bytes);
     if head.contains(&0) {
         return false;
     }
-    let mut keywords = 0usize;
+    // Scored: the share of its lines (not blank, not comments, not shell prompts) that start with a keyword. A
+    // typo or a stray line among real ones does not hide the file; one keyword in other text does not make one.
+    let (mut keywords, mut others) = (0usize, 0usize);
     for line in text::lines(bytes).take(64) {
-        let (content, bad) = text::decode(line.bytes);
-        if bad.is_some() {
-            return false;
-        }
-        if content.trim().is_empty() || is_comment(&content) {
+        let (content, _) = text::decode(line.bytes);
+        if content.trim().is_empty() || is_comment(&content) || text::is_prompt(&content) {
             continue;
         }
         match tokens(&content).first() {
             Some((1, word)) if KEYWORDS.contains(word) => keywords += 1,
-            _ => return false,
+            _ => others += 1,
         }
     }
-    keywords > 0
+    keywords > 0 && keywords * 10 >= (keywords + others) * 6 && (others == 0 || keywords >= 2)
 }
 
 /// Parses a resolv.conf.
@@ -196,6 +195,20 @@ pub fn parse(bytes: &[u8]) -> Parsed<ResolvConf> {
             ));
         }
         if content.trim().is_empty() || is_comment(&content) {
+            continue;
+        }
+        if text::is_prompt(&content) {
+            // Copied from a terminal with the file: glibc would ignore the line, and so does dnatlas.
+            diagnostics.push(Diagnostic::new(
+                Severity::Info,
+                "shell-prompt",
+                n,
+                1,
+                format!(
+                    "`{}` is a shell prompt, not part of the resolv.conf; the line is ignored",
+                    content.trim()
+                ),
+            ));
             continue;
         }
         let toks = tokens(&content);
