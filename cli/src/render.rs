@@ -49,7 +49,20 @@ fn micros(us: u64) -> String {
 }
 
 fn percent(share: f64) -> String {
-    format!("{:.1}%", share * 100.0)
+    let p = share * 100.0;
+    if !p.is_finite() {
+        // Shares are always numbers; this only keeps a bad one from printing as `NaN%`.
+        return "?".to_string();
+    }
+    // A small share is not 0.0 %: 1 of 10,000 endpoints is 0.010 %.
+    if p > 0.0 && p < 0.05 {
+        return if p < 0.001 {
+            "<0.001%".to_string()
+        } else {
+            format!("{p:.3}%")
+        };
+    }
+    format!("{p:.1}%")
 }
 
 /// Renders an analysis as text.

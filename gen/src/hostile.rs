@@ -1390,37 +1390,46 @@ pub fn catalogue() -> Vec<Case> {
 
     // --- Size ---
     {
+        use dnatlas_core::model::hash;
         let n = 10_000;
-        let mut dump = String::from("*nat\n:KUBE-SERVICES - [0:0]\n:KUBE-SVC-HUGE - [0:0]\n");
-        for i in 0..n {
-            dump.push_str(&format!(":KUBE-SEP-E{i} - [0:0]\n"));
+        let spn = "default/huge:http";
+        let svc = format!("KUBE-SVC-{}", hash::service_hash(spn, "tcp"));
+        let ips: Vec<String> = (0..n)
+            .map(|i| format!("10.{}.{}.{}", i / 65_536 + 1, i / 256 % 256, i % 256))
+            .collect();
+        let seps: Vec<String> = ips
+            .iter()
+            .map(|ip| {
+                format!(
+                    "KUBE-SEP-{}",
+                    hash::endpoint_hash(spn, "tcp", &hash::endpoint_string(ip, 8080))
+                )
+            })
+            .collect();
+        let mut dump = format!("*nat\n:KUBE-SERVICES - [0:0]\n:{svc} - [0:0]\n");
+        for sep in &seps {
+            dump.push_str(&format!(":{sep} - [0:0]\n"));
         }
-        dump.push_str("-A KUBE-SERVICES -d 10.96.5.5/32 -p tcp -m comment --comment \"default/huge:http cluster IP\" -m tcp --dport 80 -j KUBE-SVC-HUGE\n");
-        for i in 0..n {
+        dump.push_str(&format!(
+            "-A KUBE-SERVICES -d 10.96.5.5/32 -p tcp -m comment --comment \"{spn} cluster IP\" -m tcp --dport 80 -j {svc}\n"
+        ));
+        for (i, (ip, sep)) in ips.iter().zip(&seps).enumerate() {
             let left = n - i;
-            if left > 1 {
-                dump.push_str(&format!(
-                    "-A KUBE-SVC-HUGE -m comment --comment \"default/huge:http -> 10.{}.{}.{}:8080\" -m statistic --mode random --probability {} -j KUBE-SEP-E{i}\n",
-                    i / 65_536 + 1,
-                    i / 256 % 256,
-                    i % 256,
+            let statistic = if left > 1 {
+                format!(
+                    " -m statistic --mode random --probability {}",
                     crate::saved_probability(left)
-                ));
+                )
             } else {
-                dump.push_str(&format!(
-                    "-A KUBE-SVC-HUGE -m comment --comment \"default/huge:http -> 10.{}.{}.{}:8080\" -j KUBE-SEP-E{i}\n",
-                    i / 65_536 + 1,
-                    i / 256 % 256,
-                    i % 256
-                ));
-            }
-        }
-        for i in 0..n {
+                String::new()
+            };
             dump.push_str(&format!(
-                "-A KUBE-SEP-E{i} -p tcp -m comment --comment \"default/huge:http\" -m tcp -j DNAT --to-destination 10.{}.{}.{}:8080\n",
-                i / 65_536 + 1,
-                i / 256 % 256,
-                i % 256
+                "-A {svc} -m comment --comment \"{spn} -> {ip}:8080\"{statistic} -j {sep}\n"
+            ));
+        }
+        for (ip, sep) in ips.iter().zip(&seps) {
+            dump.push_str(&format!(
+                "-A {sep} -p tcp -m comment --comment \"{spn}\" -m tcp -j DNAT --to-destination {ip}:8080\n"
             ));
         }
         dump.push_str("COMMIT\n");
