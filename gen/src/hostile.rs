@@ -466,7 +466,7 @@ fn pcapng_truncated_blocks() -> Vec<u8> {
             &dns(1, 0x0100, [1, 0, 0, 0], &question("a.example")),
         ),
     );
-    let padded = (q.len() + 3) / 4 * 4;
+    let padded = q.len().div_ceil(4) * 4;
     let block_len = (32 + padded) as u32;
     // A whole enhanced packet block.
     let epb = |out: &mut Vec<u8>| {

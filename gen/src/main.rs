@@ -24,7 +24,7 @@ struct Args {
 #[derive(Debug, Subcommand)]
 enum Command {
     /// Write a DNS capture (pcap, pcapng or tcpdump text) of pods resolving names on a node.
-    Capture(CaptureArgs),
+    Capture(Box<CaptureArgs>),
     /// Write the hostile-input catalogue: each case's input in `DIR/<case>/<file>`, and `DIR/cases.json` with
     /// what dnatlas must say about each.
     Hostile {
@@ -145,7 +145,7 @@ struct CaptureArgs {
 fn main() -> ExitCode {
     let args = Args::parse();
     match args.command {
-        Some(Command::Capture(capture)) => run_capture(capture),
+        Some(Command::Capture(capture)) => run_capture(*capture),
         Some(Command::Hostile { out }) => run_hostile(&out),
         None => run_dump(args.dump),
     }
