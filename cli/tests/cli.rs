@@ -800,15 +800,23 @@ const WALK: [&str; 7] = [
     "80",
 ];
 
-/// A resolv.conf as a customer pastes it: the command line above it and a typo. Detection does not take it for a
-/// resolv.conf; `--kind` makes it one, for that file only or for every file.
+/// A resolv.conf buried in a customer's prose: detection does not take it for a resolv.conf (two of its three lines
+/// are prose); `--kind` makes it one, for that file only or for every file. (One prompt line and one typo around a
+/// real resolv.conf are not enough to hide it: detection reads that as a resolv.conf.)
 #[test]
 fn kind_forces_the_kind_of_one_file_or_of_all() {
     let pasted = scratch(
         "pasted-resolv.conf",
-        b"$ kubectl exec web-0 -- cat /etc/resolv.conf\nnameservr 10.96.0.1\nnameserver 10.96.0.10\nsearch default.svc.cluster.local svc.cluster.local cluster.local\noptions ndots:5\n",
+        b"Here is what the pod sees, from the ticket:\nI ran it twice and got the same result.\nnameserver 10.96.0.10\n",
     );
     let dump = fixture("seed-004-node");
+    let noisy = scratch(
+        "noisy-resolv.conf",
+        b"$ kubectl exec web-0 -- cat /etc/resolv.conf\nnameservr 10.96.0.1\nnameserver 10.96.0.10\nsearch default.svc.cluster.local svc.cluster.local cluster.local\noptions ndots:5\n",
+    );
+    let out = dnatlas(&["analyze", "--format", "json", &noisy], None);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(json(&out)["sources"][0]["kind"], "resolv-conf");
     let out = dnatlas(&["analyze", "--format", "json", &pasted, &dump], None);
     assert_eq!(out.status.code(), Some(2));
     assert_eq!(json(&out)["sources"][0]["kind"], "unknown");
