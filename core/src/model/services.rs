@@ -240,7 +240,8 @@ fn protocol_and_destination(rule: &RuleView<'_>) -> (String, Option<String>) {
 /// taken). `None` when it names no address or is not a valid target (iptables would have refused the rule).
 pub fn parse_destination(text: &str) -> Option<(String, Option<u16>)> {
     let target = values::nat_target(text, None).ok()?;
-    Some((target.addr?.to_string(), target.port))
+    target.addr?;
+    Some((target.addr_text.to_string(), target.port))
 }
 
 /// Builds the Service graph of one ruleset. Diagnostics point at lines of the same input.
@@ -916,6 +917,12 @@ fn cascade(
 ) -> Cascade {
     let mut affinity_timeout_secs: Option<u32> = None;
     let mut remaining = 1.0_f64;
+    // An endpoint of the other family than the cluster IP cannot be this Service's.
+    let cluster_family = service
+        .cluster_ip
+        .as_deref()
+        .and_then(|ip| ip.parse::<IpAddr>().ok())
+        .map(Family::of);
     let mut endpoints: Vec<Endpoint> = Vec::with_capacity(chain.rule_count());
     for rule in chain.rules() {
         let Some(target) = rule.target_name() else {
@@ -986,17 +993,14 @@ fn cascade(
                     // A target iptables would refuse (diagnosed by the parser), or one of the other family than
                     // the Service's cluster IP: the DNAT rule never matches, so no address is made up.
                     Some(text) => {
-                        let cluster_family = service
-                            .cluster_ip
-                            .as_deref()
-                            .and_then(|ip| ip.parse::<IpAddr>().ok())
-                            .map(Family::of);
                         if let Ok(NatTarget {
-                            addr: Some(ip),
+                            addr: Some(_),
+                            addr_text,
                             port,
+                            ..
                         }) = values::nat_target(text, cluster_family)
                         {
-                            endpoint.ip = ip.to_string();
+                            endpoint.ip = addr_text.to_string();
                             endpoint.port = port.or(service.port);
                         }
                     }

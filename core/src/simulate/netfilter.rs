@@ -735,14 +735,15 @@ fn run_chain<'a>(
                 "DNAT" => {
                     // Only a valid target of the packet's family rewrites it (`evaluate` lets no other through).
                     let family = Some(Family::of(st.dst));
-                    if let Some(to) = rule
-                        .target_opt("--to-destination")
-                        .and_then(|o| values::nat_target(&o.value(), family).ok())
-                    {
-                        if let Some(ip) = to.addr {
+                    if let Some(to) = rule.target_opt("--to-destination").and_then(|o| {
+                        let value = o.value();
+                        let to = values::nat_target(&value, family).ok()?;
+                        Some((to.addr, to.port))
+                    }) {
+                        if let Some(ip) = to.0 {
                             st.dst = ip;
                         }
-                        if let Some(port) = to.port {
+                        if let Some(port) = to.1 {
                             st.dport = port;
                         }
                         st.dnat = true;

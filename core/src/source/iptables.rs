@@ -3,7 +3,10 @@
 //! The parser reads the whole format: `*table`, chain declarations with policy and counters, rules with an
 //! optional `[packets:bytes]` prefix, quoted strings, `!` negation in both positions, every match and target
 //! with their options (unknown ones kept verbatim), `COMMIT`, `#` comments and CRLF. It never fails a whole
-//! document: a line it cannot read becomes a diagnostic and the rest is kept.
+//! document: a line it cannot read becomes a diagnostic and the rest is kept. A value iptables itself would refuse
+//! (see [`values`]) is an error at the value's column — `invalid-address`, `invalid-port`, `invalid-protocol`,
+//! `invalid-target`, `invalid-probability`, `invalid-mark` — and the rule is kept as written; the walk and the
+//! Service graph treat it as a rule that never matches.
 
 use std::borrow::Cow;
 use std::collections::BTreeMap;
@@ -1242,6 +1245,33 @@ impl Parser<'_> {
 
     /// [`Self::check_value`] for an option of the match module or target called `owner`.
     fn check_in(&mut self, number: u32, owner: Span, target: bool, opt: &OptRec, column: u32) {
+        // Most options (`--comment` above all) have no value to check: the name decides first.
+        let named = matches!(
+            self.view.text(opt.name),
+            "--dport"
+                | "--sport"
+                | "--destination-port"
+                | "--source-port"
+                | "--dports"
+                | "--sports"
+                | "--ports"
+                | "--destination-ports"
+                | "--source-ports"
+                | "--probability"
+                | "--every"
+                | "--mark"
+                | "--to-destination"
+                | "--to-source"
+                | "--to-ports"
+                | "--set-xmark"
+                | "--set-mark"
+                | "--and-mark"
+                | "--or-mark"
+                | "--xor-mark"
+        );
+        if !named {
+            return;
+        }
         // Only these modules and targets have values that are checked; most options skip the check here.
         let checked = if target {
             matches!(
@@ -1906,7 +1936,9 @@ impl Parser<'_> {
                         negated,
                     };
                     if basic.is_some() {
-                        self.check_value(number, None, &opt, value_column);
+                        if matches!(basic, Some("-s" | "-d" | "-p")) {
+                            self.check_value(number, None, &opt, value_column);
+                        }
                         self.basic.push(opt);
                         continue;
                     }

@@ -34,8 +34,8 @@
 //! | `reject-with icmp-port-unreachable` | `--reject-with icmp-port-unreachable` |
 //! | `[goto]` | the target is a goto (`-g`) |
 //!
-//! Port names (`-L` without `-n`) are mapped back to numbers with a table of the `/etc/services` names a node
-//! prints: Debian's netbase 6.4 names, plus the IANA names RHEL-family `/etc/services` prints for Kubernetes ports
+//! Port names (`-L` without `-n`) are mapped back to numbers with a table (`iptables::values::SERVICES`) of the
+//! `/etc/services` names a node prints: Debian's netbase 6.4 names, plus the IANA names RHEL-family `/etc/services` prints for Kubernetes ports
 //! (`sun-sr-https` 6443, `pcsync-https` 8443, `etcd-client` 2379, …). `http-alt` is 8080 as on Debian and Ubuntu
 //! (RHEL calls 8080 `webcache`, also mapped, and gives `http-alt` to 8008). A name not in the table is kept
 //! verbatim (info `service-name`). A host name where an address belongs (`-L` without `-n`) is kept verbatim and
@@ -69,7 +69,10 @@
 //! a chain's header and the next blank line, a warning elsewhere: prose around a paste), `rule-outside-chain` (a rule before any `Chain` line; skipped), `no-column-header`
 //! (columns guessed), `missing-address` (a source or destination column is empty, e.g. stripped by a blog),
 //! `empty-nat-target` (`to:` with nothing after it), `unterminated-comment`, `unknown-text`, `repeated-chain`,
-//! `unknown-table`, and the infos `no-table`, `host-name`, `service-name`.
+//! `unknown-table`, and the infos `no-table`, `host-name`, `service-name`. Values iptables itself would refuse are
+//! errors at the value inside its printed word, as in the save parser (`iptables::values`): `invalid-address`,
+//! `invalid-port`, `invalid-protocol`, `invalid-target`, `invalid-probability`, `invalid-mark`. The family is the
+//! last `ip6tables`/`iptables` command line's, else the first valid address's.
 //!
 //! # Sources read
 //!
