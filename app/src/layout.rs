@@ -7,6 +7,7 @@
 //! (`KUBE-SEP`) and the endpoints (named by their pod when kubectl says). Zoomed out, [`Detail::Compact`] draws one
 //! line per Service port instead.
 
+pub use dnatlas_core::diagnostic::percent;
 use dnatlas_core::model::services::EntryPoint;
 use dnatlas_core::Service;
 use serde::{Deserialize, Serialize};
@@ -199,24 +200,6 @@ pub fn service_label(s: &Service) -> String {
     }
 }
 
-/// A share as a percentage with one decimal, e.g. `33.3%`.
-pub fn percent(share: f64) -> String {
-    let p = share * 100.0;
-    if !p.is_finite() {
-        // Shares are always numbers; this only keeps a bad one from printing as `NaN%`.
-        return "?".to_string();
-    }
-    // A small share is not 0.0 %: 1 of 10,000 endpoints is 0.010 %.
-    if p > 0.0 && p < 0.05 {
-        return if p < 0.001 {
-            "<0.001%".to_string()
-        } else {
-            format!("{p:.3}%")
-        };
-    }
-    format!("{p:.1}%")
-}
-
 /// A rule probability as printed (`0.33332999982`), shortened for an edge label: `0.33333`.
 pub fn short_probability(text: &str) -> String {
     match text.trim().parse::<f64>() {
@@ -365,7 +348,7 @@ pub fn problems(s: &Service) -> Vec<String> {
     if endpoint_problems > MAX_ENDPOINT_PROBLEMS {
         out.push(format!(
             "+ {} more endpoint problems",
-            group_thousands(endpoint_problems - MAX_ENDPOINT_PROBLEMS)
+            dnatlas_core::diagnostic::thousands((endpoint_problems - MAX_ENDPOINT_PROBLEMS) as u64)
         ));
     }
     for e in &s.entry_points {
@@ -422,20 +405,10 @@ fn listed_shares(s: &Service) -> Vec<String> {
         .map(|e| percent(e.probability))
         .collect();
     if n > MAX_LISTED_SHARES {
-        out.push(format!("+{} more", group_thousands(n - MAX_LISTED_SHARES)));
-    }
-    out
-}
-
-/// `12345` as `12,345`.
-pub fn group_thousands(n: usize) -> String {
-    let digits = n.to_string();
-    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
-            out.push(',');
-        }
-        out.push(c);
+        out.push(format!(
+            "+{} more",
+            dnatlas_core::diagnostic::thousands((n - MAX_LISTED_SHARES) as u64)
+        ));
     }
     out
 }
@@ -748,7 +721,10 @@ pub fn block(
             BoxKind::EndpointChain,
             x_sep,
             row_y,
-            format!("+ {} more endpoints", group_thousands(rest)),
+            format!(
+                "+ {} more endpoints",
+                dnatlas_core::diagnostic::thousands(rest as u64)
+            ),
             format!(
                 "lines {}–{}",
                 lines.first().copied().unwrap_or(s.line),
@@ -978,8 +954,6 @@ mod tests {
                 .count(),
             MAX_ENDPOINT_ROWS
         );
-        assert_eq!(group_thousands(1_234_567), "1,234,567");
-        assert_eq!(group_thousands(999), "999");
     }
 
     fn blocks_compact(dump: &str) -> Vec<ServiceBlock> {

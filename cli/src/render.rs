@@ -3,6 +3,7 @@
 use std::borrow::Cow;
 use std::fmt::Write;
 
+use dnatlas_core::diagnostic::percent;
 use dnatlas_core::dns::answer::Rcode;
 use dnatlas_core::dns::plan::{QueryType, Resolver};
 use dnatlas_core::simulate::netfilter::{Outcome, Packet, Verdict, STEPS_HEAD};
@@ -46,23 +47,6 @@ fn micros(us: u64) -> String {
     } else {
         format!("{:.2} s", us as f64 / 1e6)
     }
-}
-
-fn percent(share: f64) -> String {
-    let p = share * 100.0;
-    if !p.is_finite() {
-        // Shares are always numbers; this only keeps a bad one from printing as `NaN%`.
-        return "?".to_string();
-    }
-    // A small share is not 0.0 %: 1 of 10,000 endpoints is 0.010 %.
-    if p > 0.0 && p < 0.05 {
-        return if p < 0.001 {
-            "<0.001%".to_string()
-        } else {
-            format!("{p:.3}%")
-        };
-    }
-    format!("{p:.1}%")
 }
 
 /// Renders an analysis as text.

@@ -78,6 +78,23 @@ impl Diagnostic {
 }
 
 /// `n` with a comma between each group of three digits (`12,345`), as counts are written in messages.
+/// A share of new connections (0–1) as a percentage for people: `33.3%`; a small share is not `0.0%` (1 of 10,000
+/// endpoints is `0.010%`), and a share that is not a number (never produced) prints `?`, never `NaN%`.
+pub fn percent(share: f64) -> String {
+    let p = share * 100.0;
+    if !p.is_finite() {
+        return "?".to_string();
+    }
+    if p > 0.0 && p < 0.05 {
+        return if p < 0.001 {
+            "<0.001%".to_string()
+        } else {
+            format!("{p:.3}%")
+        };
+    }
+    format!("{p:.1}%")
+}
+
 pub fn thousands(n: u64) -> String {
     let digits = n.to_string();
     let mut out = String::with_capacity(digits.len() + digits.len() / 3);
