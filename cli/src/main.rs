@@ -407,11 +407,12 @@ fn run_walk(
         let Some(report) = analysis.sources.into_iter().next() else {
             continue;
         };
-        // The bytes the analysis read: at most the cap.
-        let bytes = source.bytes.get(..limit).unwrap_or(source.bytes);
+        // The bytes the analysis read: at most the cap, decoded as it decodes them (UTF-16, CR-only line ends).
+        let bytes =
+            dnatlas_core::text::normalise(source.bytes.get(..limit).unwrap_or(source.bytes));
         let ruleset = match report.kind {
-            Kind::IptablesSave => dnatlas_core::source::iptables::parse(bytes).value,
-            Kind::IptablesList => dnatlas_core::source::iptables_list::parse(bytes).value,
+            Kind::IptablesSave => dnatlas_core::source::iptables::parse(&bytes).value,
+            Kind::IptablesList => dnatlas_core::source::iptables_list::parse(&bytes).value,
             Kind::Unknown => continue,
             other => {
                 unusable.push((

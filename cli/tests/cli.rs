@@ -290,6 +290,43 @@ fn walk_shows_every_branch_with_its_rules() {
     assert!(text.contains("REJECT (icmp-port-unreachable)"), "{text}");
 }
 
+/// A dump saved as UTF-16 (Windows PowerShell's `>`) or with CR-only line ends walks as its UTF-8 original: the
+/// walk reads the bytes the analysis decoded, not the raw file.
+#[test]
+fn walk_reads_decoded_dumps() {
+    let original = std::fs::read(fixture("seed-004-node")).unwrap();
+    let text = String::from_utf8(original.clone()).unwrap();
+    let mut utf16 = vec![0xff, 0xfe];
+    utf16.extend(text.encode_utf16().flat_map(u16::to_le_bytes));
+    let cr: Vec<u8> = original
+        .iter()
+        .map(|&b| if b == b'\n' { b'\r' } else { b })
+        .collect();
+    let walk = |path: &str| {
+        let out = dnatlas(
+            &[
+                "walk",
+                "--src",
+                "10.244.0.20",
+                "--dst",
+                "10.109.102.230",
+                "--port",
+                "80",
+                "--format",
+                "json",
+                path,
+            ],
+            None,
+        );
+        assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+        json(&out)["nodes"][0]["outcomes"].clone()
+    };
+    let expected = walk(&fixture("seed-004-node"));
+    assert_eq!(expected.as_array().map(Vec::len), Some(3));
+    assert_eq!(walk(&scratch("seed-004-utf16.txt", &utf16)), expected);
+    assert_eq!(walk(&scratch("seed-004-cr.txt", &cr)), expected);
+}
+
 #[test]
 fn walk_reads_iptables_listings_too() {
     let listing = format!(

@@ -544,15 +544,15 @@ struct Inputs<'a> {
 }
 
 impl<'a> Inputs<'a> {
-    /// The bytes of the input named `name`, capped as `analyze` caps them.
-    fn bytes(&self, name: &str) -> Option<&'a [u8]> {
+    /// The bytes of the input named `name`, capped as `analyze` caps them and decoded as `analyze` decodes them
+    /// (UTF-16 to UTF-8, CR-only line ends to LF), so a dump the analysis read is one the walk reads too.
+    fn bytes(&self, name: &str) -> Option<std::borrow::Cow<'a, [u8]>> {
         let source = self.sources.iter().find(|s| s.name == name)?;
-        Some(
-            source
-                .bytes
-                .get(..self.options.max_source_bytes)
-                .unwrap_or(source.bytes),
-        )
+        let capped = source
+            .bytes
+            .get(..self.options.max_source_bytes)
+            .unwrap_or(source.bytes);
+        Some(crate::text::normalise(capped))
     }
 
     /// Every Service an input names with `ip` as a cluster IP: kubectl's Services, then the node dumps' ports.
@@ -944,7 +944,9 @@ fn choose_node(
                 .iter()
                 .filter(|s| {
                     s.name.to_ascii_lowercase().contains(&lower)
-                        || inputs.bytes(&s.name).is_some_and(|b| prompt_names(b, node))
+                        || inputs
+                            .bytes(&s.name)
+                            .is_some_and(|b| prompt_names(&b, node))
                 })
                 .collect();
             match matching.as_slice() {
@@ -981,8 +983,8 @@ fn choose_node(
     };
     let bytes = inputs.bytes(&chosen.name)?;
     let ruleset = match chosen.kind {
-        Kind::IptablesList => crate::source::iptables_list::parse(bytes).value,
-        _ => crate::source::iptables::parse(bytes).value,
+        Kind::IptablesList => crate::source::iptables_list::parse(&bytes).value,
+        _ => crate::source::iptables::parse(&bytes).value,
     };
     Some(NodeRules {
         name: Arc::from(chosen.name.as_str()),
@@ -1032,7 +1034,7 @@ fn choose_resolv_conf(
         let by_search =
             pod_ns.is_some_and(|ns| namespace_of_search(&r.conf.search).as_deref() == Some(ns));
         let by_comment = inputs.bytes(&r.source).is_some_and(|bytes| {
-            crate::text::lines(bytes).any(|line| {
+            crate::text::lines(&bytes).any(|line| {
                 let (content, _) = crate::text::decode(line.bytes);
                 let content = content.trim_start();
                 (content.starts_with('#') || content.starts_with(';'))

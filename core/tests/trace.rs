@@ -115,6 +115,43 @@ fn input_order_does_not_change_the_trace() {
     }
 }
 
+/// A case whose text inputs arrive as UTF-16 (what Windows PowerShell's `>` writes) or with CR-only line ends
+/// traces exactly as the UTF-8 original: the trace reads each input as `analyze` decodes it, so the node dump the
+/// analysis read is the one the walk follows.
+#[test]
+fn decoded_inputs_trace_as_their_originals() {
+    fn utf16le(bytes: &[u8]) -> Vec<u8> {
+        let text = String::from_utf8_lossy(bytes);
+        let mut out = vec![0xff, 0xfe];
+        out.extend(text.encode_utf16().flat_map(u16::to_le_bytes));
+        out
+    }
+    fn cr_only(bytes: &[u8]) -> Vec<u8> {
+        bytes
+            .iter()
+            .map(|&b| if b == b'\n' { b'\r' } else { b })
+            .collect()
+    }
+    let mut compared = 0;
+    for dir in common::cases("trace") {
+        let files = inputs(&dir);
+        for encode in [utf16le as fn(&[u8]) -> Vec<u8>, cr_only] {
+            let encoded: Vec<(String, Vec<u8>)> =
+                files.iter().map(|(n, b)| (n.clone(), encode(b))).collect();
+            for request in requests(&dir) {
+                let a = run(&files, &request);
+                let b = run(&encoded, &request);
+                assert_eq!(a.lookups, b.lookups, "{dir:?} {}", request.to);
+                assert_eq!(a.connection, b.connection, "{dir:?} {}", request.to);
+                assert_eq!(a.hops, b.hops, "{dir:?} {}", request.to);
+                assert_eq!(a.status, b.status, "{dir:?} {}", request.to);
+                compared += 1;
+            }
+        }
+    }
+    assert!(compared >= 16, "{compared} traces compared");
+}
+
 /// Every lookup is fully qualified and in the resolver's order, every hop that is a rule or an answer names the
 /// input lines behind it, and probabilities of the branches add up to at most 1.
 #[test]

@@ -318,6 +318,8 @@ pub fn NodeMap(node: NodeInfo) -> impl IntoView {
         let View {
             width,
             height,
+            y_from,
+            y_to,
             columns,
             blocks,
             matched,
@@ -327,7 +329,8 @@ pub fn NodeMap(node: NodeInfo) -> impl IntoView {
             return view! { <p class="empty" data-testid="map-empty">"No Service matches the filters."</p> }.into_any();
         }
         let s = render.get();
-        let (y_from, y_to) = range.get();
+        // The view's own range, not the newest one asked for: until its answer arrives, the blocks on screen are
+        // the previous window's and must stay where they belong.
         let y_to = y_to.min(height).max(y_from + 1.0);
         let compact = detail.get() == Detail::Compact;
         view! {

@@ -122,6 +122,11 @@ pub struct View {
     pub width: f64,
     /// Height of the whole (filtered) list.
     pub height: f64,
+    /// The range this view answers (the query's `y_from..y_to`): the page places the drawing by it, so blocks that
+    /// arrive after a scroll are never drawn at the newer range's place.
+    pub y_from: f64,
+    /// Bottom of the range this view answers.
+    pub y_to: f64,
     /// Column titles and their left edges ([`Detail::Full`]).
     pub columns: Vec<(String, f64)>,
     /// The blocks that intersect the range, top to bottom.
@@ -296,6 +301,8 @@ pub fn query(session: &Session, q: &Query) -> View {
             Detail::Compact => 1200.0,
         },
         height,
+        y_from: q.y_from,
+        y_to: q.y_to,
         columns: match q.detail {
             Detail::Full => layout::columns(entry_chains)
                 .into_iter()
