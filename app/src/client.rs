@@ -43,6 +43,26 @@ thread_local! {
     /// Why the worker stopped for good (it failed to start, or failed [`MAX_RESTARTS`] times): later requests are
     /// answered with it at once instead of waiting forever.
     static FAILED: RefCell<Option<String>> = const { RefCell::new(None) };
+    /// Who hears that the engine failed (the page's notice), whether or not a request was waiting for it.
+    static NOTICE: RefCell<Option<Listener>> = RefCell::new(None);
+}
+
+/// What hears of the engine's failures.
+type Listener = Box<dyn Fn(String)>;
+
+/// Calls `f` with a sentence each time the engine fails: restarted with every input, or given up.
+pub fn on_failure(f: impl Fn(String) + 'static) {
+    NOTICE.with(|n| *n.borrow_mut() = Some(Box::new(f)));
+}
+
+/// Tells the page's notice (when one listens) that the engine failed.
+#[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
+fn notify(message: &str) {
+    NOTICE.with(|n| {
+        if let Some(f) = n.borrow().as_ref() {
+            f(message.to_string());
+        }
+    });
 }
 
 /// How many times a failed worker is replaced before the engine is given up for this page's life.
@@ -152,6 +172,9 @@ fn send(backend: &Backend, request: Request) -> Sent {
                     ))))
                 }
             };
+            if matches!(request, Request::Analyze { .. }) {
+                web::remember_analyze(&json);
+            }
             let (tx, rx) = mpsc::unbounded();
             PENDING.with(|p| p.borrow_mut().insert(id, tx));
             web::post_call(&worker.borrow(), id, &json);
@@ -195,6 +218,7 @@ fn deliver(id: u32, reply: Reply) {
 /// Answers every waiting request with `message` (the worker failed); with `for_good`, later requests too.
 #[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
 fn fail_all(message: &str, for_good: bool) {
+    notify(message);
     if for_good {
         FAILED.with(|f| *f.borrow_mut() = Some(message.to_string()));
     }
@@ -225,6 +249,9 @@ mod web {
         static RESTARTS: Cell<u32> = const { Cell::new(0) };
         /// While a new worker is being given the inputs again, the requests made meanwhile wait here (id, JSON).
         static HELD: RefCell<Option<Vec<(u32, String)>>> = const { RefCell::new(None) };
+        /// The last analysis asked for (JSON): a new worker is given it after the inputs, so the views' questions
+        /// find the analysis the page shows.
+        static LAST_ANALYZE: RefCell<Option<String>> = const { RefCell::new(None) };
     }
 
     /// Remembers `blob` as input `id`'s bytes (replacing an earlier one).
@@ -234,6 +261,11 @@ mod web {
             kept.retain(|(i, _)| *i != id);
             kept.push((id, blob));
         });
+    }
+
+    /// Remembers the last analysis asked for, to ask a new worker again.
+    pub(super) fn remember_analyze(json: &str) {
+        LAST_ANALYZE.with(|l| *l.borrow_mut() = Some(json.to_string()));
     }
 
     /// Forgets input `id`'s bytes.
@@ -255,7 +287,7 @@ mod web {
         });
         if restarts > MAX_RESTARTS {
             fail_all(
-                &format!("{reason}; the engine failed {MAX_RESTARTS} times, reload the page"),
+                &format!("{reason}; the engine was restarted {MAX_RESTARTS} times and failed again: reload the page"),
                 true,
             );
             return;
@@ -298,8 +330,19 @@ mod web {
                 });
             }
             let held = HELD.with(|h| h.borrow_mut().take()).unwrap_or_default();
+            // The analysis again, as a request nobody waits for (its answer is the summary the page already has),
+            // then the requests made meanwhile, which need it.
+            let analyze = LAST_ANALYZE.with(|l| l.borrow().clone());
             BACKEND.with(|b| {
                 if let Backend::Worker(current) = b {
+                    if let Some(json) = analyze {
+                        let id = super::NEXT_REQUEST.with(|n| {
+                            let id = n.get();
+                            n.set(id.wrapping_add(1));
+                            id
+                        });
+                        post_call(&current.borrow(), id, &json);
+                    }
                     for (id, json) in held {
                         post_call(&current.borrow(), id, &json);
                     }

@@ -21,6 +21,10 @@ thread_local! {
     static EDITS: RefCell<FxHashMap<InputId, u64>> = RefCell::new(FxHashMap::default());
     /// Analyses sent and not yet answered: the progress bar hides when none is left.
     static RUNNING: Cell<u32> = const { Cell::new(0) };
+    /// The number of the last analysis asked for, and of the last one shown: an answer older than the one shown is
+    /// dropped. The page numbers them, not the engine, whose count starts again when a failed worker is replaced.
+    static ASKED: Cell<u64> = const { Cell::new(0) };
+    static SHOWN: Cell<u64> = const { Cell::new(0) };
 }
 
 /// One input as the page shows it.
@@ -274,6 +278,10 @@ impl AppState {
             .collect();
         let state = *self;
         RUNNING.with(|r| r.set(r.get() + 1));
+        let asked = ASKED.with(|a| {
+            a.set(a.get() + 1);
+            a.get()
+        });
         state.progress.set(Some(Progress {
             stage: "starting the analysis".into(),
             done: 0,
@@ -292,10 +300,13 @@ impl AppState {
                 state.progress.set(None);
             }
             if let Response::Summary(summary) = response {
-                let stale = state
-                    .summary
-                    .get_untracked()
-                    .is_some_and(|old| old.generation > summary.generation);
+                let stale = SHOWN.with(|shown| {
+                    let stale = shown.get() > asked;
+                    if !stale {
+                        shown.set(asked);
+                    }
+                    stale
+                });
                 if !stale {
                     state.selected_finding.set(None);
                     state.highlight.set(Vec::new());

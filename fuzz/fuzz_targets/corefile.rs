@@ -17,7 +17,7 @@ fuzz_target!(|data: &[u8]| {
             assert!(d.line >= 1 && d.line as usize <= lines, "{d:?} outside {lines} lines");
             assert!(d.column >= 1, "{d:?}");
         }
-        assert!(parsed.diagnostics.len() <= lines * 8 + 8, "{} diagnostics", parsed.diagnostics.len());
+        assert!(parsed.diagnostics.len() <= bytes.len() + lines * 8 + 8, "{} diagnostics", parsed.diagnostics.len());
         for block in &parsed.value.blocks {
             assert!(block.line >= 1 && block.line as usize <= lines, "block at {}", block.line);
             for directive in &block.directives {

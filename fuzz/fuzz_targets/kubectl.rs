@@ -11,7 +11,7 @@ fuzz_target!(|data: &[u8]| {
         assert!(d.line >= 1 && d.line as usize <= lines, "{d:?} outside {lines} lines");
         assert!(d.column >= 1);
     }
-    assert!(parsed.diagnostics.len() <= lines * 8 + 8, "{} diagnostics", parsed.diagnostics.len());
+    assert!(parsed.diagnostics.len() <= data.len() + lines * 8 + 8, "{} diagnostics", parsed.diagnostics.len());
     let size = format!("{:?}", parsed.value).len();
     assert!(size <= data.len() * 256 + 1_048_576, "{size} bytes of objects from {} bytes", data.len());
     let _ = dnatlas_core::source::kubectl::detect(data);

@@ -15,7 +15,7 @@ fuzz_target!(|data: &[u8]| {
         let chars = lines.get(d.line as usize - 1).map_or(0, |l| l.chars().count());
         assert!(d.column >= 1 && d.column as usize <= chars + 1, "{d:?} outside a line of {chars} characters");
     }
-    assert!(parsed.diagnostics.len() <= lines.len() * 8 + 8, "{} diagnostics", parsed.diagnostics.len());
+    assert!(parsed.diagnostics.len() <= data.len() + lines.len() * 8 + 8, "{} diagnostics", parsed.diagnostics.len());
     let _ = dnatlas_core::source::resolv_conf::looks_like(data);
     let conf = &parsed.value;
     for name in ["nginx", "nginx.default", "www.example.com", "a.b.c.d.e.f.", "x.onion"] {

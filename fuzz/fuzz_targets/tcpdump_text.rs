@@ -17,7 +17,7 @@ fuzz_target!(|data: &[u8]| {
         assert!(d.line >= 1 && d.line as usize <= lines, "{d:?} outside {lines} lines");
         assert!(d.column >= 1, "{d:?}");
     }
-    assert!(parsed.diagnostics.len() <= lines * 8 + 8, "{} diagnostics", parsed.diagnostics.len());
+    assert!(parsed.diagnostics.len() <= data.len() + lines * 8 + 8, "{} diagnostics", parsed.diagnostics.len());
     let packets = &parsed.value.packets;
     assert!(packets.len() <= lines, "{} packets from {lines} lines", packets.len());
     for (i, p) in packets.iter().enumerate() {

@@ -94,3 +94,63 @@ test("a trace through rules that loop stops, says why, and the page goes on work
     assert.equal(await page.locator('[data-testid="service"][data-service="default/huge:http"] [data-testid="endpoint"]').count(), 30);
     await screenshot("hostile-huge-service-map");
   }, { viewport: { width: 1280, height: 800 } }));
+
+test("an engine that fails is restarted with every input, says so, and the page goes on working", (t) =>
+  withPage(t, async ({ page, errors, screenshot }) => {
+    await removeInputs(page, []);
+    await addFile(page, path.join(REPO_ROOT, "fixtures", "iptables", "seed-004-node", "input.txt"));
+    await page.locator('[data-testid="service"]').first().waitFor();
+    // An uncaught error in the worker is what a wasm trap (`RuntimeError: unreachable`) or an exhausted memory
+    // raises there: the page sees the worker's `error` event either way.
+    const fail = async () => {
+      const workers = page.workers();
+      assert.equal(workers.length, 1, "one engine worker");
+      const next = page.waitForEvent("worker");
+      await workers[0].evaluate(() => {
+        setTimeout(() => {
+          throw new Error("forced engine failure");
+        }, 0);
+      });
+      const worker = await next;
+      // The failed worker is terminated: only the new one is left.
+      for (let i = 0; page.workers().length !== 1 || page.workers()[0] !== worker; i++) {
+        assert.ok(i < 100, "the failed worker is still there");
+        await page.waitForTimeout(50);
+      }
+      return worker;
+    };
+    await fail();
+    const notice = page.locator('[data-testid="engine-failure"]');
+    await notice.waitFor();
+    assert.match(await notice.textContent(), /forced engine failure.*restarted with every input/);
+    await screenshot("hostile-engine-restarted");
+    // The new engine has the input: a trace through its rules forks three ways, and the map filters.
+    await page.locator('[data-testid="tab-trace"]').click();
+    await page.locator('[data-testid="trace-from"]').fill("10.244.0.20");
+    await page.locator('[data-testid="trace-to"]').fill("10.109.102.230:80");
+    await page.locator('[data-testid="trace-run"]').click();
+    await page.waitForFunction(() => /connected/.test(document.querySelector('[data-testid="trace-status"]')?.textContent ?? ""));
+    assert.ok((await page.locator('[data-testid="step"]').count()) >= 5, "the trace steps through the rules");
+    // A new input after the restart is analysed and shown (the new engine's answers are not taken for stale ones):
+    // a second node on the map.
+    await page.locator('[data-testid="tab-map"]').click();
+    assert.equal(await page.locator('[data-testid="node"]').count(), 1);
+    await addFile(page, path.join(REPO_ROOT, "fixtures", "iptables", "corpus-01-iptables-overall", "input.txt"));
+    await page.waitForFunction(() => document.querySelectorAll('[data-testid="node"]').length === 2);
+    await page.locator('[data-testid="tab-trace"]').click();
+    await page.locator('[data-testid="engine-failure-dismiss"]').click();
+    assert.equal(await notice.count(), 0);
+    // Restarted five times in all, the sixth failure makes the page give up on the engine, saying to reload,
+    // instead of restarting forever.
+    for (let i = 0; i < 4; i++) await fail();
+    const last = page.workers()[0];
+    const gone = page.waitForEvent("worker", { timeout: 3000 }).then(() => true, () => false);
+    await last.evaluate(() => setTimeout(() => { throw new Error("forced engine failure"); }, 0));
+    assert.equal(await gone, false, "no seventh worker");
+    await page.waitForFunction(() => /reload the page/.test(document.querySelector('[data-testid="engine-failure"]')?.textContent ?? ""));
+    await page.locator('[data-testid="trace-run"]').click();
+    await page.waitForFunction(() => /no answer — .*reload the page/.test(document.querySelector('[data-testid="trace-status"]')?.textContent ?? ""));
+    // Each failure was logged on the console, and nothing else went wrong.
+    assert.ok(errors.console.length >= 6 && errors.console.every((e) => /forced engine failure/.test(e)), errors.console.join("\n"));
+    errors.console.splice(0);
+  }, { viewport: { width: 1280, height: 800 } }));

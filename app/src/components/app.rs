@@ -82,6 +82,20 @@ fn on_global_key(state: AppState, ev: &web_sys::KeyboardEvent) {
     }
 }
 
+/// `message` as a sentence: a capital first letter and a full stop.
+fn sentence(message: &str) -> String {
+    let mut chars = message.trim().chars();
+    let mut out: String = chars
+        .next()
+        .map(|c| c.to_uppercase().collect())
+        .unwrap_or_default();
+    out.push_str(chars.as_str());
+    if !out.ends_with('.') {
+        out.push('.');
+    }
+    out
+}
+
 /// The root component: provides [`AppState`] and lays out the page.
 #[component]
 pub fn App() -> impl IntoView {
@@ -91,6 +105,9 @@ pub fn App() -> impl IntoView {
     let key_handle =
         window_event_listener(leptos::ev::keydown, move |ev| on_global_key(state, &ev));
     on_cleanup(move || key_handle.remove());
+    // The engine's failures, said where every view can see them (a restart answers only the requests then waiting).
+    let failure = RwSignal::new(None::<String>);
+    crate::client::on_failure(move |message| failure.set(Some(message)));
     let nodes = move || {
         state
             .summary
@@ -117,6 +134,12 @@ pub fn App() -> impl IntoView {
                 on:click=move |_| export(ExportFormat::Json)>"Export JSON"</button>
             <crate::components::progress::ProgressBar/><crate::components::theme::ThemeToggle/>
         </header>
+        {move || failure.get().map(|message| view! {
+            <div class="engine-failure" role="alert" data-testid="engine-failure">
+                <span>{sentence(&message)}</span>
+                <button data-testid="engine-failure-dismiss" on:click=move |_| failure.set(None)>"Dismiss"</button>
+            </div>
+        })}
         <div class="layout">
             <InputsPanel/>
             <main class="maps" data-testid="maps">

@@ -58,6 +58,8 @@ pub fn TracePlayer() -> impl IntoView {
     let resolver = RwSignal::new(Resolver::Glibc);
     let seed = RwSignal::new(1_u64);
     let result = RwSignal::new(None::<View>);
+    // Why the last trace asked for got no answer (the engine failed meanwhile): said instead of a stale trace.
+    let failed = RwSignal::new(None::<String>);
     let busy = RwSignal::new(false);
     let at = RwSignal::new(0_usize);
     let playing = RwSignal::new(false);
@@ -88,7 +90,11 @@ pub fn TracePlayer() -> impl IntoView {
         leptos::task::spawn_local(async move {
             let response = client::call(Request::Trace(query), |_| {}).await;
             busy.set(false);
+            if let Response::Error(message) = &response {
+                failed.set(Some(message.clone()));
+            }
             if let Response::Trace(view) = response {
+                failed.set(None);
                 let steps = view.steps.len();
                 result.set(Some(*view));
                 if !keep_step {
@@ -296,6 +302,13 @@ pub fn TracePlayer() -> impl IntoView {
     };
 
     let status = move || {
+        if let Some(message) = failed.get() {
+            return Some(format!(
+                "{} → {}: no answer — {message}",
+                from.get_untracked(),
+                to.get_untracked()
+            ));
+        }
         result.with(|r| {
             r.as_ref().map(|v| {
                 let mut text = format!(
@@ -352,7 +365,7 @@ pub fn TracePlayer() -> impl IntoView {
                 </label>
                 <button type="submit" data-testid="trace-run" disabled=move || busy.get()>"Trace"</button>
             </form>
-            <p class="trace-status" data-testid="trace-status">{status}</p>
+            <p class="trace-status" class:failed=move || failed.get().is_some() data-testid="trace-status">{status}</p>
             {move || result.with(|r| r.is_some()).then(|| view! {
                 <div class="player" role="toolbar" aria-label="Playback">
                     <button data-testid="step-back" title="Step back (←)" on:click=move |_| { playing.set(false); back(); }>"◀ Step"</button>
