@@ -1,11 +1,12 @@
 //! The result of an analysis: plain data that the app draws and the CLI prints (`dnatlas.analysis/1`).
 
-use std::sync::Arc;
-
 use serde::{Deserialize, Serialize};
 
 use crate::diagnostic::{Diagnostic, Severity};
+pub use crate::evidence::Evidence;
+pub use crate::lint::finding::Finding;
 use crate::model::services::Service;
+pub use crate::source::inputs::{CorefileSource, KubeSource, ResolvSource};
 use crate::source::Kind;
 
 /// The JSON schema name of [`Analysis`].
@@ -42,53 +43,6 @@ pub struct Analysis {
     /// absent when there is no capture.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub captures: Option<crate::capture::Captures>,
-}
-
-/// The resolver configuration read from one input (`/etc/resolv.conf`).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct ResolvSource {
-    /// The input's name.
-    pub source: Arc<str>,
-    /// Nameservers, search list and options, each with its line.
-    #[serde(flatten)]
-    pub conf: crate::source::resolv_conf::ResolvConf,
-}
-
-/// A CoreDNS Corefile read from one input.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct CorefileSource {
-    /// The input's name.
-    pub source: Arc<str>,
-    /// For a Corefile read from a ConfigMap in kubectl output: `namespace/name`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub config_map: Option<String>,
-    /// For a Corefile that is one quoted string in its input (a ConfigMap as JSON): the input line of that string.
-    /// The lines of `blocks` are then the Corefile's own (1 is its first line), and evidence points at this line.
-    /// Otherwise (a Corefile file, `describe configmap`, a YAML block) every line is the input's.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub string_line: Option<u32>,
-    /// Server blocks and directives, each with its line.
-    #[serde(flatten)]
-    pub corefile: crate::source::corefile::Corefile,
-}
-
-impl CorefileSource {
-    /// The input line that shows line `line` of the Corefile.
-    pub fn input_line(&self, line: u32) -> u32 {
-        self.string_line.unwrap_or(line)
-    }
-}
-
-/// The Kubernetes objects read from one `kubectl` input.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct KubeSource {
-    /// The input's name.
-    pub source: Arc<str>,
-    /// The first format recognised in it (`get-endpoints`, `json`, …).
-    pub format: Option<String>,
-    /// Services, Endpoints, EndpointSlices and Pods, each with its line.
-    #[serde(flatten)]
-    pub objects: crate::model::kube::Objects,
 }
 
 impl Analysis {
@@ -258,45 +212,6 @@ impl Counts {
 
 fn is_zero<T: Default + PartialEq>(n: &T) -> bool {
     *n == T::default()
-}
-
-/// A place in an input that proves a finding: a line, or a frame of a binary capture.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Evidence {
-    /// The input's name, shared by every fact from that input.
-    pub source: Arc<str>,
-    /// 1-based line; 0 for a frame of a binary capture, which JSON leaves out.
-    #[serde(default, skip_serializing_if = "is_zero")]
-    pub line: u32,
-    /// The frame of a binary capture (1-based, as tshark counts).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub frame: Option<u32>,
-}
-
-/// A misconfiguration or failure signature, with the input lines that prove it.
-impl Evidence {
-    /// Where it points, as people write it: `source:line`, `source frame N`, or the source alone.
-    pub fn place(&self) -> String {
-        match (self.line, self.frame) {
-            (line, _) if line > 0 => format!("{}:{line}", self.source),
-            (_, Some(frame)) => format!("{} frame {frame}", self.source),
-            _ => self.source.to_string(),
-        }
-    }
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Finding {
-    /// Stable kebab-case code.
-    pub code: String,
-    /// How bad it is.
-    pub severity: Severity,
-    /// One-line title.
-    pub title: String,
-    /// What is wrong, naming the objects.
-    pub message: String,
-    /// Where it shows.
-    pub evidence: Vec<Evidence>,
 }
 
 #[cfg(test)]

@@ -26,6 +26,7 @@ pub mod analysis;
 pub mod capture;
 pub mod diagnostic;
 pub mod dns;
+pub mod evidence;
 pub mod lint;
 pub mod model;
 pub mod report;
@@ -397,7 +398,7 @@ pub fn analyze_with_progress(
                     diagnostics.extend(parsed.diagnostics);
                     grouper.add_packets(parsed.value.packets.len() as u64);
                     for packet in &parsed.value.packets {
-                        grouper.push(&capture::transactions::compact(packet));
+                        grouper.push(&source::tcpdump::compact(packet));
                     }
                 } else {
                     diagnostics.extend(source::pcap::read(bytes, &mut grouper));
@@ -535,10 +536,10 @@ pub fn analyze_with_progress(
 /// its diagnostics point at that string's line with the Corefile's own line and column in the message.
 fn embedded_corefile(
     name: &str,
-    config_map: &model::kube::KubeConfigMap,
+    config_map: &source::kubectl::model::KubeConfigMap,
     diagnostics: &mut Vec<Diagnostic>,
 ) -> CorefileSource {
-    use model::kube::TextAt;
+    use source::kubectl::model::TextAt;
     let label = match &config_map.namespace {
         Some(namespace) => format!("{namespace}/{}", config_map.name),
         None => config_map.name.clone(),

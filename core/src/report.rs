@@ -340,7 +340,7 @@ impl<'a> LineIndex<'a> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::analysis::Evidence;
+    use crate::evidence::Evidence;
     use crate::{analyze, Options};
 
     const CORPUS_01: &str =

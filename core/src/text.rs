@@ -29,7 +29,7 @@ pub fn normalise(bytes: &[u8]) -> Cow<'_, [u8]> {
 
 /// [`normalise`], also saying what it did.
 pub fn normalise_noting(bytes: &[u8]) -> (Cow<'_, [u8]>, Option<Decoded>) {
-    if crate::source::pcap::is_pcap(bytes) || crate::source::pcap::is_pcapng(bytes) {
+    if is_pcap(bytes) || is_pcapng(bytes) {
         return (Cow::Borrowed(bytes), None);
     }
     if let Some(big_endian) = utf16_order(bytes) {
@@ -537,6 +537,27 @@ impl Pieces {
             (None, None) => TokenText::Line(token_start, token_start),
         }
     }
+}
+
+/// The first bytes of a pcap file: µs and ns magic in both byte orders.
+const PCAP_MAGICS: [[u8; 4]; 4] = [
+    [0xd4, 0xc3, 0xb2, 0xa1],
+    [0xa1, 0xb2, 0xc3, 0xd4],
+    [0x4d, 0x3c, 0xb2, 0xa1],
+    [0xa1, 0xb2, 0x3c, 0x4d],
+];
+/// The first bytes of a pcapng file: a Section Header Block's type.
+pub(crate) const PCAPNG_MAGIC: [u8; 4] = [0x0a, 0x0d, 0x0d, 0x0a];
+/// Whether `bytes` starts like a pcap file.
+pub fn is_pcap(bytes: &[u8]) -> bool {
+    bytes
+        .get(..4)
+        .is_some_and(|head| PCAP_MAGICS.iter().any(|m| m == head))
+}
+
+/// Whether `bytes` starts like a pcapng file.
+pub fn is_pcapng(bytes: &[u8]) -> bool {
+    bytes.get(..4) == Some(&PCAPNG_MAGIC[..])
 }
 
 #[cfg(test)]

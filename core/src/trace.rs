@@ -24,13 +24,13 @@ use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
-use crate::analysis::KubeSource;
 use crate::analysis::{Analysis, Evidence, SourceReport};
 use crate::dns::answer::{Answer, ClusterDns, Config, RData, Rcode, RecordType, Response};
 use crate::dns::plan::{self, Outcome, QueryType, Resolver};
-use crate::model::kube::{KubeService, KubeServicePort, Objects, Origin, TargetPort};
 use crate::simulate::netfilter::{self, Hook, NodeContext, Packet, Verdict};
+use crate::source::inputs::KubeSource;
 use crate::source::iptables::Ruleset;
+use crate::source::kubectl::model::{KubeService, KubeServicePort, Objects, Origin, TargetPort};
 use crate::source::resolv_conf::{Nameserver, ResolvConf, MAX_NAMESERVERS};
 use crate::source::{Kind, Source};
 use crate::Options;
@@ -723,7 +723,7 @@ impl<'a> Inputs<'a> {
         });
         // The endpoint port for this Service port among an object's ports: by name, else the target port, else
         // the only port of the protocol.
-        let pick = |ports: &[crate::model::kube::EndpointPort]| -> Option<u16> {
+        let pick = |ports: &[crate::source::kubectl::model::EndpointPort]| -> Option<u16> {
             if let Some(name) = port_name.as_deref() {
                 if let Some(p) = ports.iter().find(|p| p.name.as_deref() == Some(name)) {
                     return p.port;
@@ -1030,7 +1030,7 @@ fn choose_resolv_conf(
 ) -> Option<ResolvChoice> {
     let confs = &inputs.analysis.resolv_confs;
     let pod_ns = pod.and_then(|p| p.namespace.as_deref());
-    let matches = |r: &&crate::analysis::ResolvSource| {
+    let matches = |r: &&crate::source::inputs::ResolvSource| {
         let by_search =
             pod_ns.is_some_and(|ns| namespace_of_search(&r.conf.search).as_deref() == Some(ns));
         let by_comment = inputs.bytes(&r.source).is_some_and(|bytes| {
@@ -1062,7 +1062,7 @@ fn choose_resolv_conf(
             one
         }
         several => {
-            let matching: Vec<&crate::analysis::ResolvSource> =
+            let matching: Vec<&crate::source::inputs::ResolvSource> =
                 several.iter().filter(matches).collect();
             match matching.as_slice() {
                 [one] => *one,

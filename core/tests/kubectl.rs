@@ -13,8 +13,8 @@ use common::compare;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::path::{Path, PathBuf};
 
-use dnatlas_core::model::kube::Objects;
 use dnatlas_core::source::kubectl;
+use dnatlas_core::source::kubectl::model::Objects;
 use serde_json::Value;
 
 const KINDS: [&str; 4] = ["services", "endpoints", "endpoint_slices", "pods"];

@@ -11,7 +11,7 @@ use common::compare;
 use std::path::Path;
 
 use dnatlas_core::capture::lookups::{lookups, lookups_timed, Lookup};
-use dnatlas_core::capture::transactions::{self, Transaction};
+use dnatlas_core::capture::transactions::Transaction;
 use dnatlas_core::source::{resolv_conf, tcpdump};
 use dnatlas_core::ResolvSource;
 use serde_json::Value;
@@ -19,7 +19,7 @@ use serde_json::Value;
 /// A capture's transactions and the time of each one's first query.
 fn read_capture(bytes: &[u8]) -> (Vec<Transaction>, Vec<Option<u64>>) {
     let parsed = tcpdump::parse(bytes);
-    let grouped = transactions::group("capture.txt", &parsed.value.packets);
+    let grouped = dnatlas_core::capture::engine::group("capture.txt", &parsed.value.packets);
     let times = grouped
         .transactions
         .iter()

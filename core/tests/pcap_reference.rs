@@ -25,7 +25,6 @@ use std::path::{Path, PathBuf};
 mod common;
 use common::compare;
 
-use dnatlas_core::capture::transactions;
 use dnatlas_core::source::tcpdump;
 use dnatlas_core::{analyze, Options, Source};
 use dnatlas_gen::capture::{self, CaptureConfig};
@@ -502,7 +501,7 @@ fn text_rendering_gives_tsharks_transactions() {
             case.name,
             parsed.diagnostics
         );
-        let grouped = transactions::group("capture.txt", &parsed.value.packets);
+        let grouped = dnatlas_core::capture::engine::group("capture.txt", &parsed.value.packets);
         let e = expected(&case.tsv);
         let got = serde_json::to_value(&grouped.transactions).unwrap();
         // Frames count DNS packets in text; the copies' lines and places are checked on the pcap side.

@@ -14,7 +14,6 @@ use common::compare;
 
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
-use dnatlas_core::capture::transactions;
 use dnatlas_core::source::tcpdump;
 use dnatlas_core::{analyze, Options, Source};
 use serde_json::{json, Value};
@@ -23,7 +22,7 @@ use serde_json::{json, Value};
 /// the capture as an input (its kind, the findings with their evidence lines, the summary).
 fn read(bytes: &[u8]) -> Value {
     let parsed = tcpdump::parse(bytes);
-    let grouped = transactions::group("capture.txt", &parsed.value.packets);
+    let grouped = dnatlas_core::capture::engine::group("capture.txt", &parsed.value.packets);
     let mut diagnostics = parsed.diagnostics.clone();
     diagnostics.sort_by_key(|d| (d.line, d.column));
     let analysis = analyze(&[Source::new("capture.txt", bytes)], &Options::default());
@@ -115,7 +114,8 @@ fn damaged_captures_never_panic() {
             let outcome = catch_unwind(AssertUnwindSafe(|| {
                 tcpdump::looks_like(input);
                 let parsed = tcpdump::parse(input);
-                let grouped = transactions::group("capture.txt", &parsed.value.packets);
+                let grouped =
+                    dnatlas_core::capture::engine::group("capture.txt", &parsed.value.packets);
                 for d in &parsed.diagnostics {
                     assert!(d.line >= 1 && d.column >= 1, "{d:?}");
                 }

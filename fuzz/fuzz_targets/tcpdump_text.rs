@@ -3,7 +3,7 @@
 //! and lookup points at packets that exist.
 #![no_main]
 
-use dnatlas_core::capture::{lookups, transactions};
+use dnatlas_core::capture::lookups;
 use dnatlas_core::source::{resolv_conf, tcpdump};
 use dnatlas_core::ResolvSource;
 use libfuzzer_sys::fuzz_target;
@@ -25,7 +25,7 @@ fuzz_target!(|data: &[u8]| {
         assert!(p.line >= 1 && p.line as usize <= lines);
     }
     let _ = tcpdump::looks_like(data);
-    let grouped = transactions::group("fuzz", packets);
+    let grouped = dnatlas_core::capture::engine::group("fuzz", packets);
     for t in &grouped.transactions {
         assert!(t.frame >= 1 && t.frame as usize <= packets.len());
         assert!(t.queries_sent >= 1);

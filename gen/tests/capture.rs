@@ -6,7 +6,6 @@
 
 use std::collections::BTreeMap;
 
-use dnatlas_core::capture::transactions;
 use dnatlas_core::source::tcpdump;
 use dnatlas_gen::capture::{self, CaptureConfig, Format, Link, NameMix, Traffic};
 use hickory_proto::op::Message;
@@ -399,7 +398,7 @@ fn the_text_reads_back_with_the_text_parser() {
                 .lines()
                 .all(|l| l.contains(" In  IP") || l.contains(" Out IP")));
         }
-        let grouped = transactions::group("capture.txt", &parsed.value.packets);
+        let grouped = dnatlas_core::capture::engine::group("capture.txt", &parsed.value.packets);
         assert!(grouped.transactions.len() > 100);
     }
 }
@@ -444,7 +443,7 @@ fn glibc_pairs_retries_and_ports() {
         }
     }
     assert!(pairs > 300, "{pairs} pairs");
-    let grouped = transactions::group("capture.txt", packets);
+    let grouped = dnatlas_core::capture::engine::group("capture.txt", packets);
     // An external name walks the search list with a new source port for each candidate.
     let mut ports_by_name: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
     for t in &grouped.transactions {

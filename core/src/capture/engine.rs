@@ -34,8 +34,11 @@ use rustc_hash::FxHashMap;
 use serde::{Deserialize, Serialize};
 
 use super::transactions::{QueryCopy, StrayReply, Transaction, Transactions, MAX_LISTED_COPIES};
-use super::{rcode_name, type_name, Answers, Host, Packet, Sock, Transport};
 use crate::diagnostic::{Diagnostic, Severity};
+use crate::source::packet::{
+    is_failure, rcode_name, type_name, Answers, Host, Packet, Sock, Transport,
+};
+use crate::source::tcpdump;
 use crate::source::tcpdump::DAY_US;
 
 /// No slot.
@@ -1027,7 +1030,7 @@ impl Grouper {
             gap_us: None,
             race: false,
         };
-        if super::is_failure(packet.rcode) {
+        if is_failure(packet.rcode) {
             let e = example(self, Some(rcode_name(packet.rcode).into_owned()));
             self.signals.failed.add(e, &[here]);
         }
@@ -1085,7 +1088,7 @@ impl Grouper {
                 let mut pos = offset;
                 for _ in 0..count {
                     // A and AAAA records are read here; every other type is decoded by hickory-proto.
-                    let Some(end) = super::skip_name(message, pos) else {
+                    let Some(end) = crate::source::packet::skip_name(message, pos) else {
                         break;
                     };
                     let field = |at: usize| match message.get(end + at..end + at + 2) {
@@ -1405,6 +1408,30 @@ fn rdata_text(data: &RData) -> String {
     }
 }
 
+/// Groups the DNS packets of a text capture named `source` into transactions.
+pub fn group(source: &str, packets: &[tcpdump::Packet]) -> Transactions {
+    let mut grouper = Grouper::new(source.into(), Limits::default());
+    for packet in packets {
+        grouper.push(&tcpdump::compact(packet));
+    }
+    grouper.finish().transactions
+}
+
+/// The pcap reader hands its packets straight to the engine.
+impl crate::source::packet::PacketSink for Grouper {
+    fn reserve(&mut self, n: usize) {
+        Grouper::reserve(self, n);
+    }
+
+    fn push(&mut self, packet: &Packet<'_>) {
+        Grouper::push(self, packet);
+    }
+
+    fn add_packets(&mut self, n: u64) {
+        Grouper::add_packets(self, n);
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -1468,7 +1495,7 @@ mod tests {
         let parsed = crate::source::tcpdump::parse(text.as_bytes());
         let mut g = Grouper::new("c".into(), Limits::default());
         for p in &parsed.value.packets {
-            g.push(&crate::capture::transactions::compact(p));
+            g.push(&crate::source::tcpdump::compact(p));
         }
         g.finish().signals
     }

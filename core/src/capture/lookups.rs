@@ -29,9 +29,9 @@ use std::sync::Arc;
 use rustc_hash::FxHashMap;
 use serde::{Deserialize, Serialize};
 
-use crate::analysis::ResolvSource;
 use crate::capture::transactions::Transaction;
 use crate::dns::plan::{self, Outcome, Resolver};
+use crate::source::inputs::ResolvSource;
 use crate::source::resolv_conf::ResolvConf;
 use crate::source::tcpdump::DAY_US;
 

@@ -9,7 +9,7 @@
 //! transaction but from another address is not the answer (a connected UDP socket drops it): it is listed as a
 //! reply from the wrong source. A response that matches nothing is listed as unmatched.
 //!
-//! These are the contract types; `engine.rs` does the grouping for every kind of capture, and [`group`] runs it
+//! These are the contract types; `engine.rs` does the grouping for every kind of capture, and its `group` runs it
 //! over the packets of a tcpdump text capture.
 
 use std::borrow::Cow;
@@ -17,9 +17,7 @@ use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
-use super::engine::{Grouper, Limits};
-use super::{Answers, Host, Packet as CompactPacket, Question, Sock, Time};
-use crate::source::tcpdump::{self, Packet, Transport};
+use crate::source::packet::Transport;
 
 /// The transactions of one capture, and the replies that belong to none.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -125,57 +123,10 @@ pub(crate) fn is_zero(n: &u32) -> bool {
     *n == 0
 }
 
-/// A text capture's packet in the engine's compact form (it borrows the text packet).
-pub fn compact(packet: &Packet) -> CompactPacket<'_> {
-    fn sock(s: &tcpdump::Socket) -> Sock<'_> {
-        Sock {
-            host: Host::Name(&s.address),
-            port: s.port,
-        }
-    }
-    let dns = &packet.dns;
-    CompactPacket {
-        frame: packet.frame,
-        line: packet.line,
-        time: packet.time.as_ref().map(|t| Time {
-            micros: t.micros,
-            time_of_day: t.time_of_day,
-        }),
-        transport: packet.transport,
-        src: sock(&packet.src),
-        dst: sock(&packet.dst),
-        id: dns.id,
-        response: dns.response,
-        rcode: dns
-            .rcode
-            .as_deref()
-            .map_or(0, |r| super::rcode_code(r).unwrap_or(super::UNKNOWN_RCODE)),
-        truncated: dns.flags.truncated,
-        question: dns.questions.first().map(|q| Question {
-            name: &q.name,
-            // A type tcpdump printed that dnatlas does not know reads as type 0 (reserved).
-            qtype: super::type_code(&q.qtype).unwrap_or(0),
-        }),
-        answers: if dns.response {
-            Answers::Text(&dns.answers)
-        } else {
-            Answers::None
-        },
-    }
-}
-
-/// Groups the DNS packets of a text capture named `source` into transactions.
-pub fn group(source: &str, packets: &[Packet]) -> Transactions {
-    let mut grouper = Grouper::new(source.into(), Limits::default());
-    for packet in packets {
-        grouper.push(&compact(packet));
-    }
-    grouper.finish().transactions
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::capture::engine::group;
     use crate::source::tcpdump;
 
     fn grouped(text: &str) -> Transactions {

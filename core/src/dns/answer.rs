@@ -19,8 +19,9 @@ use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
-use crate::analysis::{Evidence, KubeSource};
-use crate::model::kube::{EndpointPort, Origin};
+use crate::evidence::Evidence;
+use crate::source::inputs::KubeSource;
+use crate::source::kubectl::model::{EndpointPort, Origin};
 
 /// The cluster zone when none is given.
 pub const DEFAULT_ZONE: &str = "cluster.local";

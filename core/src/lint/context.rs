@@ -90,13 +90,13 @@ pub(crate) struct Context<'a> {
     /// Every node dump.
     pub(crate) nodes: Vec<NodeInput<'a>>,
     /// Every `kubectl` input.
-    pub(crate) kubernetes: &'a [crate::analysis::KubeSource],
+    pub(crate) kubernetes: &'a [crate::source::inputs::KubeSource],
     /// Every `resolv.conf` input.
-    pub(crate) resolv_confs: &'a [crate::analysis::ResolvSource],
+    pub(crate) resolv_confs: &'a [crate::source::inputs::ResolvSource],
     /// Every capture input.
     pub(crate) captures: &'a [CaptureInput],
     /// Every Corefile, from a file or a ConfigMap.
-    pub(crate) corefiles: &'a [crate::analysis::CorefileSource],
+    pub(crate) corefiles: &'a [crate::source::inputs::CorefileSource],
     /// The lookups read back from the captures (`capture::lookups::lookups`).
     pub(crate) lookups: &'a [crate::capture::lookups::Lookup],
 }

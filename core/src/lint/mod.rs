@@ -2,12 +2,14 @@
 //! fix) and a check over the whole analysis context. `dnatlas explain CODE` and the app show the same text.
 
 pub(crate) mod context;
+pub mod finding;
 pub(crate) mod rules;
 
 pub(crate) use context::{CaptureInput, Context, NodeInput};
 
-use crate::analysis::{Evidence, Finding};
 use crate::diagnostic::Severity;
+use crate::evidence::Evidence;
+use crate::lint::finding::Finding;
 
 /// The documentation of a rule, in Ruff's sections.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

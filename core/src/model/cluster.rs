@@ -19,10 +19,11 @@ use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
-use crate::analysis::{Evidence, KubeSource};
+use crate::evidence::Evidence;
 use crate::model::hash;
-use crate::model::kube::{EndpointPort, Origin};
 use crate::model::services::Service;
+use crate::source::inputs::KubeSource;
+use crate::source::kubectl::model::{EndpointPort, Origin};
 
 /// Everything the inputs say about the cluster's Service ports, merged.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -555,8 +556,8 @@ impl PortFacts {
 fn kube_service_facts(
     facts: &mut PortFacts,
     source: &Arc<str>,
-    s: &crate::model::kube::KubeService,
-    p: &crate::model::kube::KubeServicePort,
+    s: &crate::source::kubectl::model::KubeService,
+    p: &crate::source::kubectl::model::KubeServicePort,
 ) {
     for ip in s.cluster_ips.iter().filter(|ip| ip.as_str() != "None") {
         add_fact(&mut facts.cluster_ips, ip.clone(), at(source, s.line));

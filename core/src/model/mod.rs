@@ -2,5 +2,4 @@
 
 pub mod cluster;
 pub mod hash;
-pub mod kube;
 pub mod services;

@@ -1,9 +1,11 @@
 //! Inputs: what a user pasted or dropped, how its kind is detected, and one parser per kind.
 
 pub mod corefile;
+pub mod inputs;
 pub mod iptables;
 pub mod iptables_list;
 pub mod kubectl;
+pub mod packet;
 pub mod pcap;
 pub mod resolv_conf;
 pub mod tcpdump;

@@ -39,16 +39,10 @@ use pcap_parser::traits::PcapNGPacketBlock;
 use pcap_parser::{parse_pcap_frame, parse_pcap_frame_be, parse_pcap_header};
 use rustc_hash::FxHashMap;
 
-use crate::capture::{Answers, Grouper, Host, Packet, Question, Sock, Time, Transport};
 use crate::diagnostic::{thousands, Diagnostic, Severity};
+use crate::source::packet::{Answers, Host, Packet, PacketSink, Question, Sock, Time, Transport};
+pub use crate::text::{is_pcap, is_pcapng};
 
-/// The first bytes of a pcap file: µs and ns magic in both byte orders.
-const PCAP_MAGICS: [[u8; 4]; 4] = [
-    [0xd4, 0xc3, 0xb2, 0xa1],
-    [0xa1, 0xb2, 0xc3, 0xd4],
-    [0x4d, 0x3c, 0xb2, 0xa1],
-    [0xa1, 0xb2, 0x3c, 0x4d],
-];
 /// Ethertypes: IPv4, IPv6, and a stand-in for raw IP whose version the IP header says.
 const ETHERTYPE_IPV4: u16 = 0x0800;
 const ETHERTYPE_IPV6: u16 = 0x86dd;
@@ -71,8 +65,6 @@ fn ethernet(data: &[u8]) -> Option<(u16, &[u8])> {
     Some((ethertype, rest))
 }
 
-/// The first bytes of a pcapng file: a Section Header Block's type.
-const PCAPNG_MAGIC: [u8; 4] = [0x0a, 0x0d, 0x0d, 0x0a];
 /// Diagnostics of one code reported in full; later ones are counted.
 const PER_CODE: u64 = 20;
 /// The longest record a pcap may hold when its header says less (libpcap's largest snap length).
@@ -85,20 +77,8 @@ const MAX_STREAMS: usize = 10_000;
 /// A TCP direction idle this long (capture time) may be dropped.
 const STREAM_IDLE_US: u64 = 30_000_000;
 
-/// Whether `bytes` starts like a pcap file.
-pub fn is_pcap(bytes: &[u8]) -> bool {
-    bytes
-        .get(..4)
-        .is_some_and(|head| PCAP_MAGICS.iter().any(|m| m == head))
-}
-
-/// Whether `bytes` starts like a pcapng file.
-pub fn is_pcapng(bytes: &[u8]) -> bool {
-    bytes.get(..4) == Some(&PCAPNG_MAGIC[..])
-}
-
-/// Reads a pcap or pcapng capture into `grouper`; returns the diagnostics.
-pub fn read(bytes: &[u8], grouper: &mut Grouper) -> Vec<Diagnostic> {
+/// Reads a pcap or pcapng capture, handing each DNS message to `grouper`; returns the diagnostics.
+pub fn read(bytes: &[u8], grouper: &mut dyn PacketSink) -> Vec<Diagnostic> {
     let mut reader = Reader {
         sink: Sink {
             grouper,
@@ -220,7 +200,7 @@ impl Diags {
 
 /// Where DNS messages go: the engine, and the diagnostics.
 struct Sink<'g> {
-    grouper: &'g mut Grouper,
+    grouper: &'g mut dyn PacketSink,
     diags: Diags,
     /// The question name of the message being read.
     name: String,
@@ -437,7 +417,7 @@ fn messages(
 /// is, if one is.
 fn walk_records(message: &[u8], mut pos: usize, count: u16) -> (u16, Option<u16>) {
     for i in 0..count {
-        let Some(end) = crate::capture::skip_name(message, pos) else {
+        let Some(end) = crate::source::packet::skip_name(message, pos) else {
             return (i, Some(i + 1));
         };
         let Some(&[hi, lo]) = message.get(end + 8..end + 10) else {
@@ -635,7 +615,7 @@ impl Sink<'_> {
                 let Some(at) = after_questions else {
                     break;
                 };
-                after_questions = crate::capture::skip_name(message, at)
+                after_questions = crate::source::packet::skip_name(message, at)
                     .map(|end| end + 4)
                     .filter(|&end| end <= message.len());
                 if after_questions.is_none() {
@@ -850,7 +830,7 @@ impl Reader<'_> {
                 );
                 return;
             }
-            if rest.get(..4) == Some(&PCAPNG_MAGIC[..]) {
+            if rest.get(..4) == Some(&crate::text::PCAPNG_MAGIC[..]) {
                 match parse_sectionheaderblock(rest) {
                     Ok((remaining, shb)) => {
                         big_endian = shb.big_endian();

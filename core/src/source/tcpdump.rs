@@ -17,6 +17,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::diagnostic::{thousands, Diagnostic, Parsed, Severity};
+pub use crate::source::packet::{Record, Transport};
 use crate::text;
 
 /// Lines longer than this are skipped.
@@ -72,16 +73,6 @@ pub enum IpVersion {
     V4,
     /// `IP6`.
     V6,
-}
-
-/// The transport of a packet.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Transport {
-    /// UDP: the DNS text follows the addresses.
-    Udp,
-    /// TCP: the DNS text follows the TCP summary.
-    Tcp,
 }
 
 /// An address and port.
@@ -171,20 +162,6 @@ pub struct Question {
     pub qtype: String,
     /// The class, when not IN.
     pub class: Option<String>,
-}
-
-/// One resource record.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Record {
-    /// The owner name (printed with `-v` and above).
-    pub name: Option<String>,
-    /// The TTL as printed with `-vvv` (`30s`, `1h`, `1d2h`).
-    pub ttl: Option<String>,
-    /// The record type.
-    #[serde(rename = "type")]
-    pub rtype: String,
-    /// The data as printed: `10.1.2.3`, `target.`, `target.:80 0 50`, …
-    pub data: String,
 }
 
 /// A word of a line and where it starts (byte offset in the line).
@@ -1134,6 +1111,48 @@ fn record(ws: &[Word<'_>]) -> Result<Record, usize> {
         rtype: rtype.to_string(),
         data: data.join(" "),
     })
+}
+
+/// A text capture's packet in the engine's compact form (it borrows the text packet).
+pub fn compact(packet: &Packet) -> crate::source::packet::Packet<'_> {
+    use crate::source::packet::{
+        rcode_code, type_code, Answers, Host, Question, Sock, Time, UNKNOWN_RCODE,
+    };
+    fn sock(s: &Socket) -> Sock<'_> {
+        Sock {
+            host: Host::Name(&s.address),
+            port: s.port,
+        }
+    }
+    let dns = &packet.dns;
+    crate::source::packet::Packet {
+        frame: packet.frame,
+        line: packet.line,
+        time: packet.time.as_ref().map(|t| Time {
+            micros: t.micros,
+            time_of_day: t.time_of_day,
+        }),
+        transport: packet.transport,
+        src: sock(&packet.src),
+        dst: sock(&packet.dst),
+        id: dns.id,
+        response: dns.response,
+        rcode: dns
+            .rcode
+            .as_deref()
+            .map_or(0, |r| rcode_code(r).unwrap_or(UNKNOWN_RCODE)),
+        truncated: dns.flags.truncated,
+        question: dns.questions.first().map(|q| Question {
+            name: &q.name,
+            // A type tcpdump printed that dnatlas does not know reads as type 0 (reserved).
+            qtype: type_code(&q.qtype).unwrap_or(0),
+        }),
+        answers: if dns.response {
+            Answers::Text(&dns.answers)
+        } else {
+            Answers::None
+        },
+    }
 }
 
 #[cfg(test)]

@@ -2,8 +2,9 @@
 
 use std::sync::Arc;
 
-use crate::analysis::{Evidence, Finding};
 use crate::capture::engine::{Example, Signal, Signals, Stamp};
+use crate::evidence::Evidence;
+use crate::lint::finding::Finding;
 use crate::lint::{Context, RuleDoc};
 
 /// One finding of `doc` per capture whose `signal` counted anything: the message is the capture's name, `: `, then

@@ -1,7 +1,7 @@
 //! `chain-hash-mismatch`: a chain's name is not kube-proxy's hash of the service port its comment names.
 
-use crate::analysis::Finding;
 use crate::diagnostic::Severity;
+use crate::lint::finding::Finding;
 use crate::lint::{at, Context, Rule, RuleDoc};
 use crate::model::hash;
 

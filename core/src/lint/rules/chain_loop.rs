@@ -5,9 +5,9 @@
 //! with a cycle — more than one chain, or a chain that jumps to itself — is one loop, reported once with one cycle
 //! through it (the shortest back to its first chain in table order). Work is linear in chains and rules.
 
-use crate::analysis::Finding;
 use crate::diagnostic::Severity;
 use crate::lint::context::TableJumps;
+use crate::lint::finding::Finding;
 use crate::lint::{at, Context, Rule, RuleDoc};
 
 pub struct ChainLoop;

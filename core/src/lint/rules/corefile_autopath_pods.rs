@@ -1,7 +1,7 @@
 //! `corefile-autopath-pods`: `autopath @kubernetes` without `pods verified`.
 
-use crate::analysis::Finding;
 use crate::diagnostic::Severity;
+use crate::lint::finding::Finding;
 use crate::lint::rules::corefile_risks;
 use crate::lint::{Context, Rule, RuleDoc};
 

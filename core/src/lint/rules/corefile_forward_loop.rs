@@ -1,7 +1,7 @@
 //! `corefile-forward-loop`: the Corefile forwards to a resolver that leads back to CoreDNS.
 
-use crate::analysis::Finding;
 use crate::diagnostic::Severity;
+use crate::lint::finding::Finding;
 use crate::lint::rules::corefile_risks;
 use crate::lint::{Context, Rule, RuleDoc};
 

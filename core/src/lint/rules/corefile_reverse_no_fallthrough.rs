@@ -1,7 +1,7 @@
 //! `corefile-reverse-no-fallthrough`: the kubernetes plugin serves reverse zones without `fallthrough` for them.
 
-use crate::analysis::Finding;
 use crate::diagnostic::Severity;
+use crate::lint::finding::Finding;
 use crate::lint::rules::corefile_risks;
 use crate::lint::{Context, Rule, RuleDoc};
 

@@ -1,7 +1,7 @@
 //! `dangling-jump`: a rule jumps to a chain that is not defined.
 
-use crate::analysis::Finding;
 use crate::diagnostic::Severity;
+use crate::lint::finding::Finding;
 use crate::lint::rules::{complete, BUILTIN_TARGETS};
 use crate::lint::{at, Context, Rule, RuleDoc};
 

@@ -1,7 +1,7 @@
 //! `dns-reply-wrong-source`: replies that come from an address the query was not sent to.
 
-use crate::analysis::Finding;
 use crate::diagnostic::Severity;
+use crate::lint::finding::Finding;
 use crate::lint::rules::capture::{counted, examples, per_capture};
 use crate::lint::{Context, Rule, RuleDoc};
 

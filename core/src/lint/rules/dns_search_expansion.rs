@@ -1,9 +1,10 @@
 //! `dns-search-expansion`: a lookup in a capture sent queries to search-list names before the one that answered,
 //! or fell back to the bare name.
 
-use crate::analysis::{Evidence, Finding};
 use crate::capture::lookups::{Lookup, LookupOutcome};
 use crate::diagnostic::Severity;
+use crate::evidence::Evidence;
+use crate::lint::finding::Finding;
 use crate::lint::{at, Context, Rule, RuleDoc};
 
 pub struct DnsSearchExpansion;

@@ -1,7 +1,7 @@
 //! `dns-timeout-retry`: queries answered only after the client re-sent them, and the conntrack race signature.
 
-use crate::analysis::Finding;
 use crate::diagnostic::Severity;
+use crate::lint::finding::Finding;
 use crate::lint::rules::capture::{counted, duration, examples, per_capture};
 use crate::lint::{Context, Rule, RuleDoc};
 

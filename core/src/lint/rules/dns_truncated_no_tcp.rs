@@ -1,7 +1,7 @@
 //! `dns-truncated-no-tcp`: truncated (TC) UDP answers that the client did not retry over TCP.
 
-use crate::analysis::Finding;
 use crate::diagnostic::Severity;
+use crate::lint::finding::Finding;
 use crate::lint::rules::capture::{counted, examples, per_capture};
 use crate::lint::{Context, Rule, RuleDoc};
 

@@ -1,7 +1,7 @@
 //! `dns-unanswered`: queries in a capture that never got an answer.
 
-use crate::analysis::Finding;
 use crate::diagnostic::Severity;
+use crate::lint::finding::Finding;
 use crate::lint::rules::capture::{counted, examples, per_capture};
 use crate::lint::{Context, Rule, RuleDoc};
 

@@ -1,9 +1,10 @@
 //! What kubectl output says a Service's endpoints are, gathered over every kubectl input, for comparing with a
 //! node's rules.
 
-use crate::analysis::{Evidence, KubeSource};
+use crate::evidence::Evidence;
 use crate::lint::at;
-use crate::model::kube::Origin;
+use crate::source::inputs::KubeSource;
+use crate::source::kubectl::model::Origin;
 
 /// One endpoint address and port kubectl lists for a Service.
 #[derive(Debug, Clone)]

@@ -1,7 +1,8 @@
 //! `masquerade-missing`: KUBE-MARK-MASQ / KUBE-POSTROUTING are missing or do not masquerade marked packets.
 
-use crate::analysis::{Evidence, Finding};
 use crate::diagnostic::Severity;
+use crate::evidence::Evidence;
+use crate::lint::finding::Finding;
 use crate::lint::rules::complete;
 use crate::lint::{at, Context, Rule, RuleDoc};
 use crate::source::iptables::{RuleView, TableView};

@@ -1,7 +1,7 @@
 //! `missing-endpoint`: kubectl lists a ready endpoint that a node's rules do not route to.
 
-use crate::analysis::Finding;
 use crate::diagnostic::Severity;
+use crate::lint::finding::Finding;
 use crate::lint::rules::kube_view::{ports_by_service, KubeIndex};
 use crate::lint::{at, Context, Rule, RuleDoc};
 

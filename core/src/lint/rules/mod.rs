@@ -130,7 +130,7 @@ pub(crate) fn is_cluster_dns_service(namespace: &str, name: &str) -> bool {
 /// resolv.conf files (search list with a `<namespace>.svc.<zone>` domain), in input order.
 pub(crate) fn cluster_dns_addresses(
     context: &crate::lint::Context<'_>,
-) -> Vec<(std::net::IpAddr, crate::analysis::Evidence)> {
+) -> Vec<(std::net::IpAddr, crate::evidence::Evidence)> {
     use crate::lint::at;
     let mut out = Vec::new();
     let mut push = |ip: &str, evidence| {
@@ -204,7 +204,7 @@ pub(crate) struct CorefileRisk {
     pub(crate) message: String,
     /// The Corefile lines (the input's lines) and, for a `forward` to a cluster DNS address, the lines of the other
     /// inputs that show that address is cluster DNS.
-    pub(crate) evidence: Vec<crate::analysis::Evidence>,
+    pub(crate) evidence: Vec<crate::evidence::Evidence>,
     /// Whether a `forward` of the risk sends to an address that is certainly CoreDNS itself (loopback or cluster
     /// DNS), rather than to upstreams read from a file.
     pub(crate) to_itself: bool,
@@ -227,7 +227,7 @@ pub(crate) fn corefile_risks(context: &crate::lint::Context<'_>, code: &str) -> 
             .into_iter()
             .filter(|r| r.code == code)
         {
-            let mut evidence: Vec<crate::analysis::Evidence> = risk
+            let mut evidence: Vec<crate::evidence::Evidence> = risk
                 .lines
                 .iter()
                 .map(|&l| at(&c.source, c.input_line(l)))

@@ -1,7 +1,8 @@
 //! `nameserver-not-cluster-dns`: a pod's nameserver is neither the cluster DNS VIP nor NodeLocal DNSCache.
 
-use crate::analysis::{Evidence, Finding};
 use crate::diagnostic::Severity;
+use crate::evidence::Evidence;
+use crate::lint::finding::Finding;
 use crate::lint::rules::{is_cluster_dns, is_cluster_dns_service};
 use crate::lint::{at, Context, Rule, RuleDoc};
 

@@ -1,8 +1,8 @@
 //! `ndots-amplification`: with this ndots and search list, an external name costs queries that all fail first.
 
-use crate::analysis::Finding;
 use crate::diagnostic::Severity;
 use crate::dns::plan::{walk, Outcome, Resolver};
+use crate::lint::finding::Finding;
 use crate::lint::{at, Context, Rule, RuleDoc};
 
 pub struct NdotsAmplification;

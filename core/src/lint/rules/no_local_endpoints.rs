@@ -2,8 +2,9 @@
 
 use std::collections::BTreeMap;
 
-use crate::analysis::{Evidence, Finding};
 use crate::diagnostic::Severity;
+use crate::evidence::Evidence;
+use crate::lint::finding::Finding;
 use crate::lint::{at, Context, Rule, RuleDoc};
 
 pub struct NoLocalEndpoints;

@@ -1,7 +1,7 @@
 //! `orphan-chain`: a kube-proxy service or endpoint chain nothing jumps to.
 
-use crate::analysis::Finding;
 use crate::diagnostic::Severity;
+use crate::lint::finding::Finding;
 use crate::lint::rules::complete;
 use crate::lint::{at, Context, Rule, RuleDoc};
 use crate::model::hash::HASHED_CHAIN_PREFIXES;

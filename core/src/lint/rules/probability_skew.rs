@@ -1,7 +1,7 @@
 //! `probability-skew`: a probability cascade does not give the shares kube-proxy would write.
 
-use crate::analysis::Finding;
 use crate::diagnostic::Severity;
+use crate::lint::finding::Finding;
 use crate::lint::{at, Context, Rule, RuleDoc};
 use crate::model::services::kernel_probability;
 

@@ -1,8 +1,8 @@
 //! `search-path-limits`: more search domains or characters than resolvers and kubelet honour, or more than three
 //! nameservers.
 
-use crate::analysis::Finding;
 use crate::diagnostic::Severity;
+use crate::lint::finding::Finding;
 use crate::lint::{at, Context, Rule, RuleDoc};
 use crate::source::resolv_conf::MAX_NAMESERVERS;
 

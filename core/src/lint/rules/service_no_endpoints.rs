@@ -1,7 +1,7 @@
 //! `service-no-endpoints`: a Service port has no endpoints on this node.
 
-use crate::analysis::Finding;
 use crate::diagnostic::Severity;
+use crate::lint::finding::Finding;
 use crate::lint::{at, Context, Rule, RuleDoc};
 
 pub struct ServiceNoEndpoints;

@@ -1,7 +1,7 @@
 //! `stale-endpoint`: a node DNATs to an address that kubectl's endpoints do not list.
 
-use crate::analysis::Finding;
 use crate::diagnostic::Severity;
+use crate::lint::finding::Finding;
 use crate::lint::rules::kube_view::{ports_by_service, KubeIndex};
 use crate::lint::{at, Context, Rule, RuleDoc};
 

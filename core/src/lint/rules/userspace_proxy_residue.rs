@@ -1,7 +1,7 @@
 //! `userspace-proxy-residue`: chains of the old userspace proxy are present.
 
-use crate::analysis::Finding;
 use crate::diagnostic::Severity;
+use crate::lint::finding::Finding;
 use crate::lint::{at, Context, Rule, RuleDoc};
 
 pub struct UserspaceProxyResidue;

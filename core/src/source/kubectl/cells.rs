@@ -4,7 +4,7 @@
 use std::net::IpAddr;
 
 use crate::diagnostic::{Diagnostic, Severity};
-use crate::model::kube::{HostPort, Labels};
+use crate::source::kubectl::model::{HostPort, Labels};
 
 /// A piece of a cell with its offset (in characters) from the start of the cell.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

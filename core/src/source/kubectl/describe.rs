@@ -6,7 +6,7 @@
 use super::cells;
 use super::endpoints;
 use crate::diagnostic::{Diagnostic, Severity};
-use crate::model::kube::{
+use crate::source::kubectl::model::{
     DescribedEndpoints, KubeService, KubeServicePort, Labels, LoadBalancerIngress, Objects, Origin,
     TargetPort,
 };

@@ -5,7 +5,7 @@
 use super::cells;
 use super::table::Row;
 use crate::diagnostic::{Diagnostic, Severity};
-use crate::model::kube::{
+use crate::source::kubectl::model::{
     EndpointAddress, EndpointPort, EndpointSubset, HostPort, KubeEndpoints, Objects, Origin,
 };
 

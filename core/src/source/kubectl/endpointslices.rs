@@ -5,7 +5,9 @@
 use super::cells;
 use super::table::Row;
 use crate::diagnostic::{Diagnostic, Severity};
-use crate::model::kube::{EndpointPort, KubeEndpointSlice, Objects, Origin, SliceEndpoint};
+use crate::source::kubectl::model::{
+    EndpointPort, KubeEndpointSlice, Objects, Origin, SliceEndpoint,
+};
 
 /// Reads one row.
 pub(super) fn row(row: &Row<'_>, out: &mut Objects, diagnostics: &mut Vec<Diagnostic>) {

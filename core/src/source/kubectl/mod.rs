@@ -14,6 +14,7 @@ mod describe;
 mod endpoints;
 mod endpointslices;
 mod json;
+pub mod model;
 mod objects;
 mod pods;
 mod services;
@@ -23,7 +24,7 @@ mod yaml;
 use serde::{Deserialize, Serialize};
 
 use crate::diagnostic::{Diagnostic, Parsed, Severity};
-use crate::model::kube::{Objects, Origin, TextAt};
+use crate::source::kubectl::model::{Objects, Origin, TextAt};
 use crate::text;
 
 /// The longest line read in text segments; longer lines are skipped with a diagnostic. (JSON and YAML may have

@@ -10,7 +10,7 @@ use serde::Deserialize;
 use serde_json::Value;
 
 use crate::diagnostic::{Diagnostic, Severity};
-use crate::model::kube::{
+use crate::source::kubectl::model::{
     EndpointAddress, EndpointPort, EndpointSubset, KubeConfigMap, KubeEndpointSlice, KubeEndpoints,
     KubePod, KubeService, KubeServicePort, Labels, LoadBalancerIngress, Objects, Origin,
     SliceEndpoint, TargetPort, TargetRef,

@@ -5,7 +5,7 @@ use super::cells;
 use super::services::labels;
 use super::table::Row;
 use crate::diagnostic::{Diagnostic, Severity};
-use crate::model::kube::{KubePod, Objects, Origin};
+use crate::source::kubectl::model::{KubePod, Objects, Origin};
 
 /// Reads one row.
 pub(super) fn row(row: &Row<'_>, out: &mut Objects, diagnostics: &mut Vec<Diagnostic>) {

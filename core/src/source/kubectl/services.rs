@@ -5,7 +5,9 @@
 use super::cells;
 use super::table::Row;
 use crate::diagnostic::{Diagnostic, Severity};
-use crate::model::kube::{KubeService, KubeServicePort, LoadBalancerIngress, Objects, Origin};
+use crate::source::kubectl::model::{
+    KubeService, KubeServicePort, LoadBalancerIngress, Objects, Origin,
+};
 
 /// Reads one row.
 pub(super) fn row(row: &Row<'_>, out: &mut Objects, diagnostics: &mut Vec<Diagnostic>) {
@@ -117,7 +119,7 @@ pub(super) fn labels(
     row: &Row<'_>,
     column: &str,
     diagnostics: &mut Vec<Diagnostic>,
-) -> Option<crate::model::kube::Labels> {
+) -> Option<crate::source::kubectl::model::Labels> {
     let cell = row.get(&[column])?;
     match cells::labels(&cell.text) {
         Ok(labels) => Some(labels),

@@ -1,4 +1,4 @@
-//! What `kubectl` tells about a cluster: Services, Endpoints, EndpointSlices and Pods, as owned plain data.
+//! What `kubectl` output tells about a cluster: Services, Endpoints, EndpointSlices and Pods, as owned plain data.
 //!
 //! Each format says a different part of the truth (a `get endpoints` table loses the protocol and stops after three
 //! addresses, `describe svc` shows no cluster IP family, JSON says everything), so every field a format may leave
