@@ -429,19 +429,22 @@ fn run_walk(
         reports.push(report);
     }
     let output = match format {
-        Format::Json => {
-            let value = serde_json::json!({
-                "schema": "dnatlas.walk/1",
-                "packet": packet,
-                "nodes": walks.iter().zip(&reports).map(|((source, outcomes), report)| serde_json::json!({
-                    "source": source,
-                    "kind": report.kind,
-                    "diagnostics": report.diagnostics,
-                    "outcomes": outcomes,
-                })).collect::<Vec<_>>(),
-            });
-            serde_json::to_string_pretty(&value).unwrap_or_default() + "\n"
-        }
+        Format::Json => dnatlas_core::walk::Walk::new(
+            packet,
+            walks
+                .iter()
+                .zip(&reports)
+                .map(
+                    |((source, outcomes), report)| dnatlas_core::walk::NodeWalk {
+                        source,
+                        kind: report.kind,
+                        diagnostics: &report.diagnostics,
+                        outcomes,
+                    },
+                )
+                .collect(),
+        )
+        .to_json(),
         Format::Text => {
             render::inert(&(render::walks(packet, &walks) + &render::input_diagnostics(&reports)))
                 .into_owned()

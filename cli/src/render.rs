@@ -173,12 +173,13 @@ pub fn analysis(analysis: &Analysis) -> String {
             let _ = writeln!(out, "  {severity}[{}]: {}", f.code, f.title);
             let _ = writeln!(out, "    {}", f.message);
             for e in &f.evidence {
-                match e.frame {
+                match e.frame_number() {
                     Some(frame) => {
                         let _ = writeln!(out, "    --> {} frame {frame}", e.source);
                     }
                     None => {
-                        let _ = writeln!(out, "    --> {}:{}", e.source, e.line);
+                        let _ =
+                            writeln!(out, "    --> {}:{}", e.source, e.line_number().unwrap_or(0));
                     }
                 }
             }
@@ -519,7 +520,7 @@ pub fn trace(t: &Trace) -> String {
                 let lines: Vec<String> = h
                     .evidence
                     .iter()
-                    .map(|e| format!("{}:{}", e.source, e.line))
+                    .map(|e| format!("{}:{}", e.source, e.line_number().unwrap_or(0)))
                     .collect();
                 let _ = writeln!(out, "  {:>width$}  {:<18} --> {}", "", "", lines.join(", "));
             }

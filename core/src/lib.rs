@@ -34,6 +34,7 @@ pub mod simulate;
 pub mod source;
 pub mod text;
 pub mod trace;
+pub mod walk;
 
 pub use analysis::{
     Analysis, CorefileSource, Counts, Evidence, Finding, KubeSource, ResolvSource, SourceReport,

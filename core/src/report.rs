@@ -91,9 +91,9 @@ pub fn markdown(analysis: &Analysis, sources: &[Source<'_>]) -> String {
         if !f.evidence.is_empty() {
             out.push_str("Evidence:\n\n");
             for (j, e) in f.evidence.iter().enumerate() {
-                let _ = writeln!(out, "- {}", name(&e.place()));
-                if j < MAX_QUOTED_EVIDENCE && e.line > 0 {
-                    if let Some(text) = lines.line(&e.source, e.line) {
+                let _ = writeln!(out, "- {}", name(&e.to_string()));
+                if let (true, Some(line)) = (j < MAX_QUOTED_EVIDENCE, e.line_number()) {
+                    if let Some(text) = lines.line(&e.source, line) {
                         fence(&mut out, &text);
                     }
                 }
@@ -340,7 +340,6 @@ impl<'a> LineIndex<'a> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::evidence::Evidence;
     use crate::{analyze, Options};
 
     const CORPUS_01: &str =
@@ -373,18 +372,6 @@ mod tests {
         assert!(report.contains(&format!("Fix: {}", prose(fix))));
         assert!(report.contains("| `node-a.txt` | iptables-save | "));
         assert!(!report.contains("## Diagnostics"));
-    }
-
-    #[test]
-    fn evidence_places() {
-        let at = |line, frame| Evidence {
-            source: "c.pcap".into(),
-            line,
-            frame,
-        };
-        assert_eq!(at(9, None).place(), "c.pcap:9");
-        assert_eq!(at(0, Some(4)).place(), "c.pcap frame 4");
-        assert_eq!(at(0, None).place(), "c.pcap");
     }
 
     #[test]

@@ -464,11 +464,7 @@ fn parse_target(to: &str) -> Result<Target, String> {
 }
 
 fn at(source: &Arc<str>, line: u32) -> Evidence {
-    Evidence {
-        source: Arc::clone(source),
-        line,
-        frame: None,
-    }
+    Evidence::line(source, line)
 }
 
 fn push_unique(list: &mut Vec<Evidence>, more: &[Evidence]) {
@@ -693,11 +689,7 @@ impl<'a> Inputs<'a> {
                 &mut out,
                 ip,
                 format!("{}/{}", s.namespace, s.name),
-                Evidence {
-                    source: Arc::from(s.source.as_str()),
-                    line: s.line,
-                    frame: None,
-                },
+                Evidence::line(&Arc::from(s.source.as_str()), s.line),
             );
         }
         out
@@ -2640,11 +2632,7 @@ fn connect(
                     s.cluster_ip.as_deref() == Some(ip_text.as_str()) && s.port == Some(port)
                 })
             {
-                evidence.push(Evidence {
-                    source: Arc::from(s.source.as_str()),
-                    line: s.line,
-                    frame: None,
-                });
+                evidence.push(Evidence::line(&Arc::from(s.source.as_str()), s.line));
             }
         }
         t.hops.push(Hop {
@@ -2882,12 +2870,9 @@ COMMIT\n";
             .filter(|h| h.label.contains("REJECT"))
             .collect();
         assert_eq!(rejects.len(), 2);
-        assert!(rejects.iter().all(|h| h.evidence
-            == [Evidence {
-                source: Arc::from("node.txt"),
-                line: 3,
-                frame: None,
-            }]));
+        assert!(rejects
+            .iter()
+            .all(|h| h.evidence == [Evidence::line(&Arc::from("node.txt"), 3)]));
         assert!(glibc.connection.is_none());
         let musl = ask(Resolver::Musl);
         assert_eq!(musl.status, Status::DnsUnreachable);

@@ -91,9 +91,9 @@ fn analysed(inputs: &[(&str, &[u8])]) -> Value {
                 .iter()
                 .map(|e| {
                     if inputs.len() == 1 {
-                        json!(e.line)
+                        json!(e.line_number().unwrap_or(0))
                     } else {
-                        json!(format!("{}:{}", e.source, e.line))
+                        json!(format!("{}:{}", e.source, e.line_number().unwrap_or(0)))
                     }
                 })
                 .collect();

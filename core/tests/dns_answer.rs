@@ -62,7 +62,7 @@ fn answers(r: &Response) -> Vec<String> {
 fn evidence(r: &Response) -> Vec<String> {
     r.evidence
         .iter()
-        .map(|e| format!("{}:{}", e.source, e.line))
+        .map(|e| format!("{}:{}", e.source, e.line_number().unwrap_or(0)))
         .collect()
 }
 
@@ -529,7 +529,7 @@ fn headless_answers_each_ready_endpoint_and_its_hostname() {
     assert_eq!(answers(&r), ["A 10.244.1.10", "A 10.244.2.11"]);
     assert_eq!(evidence(&r), ["apps.json:2", "apps.json:3"]);
     assert_eq!(r.answers[0].evidence.len(), 1);
-    assert_eq!(r.answers[0].evidence[0].line, 3);
+    assert_eq!(r.answers[0].evidence[0].line_number().unwrap_or(0), 3);
     // No IPv6 endpoint: the name exists, so AAAA is NODATA.
     assert_nodata(&ask(&dns, "db.apps.svc.cluster.local.", RecordType::Aaaa));
     // Hostname records.

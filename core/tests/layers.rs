@@ -28,6 +28,7 @@ const LAYERS: &[(&str, usize, &str)] = &[
     ("analysis", 5, "output"),
     ("report", 5, "output"),
     ("trace", 5, "output"),
+    ("walk", 5, "output"),
     ("", 5, "output"),
 ];
 

@@ -42,9 +42,9 @@ fn findings(path: &Path) -> Vec<(String, Vec<String>)> {
                 .iter()
                 .map(|e| {
                     if single {
-                        e.line.to_string()
+                        e.line_number().unwrap_or(0).to_string()
                     } else {
-                        format!("{}:{}", e.source, e.line)
+                        format!("{}:{}", e.source, e.line_number().unwrap_or(0))
                     }
                 })
                 .collect();

@@ -34,7 +34,7 @@ fn read(bytes: &[u8]) -> Value {
     let findings: Vec<Value> = analysis
         .findings
         .iter()
-        .map(|f| json!({"code": f.code, "evidence": f.evidence.iter().map(|e| e.line).collect::<Vec<_>>()}))
+        .map(|f| json!({"code": f.code, "evidence": f.evidence.iter().map(|e| e.line_number().unwrap_or(0)).collect::<Vec<_>>()}))
         .collect();
     json!({
         "packets": parsed.value.packets.len(),

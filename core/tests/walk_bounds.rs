@@ -465,7 +465,7 @@ fn a_connection_whose_walk_loops_is_stopped_not_connected() {
         "stopped: chains loop KUBE-SVC-WEB -> KUBE-SVC-WEB (line 10)"
     );
     assert_eq!(stop[0].evidence.len(), 1);
-    assert_eq!(stop[0].evidence[0].line, 10);
+    assert_eq!(stop[0].evidence[0].line_number().unwrap_or(0), 10);
     assert!(t.hops.iter().all(|h| h.kind != HopKind::Endpoint));
     assert!(
         t.notes.iter().any(|n| n.contains("the chains loop")),

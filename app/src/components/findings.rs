@@ -13,13 +13,13 @@ pub fn viewer_target(evidence: &[Evidence], first: usize) -> Option<ViewerTarget
     let e = evidence.get(first)?;
     let mut lines: Vec<u32> = evidence
         .iter()
-        .filter(|o| o.source == e.source && o.line > 0)
-        .map(|o| o.line)
+        .filter(|o| o.source == e.source)
+        .filter_map(Evidence::line_number)
         .collect();
     // The chosen line first: the viewer scrolls to it.
-    if e.line > 0 {
-        lines.retain(|l| *l != e.line);
-        lines.insert(0, e.line);
+    if let Some(line) = e.line_number() {
+        lines.retain(|l| *l != line);
+        lines.insert(0, line);
     }
     Some(ViewerTarget {
         source: e.source.to_string(),
@@ -183,7 +183,7 @@ fn FindingItem(index: usize, finding: Finding) -> impl IntoView {
     let evidence_text = finding
         .evidence
         .iter()
-        .map(Evidence::place)
+        .map(ToString::to_string)
         .collect::<Vec<_>>()
         .join(", ");
     let f = finding.clone();
@@ -212,7 +212,7 @@ fn FindingDetail(finding: Finding) -> impl IntoView {
             <ul class="evidence-list">
                 {finding.evidence.iter().enumerate().map(|(i, e)| {
                     let evidence = evidence.clone();
-                    let label = e.place();
+                    let label = e.to_string();
                     view! {
                         <li>
                             <button class="evidence-link" data-testid="evidence" title="Show in the source viewer"
@@ -241,10 +241,9 @@ mod tests {
     use super::*;
 
     fn at(source: &str, line: u32, frame: Option<u32>) -> Evidence {
-        Evidence {
-            source: source.into(),
-            line,
-            frame,
+        match frame {
+            Some(frame) => Evidence::frame(&source.into(), frame),
+            None => Evidence::line(&source.into(), line),
         }
     }
 

@@ -18,11 +18,11 @@ const BOX_W: f64 = 200.0;
 const BOX_H: f64 = 40.0;
 
 fn show(state: AppState, evidence: &[Evidence]) {
-    if let Some(first) = evidence.iter().find(|e| e.line > 0) {
+    if let Some(first) = evidence.iter().find(|e| e.line_number().is_some()) {
         let lines = evidence
             .iter()
-            .filter(|e| e.source == first.source && e.line > 0)
-            .map(|e| e.line)
+            .filter(|e| e.source == first.source)
+            .filter_map(Evidence::line_number)
             .collect();
         state.viewer.set(Some(ViewerTarget {
             source: first.source.to_string(),
@@ -34,9 +34,9 @@ fn show(state: AppState, evidence: &[Evidence]) {
 fn evidence_buttons(state: AppState, evidence: Vec<Evidence>) -> impl IntoView {
     evidence
         .into_iter()
-        .filter(|e| e.line > 0)
-        .map(|e| {
-            let text = format!("{}:{}", e.source, e.line);
+        .filter_map(|e| e.line_number().map(|line| (e, line)))
+        .map(|(e, line)| {
+            let text = format!("{}:{line}", e.source);
             let one = vec![e];
             view! {
                 <button class="where" data-testid="step-line" on:click=move |ev| {

@@ -246,11 +246,8 @@ pub fn query(session: &Session, q: &Query) -> View {
     let matched: Vec<&Service> = all.into_iter().filter(|s| q.filter.matches(s)).collect();
     let entry_chains =
         q.detail == Detail::Full && layout::needs_entry_chains(matched.iter().copied());
-    let highlighted = |s: &Service, line: u32| {
-        q.highlight
-            .iter()
-            .any(|e| e.line == line && *e.source == *s.source)
-    };
+    let highlighted =
+        |s: &Service, line: u32| q.highlight.iter().any(|e| e.is_line(&s.source, line));
 
     let mut y = layout::top(q.detail);
     let mut window: Vec<(usize, f64, &Service)> = Vec::new();
@@ -458,16 +455,8 @@ mod tests {
         // Line 9 is svc6's filter REJECT rule, the only line this endpoint-less Service has (so its VIP and chain
         // boxes stand on it too); the same line of another input matches nothing.
         q.highlight = vec![
-            Evidence {
-                source: Arc::from("other"),
-                line: 9,
-                frame: None,
-            },
-            Evidence {
-                source: Arc::from("node"),
-                line: 9,
-                frame: None,
-            },
+            Evidence::line(&Arc::from("other"), 9),
+            Evidence::line(&Arc::from("node"), 9),
         ];
         let v = query(&s, &q);
         let (index, y) = v.first_highlight.unwrap();

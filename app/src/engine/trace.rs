@@ -277,11 +277,7 @@ fn jump_line(analysis: Option<&Analysis>, node: Option<&str>, sep: &str) -> Opti
         .filter(|s| node.is_none_or(|n| s.source == n))
         .flat_map(|s| s.endpoints.iter().map(move |e| (s, e)))
         .find(|(_, e)| e.chain == sep)
-        .map(|(s, e)| Evidence {
-            source: s.source.as_str().into(),
-            line: e.line,
-            frame: None,
-        })
+        .map(|(s, e)| Evidence::line(&s.source.as_str().into(), e.line))
 }
 
 /// Where a fork's branches are drawn and which one the roll follows.
@@ -814,10 +810,14 @@ mod tests {
                 .rev()
                 .find(|s| s.kind == HopKind::NetfilterRule)
                 .unwrap();
-            let jump_line = fork_step.evidence[0].line;
+            let jump_line = fork_step.evidence[0].line_number().unwrap_or(0);
             seen.insert(
                 fork.chosen,
-                (jump_line, dnat.evidence[0].line, dnat.label.clone()),
+                (
+                    jump_line,
+                    dnat.evidence[0].line_number().unwrap_or(0),
+                    dnat.label.clone(),
+                ),
             );
         }
         assert_eq!(seen.len(), 3, "{seen:?}");
@@ -890,7 +890,10 @@ mod tests {
             stop[0].label,
             "stopped: chains loop KUBE-SVC-WEB -> KUBE-SVC-WEB (line 7)"
         );
-        assert_eq!(stop[0].evidence.first().map(|e| e.line), Some(7));
+        assert_eq!(
+            stop[0].evidence.first().and_then(Evidence::line_number),
+            Some(7)
+        );
         assert!(steps.iter().all(|s| s.kind != HopKind::Endpoint));
         assert!(steps.iter().all(|s| !s.label.contains("NaN")));
     }

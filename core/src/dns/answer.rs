@@ -321,11 +321,7 @@ pub struct ClusterDns {
 }
 
 fn at(source: &Arc<str>, line: u32) -> Evidence {
-    Evidence {
-        source: Arc::clone(source),
-        line,
-        frame: None,
-    }
+    Evidence::line(source, line)
 }
 
 fn add_evidence(list: &mut Vec<Evidence>, more: &[Evidence]) {
@@ -1237,7 +1233,7 @@ impl ClusterDns {
         }
         response
             .evidence
-            .sort_by(|a, b| (&a.source, a.line).cmp(&(&b.source, b.line)));
+            .sort_by(|a, b| (&a.source, a.place).cmp(&(&b.source, b.place)));
         Answer::Cluster(response)
     }
 
@@ -1406,7 +1402,7 @@ impl ClusterDns {
 }
 
 fn sort_evidence(evidence: &mut [Evidence]) {
-    evidence.sort_by(|a, b| (&a.source, a.line).cmp(&(&b.source, b.line)));
+    evidence.sort_by(|a, b| (&a.source, a.place).cmp(&(&b.source, b.place)));
 }
 
 /// Adds an endpoint to a Service's list, merging what several inputs say of one address.

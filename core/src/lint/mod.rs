@@ -95,20 +95,20 @@ pub(crate) fn run(context: &Context<'_>) -> Vec<Finding> {
     for finding in &mut out {
         finding
             .evidence
-            .sort_by(|a, b| (&a.source, a.line, a.frame).cmp(&(&b.source, b.line, b.frame)));
+            .sort_by(|a, b| (&a.source, a.place).cmp(&(&b.source, b.place)));
         finding.evidence.dedup();
     }
     out.sort_by(|a, b| {
         (
             a.severity,
             &a.code,
-            a.evidence.first().map(|e| (&e.source, e.line, e.frame)),
+            a.evidence.first().map(|e| (&e.source, e.place)),
             &a.message,
         )
             .cmp(&(
                 b.severity,
                 &b.code,
-                b.evidence.first().map(|e| (&e.source, e.line, e.frame)),
+                b.evidence.first().map(|e| (&e.source, e.place)),
                 &b.message,
             ))
     });
@@ -118,9 +118,5 @@ pub(crate) fn run(context: &Context<'_>) -> Vec<Finding> {
 
 /// Evidence at `line` of `source`.
 pub fn at(source: &str, line: u32) -> Evidence {
-    Evidence {
-        source: source.into(),
-        line,
-        frame: None,
-    }
+    Evidence::line(&source.into(), line)
 }

@@ -186,11 +186,7 @@ pub struct UnnamedPort {
 type Fixed = rustc_hash::FxBuildHasher;
 
 fn at(source: &Arc<str>, line: u32) -> Evidence {
-    Evidence {
-        source: Arc::clone(source),
-        line,
-        frame: None,
-    }
+    Evidence::line(source, line)
 }
 
 /// A service port kubectl lists, as kube-proxy would hash it.
@@ -577,7 +573,7 @@ fn kube_service_facts(
 
 /// Evidence sorted by input and line, without repeats.
 fn sorted(mut evidence: Vec<Evidence>) -> Vec<Evidence> {
-    evidence.sort_by(|a, b| (&a.source, a.line).cmp(&(&b.source, b.line)));
+    evidence.sort_by(|a, b| (&a.source, a.place).cmp(&(&b.source, b.place)));
     evidence.dedup();
     evidence
 }

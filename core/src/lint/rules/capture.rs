@@ -32,10 +32,9 @@ pub(crate) fn evidence(source: &Arc<str>, signal: &Signal) -> Vec<Evidence> {
     signal
         .evidence
         .iter()
-        .map(|s: &Stamp| Evidence {
-            source: Arc::clone(source),
-            line: s.line,
-            frame: (s.line == 0).then_some(s.frame),
+        .map(|s: &Stamp| match s.line {
+            0 => Evidence::frame(source, s.frame),
+            line => Evidence::line(source, line),
         })
         .collect()
 }

@@ -122,7 +122,7 @@ pub(crate) fn findings(lookups: &[Lookup]) -> Vec<Finding> {
                 evidence.push(at(&e.source, line));
             }
         }
-        evidence.sort_by(|a, b| (&a.source, a.line).cmp(&(&b.source, b.line)));
+        evidence.sort_by(|a, b| (&a.source, a.place).cmp(&(&b.source, b.place)));
         evidence.dedup();
         evidence.truncate(MAX_EVIDENCE);
         keys.push(key);
