@@ -1196,6 +1196,34 @@ pub fn catalogue() -> Vec<Case> {
         },
     ));
     cases.push(case(
+        "json-alternating-with-text",
+        "pods.txt",
+        "20,000 kubectl JSON documents, each followed by a line of text: read in one pass (it once recursed once \
+         per document and overflowed the stack)",
+        "{\"kind\": \"Pod\", \"metadata\": {\"name\": \"p\", \"namespace\": \"d\"}, \"status\": {\"podIP\": \"10.0.0.1\"}}\nx\n"
+            .repeat(20_000)
+            .into_bytes(),
+        Expect {
+            kind: Some("kubectl".to_string()),
+            diagnostics: strings(&["unknown-line"]),
+            max_diagnostics: Some(600),
+            ..Expect::default()
+        },
+    ));
+    cases.push(case(
+        "json-then-text-on-its-line",
+        "svc.txt",
+        "a kubectl JSON object followed by words on the same line: the text after it starts on the JSON's own line \
+         (it was once read again from that line, for ever)",
+        b"{\"kind\": \"Service\", \"apiVersion\": \"v1\", \"metadata\": {\"name\": \"s\"}} and some words\nmore text\n"
+            .to_vec(),
+        Expect {
+            kind: Some("kubectl".to_string()),
+            diagnostics: strings(&["unknown-line"]),
+            ..Expect::default()
+        },
+    ));
+    cases.push(case(
         "json-syntax-error",
         "services.json",
         "kubectl JSON with a syntax error before any object",

@@ -22,7 +22,7 @@ pub(super) struct Read {
 
 /// Reads the JSON values of `text`, whose first line is line `first_line` of the input.
 pub(super) fn read(text: &str, first_line: u32, diagnostics: &mut Vec<Diagnostic>) -> Read {
-    let index = LineIndex::new(text, first_line);
+    let mut index = LineIndex::new(text, first_line);
     let mut out = Read::default();
     let mut stream = serde_json::Deserializer::from_str(text).into_iter::<Value>();
     let mut previous_end = 0usize;
@@ -70,7 +70,7 @@ pub(super) fn read(text: &str, first_line: u32, diagnostics: &mut Vec<Diagnostic
                     column,
                     message,
                 ));
-                rescue(text, start, &index, &mut out, diagnostics);
+                rescue(text, start, &mut index, &mut out, diagnostics);
                 break;
             }
         }
@@ -82,7 +82,7 @@ pub(super) fn read(text: &str, first_line: u32, diagnostics: &mut Vec<Diagnostic
 fn rescue(
     text: &str,
     start: usize,
-    index: &LineIndex,
+    index: &mut LineIndex,
     out: &mut Read,
     diagnostics: &mut Vec<Diagnostic>,
 ) {
@@ -121,23 +121,41 @@ fn skip_whitespace(text: &str, from: usize) -> usize {
 /// Byte offsets of the line starts, to turn offsets into line numbers.
 struct LineIndex<'a> {
     text: &'a str,
+    /// The line starts found so far: those up to `scanned`.
     starts: Vec<usize>,
+    scanned: usize,
     first_line: u32,
 }
 
 impl<'a> LineIndex<'a> {
+    /// An index that finds line starts as far as it is asked: a read that stops early (at the text after the JSON)
+    /// costs what it read, not the whole rest of the segment.
     fn new(text: &'a str, first_line: u32) -> Self {
-        let mut starts = vec![0];
-        starts.extend(text.match_indices('\n').map(|(i, _)| i + 1));
         Self {
             text,
-            starts,
+            starts: vec![0],
+            scanned: 0,
             first_line,
         }
     }
 
+    /// Finds every line start up to the first one past `offset` (all of them for `usize::MAX`).
+    fn extend_to(&mut self, offset: usize) {
+        while self.scanned < self.text.len() && self.scanned <= offset {
+            let rest = self.text.as_bytes().get(self.scanned..).unwrap_or_default();
+            match rest.iter().position(|&b| b == b'\n') {
+                Some(i) => {
+                    self.scanned += i + 1;
+                    self.starts.push(self.scanned);
+                }
+                None => self.scanned = self.text.len(),
+            }
+        }
+    }
+
     /// The input line of byte offset `offset`.
-    fn line(&self, offset: usize) -> u32 {
+    fn line(&mut self, offset: usize) -> u32 {
+        self.extend_to(offset);
         let i = self
             .starts
             .partition_point(|&s| s <= offset)
@@ -148,7 +166,8 @@ impl<'a> LineIndex<'a> {
 
     /// The input line and character column of serde_json's position (1-based line, and a 1-based column that
     /// counts bytes; column 0 is the newline ending the line before).
-    fn position(&self, line: usize, byte_column: usize) -> (u32, u32) {
+    fn position(&mut self, line: usize, byte_column: usize) -> (u32, u32) {
+        self.extend_to(usize::MAX);
         let mut i = line.saturating_sub(1);
         let mut byte_column = byte_column;
         // After a final newline, the last entry of `starts` is the empty end, not a line.

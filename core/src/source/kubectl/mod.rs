@@ -340,6 +340,9 @@ struct KubectlParser {
 }
 
 impl KubectlParser {
+    /// Reads a segment: text, JSON and YAML as they alternate, from its first non-blank line to its end. One loop,
+    /// not mutual recursion: a paste that alternates thousands of JSON documents and text lines costs its length
+    /// in steps, not in stack. The segment's lines are joined once; each JSON read starts at its line's offset.
     fn segment(&mut self, lines: &[Line], namespace: Option<&str>) {
         let first = lines
             .iter()
@@ -350,39 +353,73 @@ impl KubectlParser {
         };
         let rest = lines.get(first..).unwrap_or_default();
         // At the start of a segment, `{` or a YAML key is enough: a syntax error says more than unknown lines.
-        if first_line.text.starts_with(['{', '[']) {
-            self.structured(Format::Json, rest, namespace);
+        let mut mode = if first_line.text.starts_with(['{', '[']) {
+            Some(Format::Json)
         } else if yaml_start(&first_line.text) {
-            self.structured(Format::Yaml, rest, namespace);
+            Some(Format::Yaml)
         } else {
-            self.text(rest, namespace);
+            None
+        };
+        let joined = join(rest);
+        // Byte offset in `joined` of each line of `rest`.
+        let mut starts = Vec::with_capacity(rest.len());
+        let mut offset = 0usize;
+        for line in rest {
+            starts.push(offset);
+            offset += if is_stderr(&line.text) {
+                0
+            } else {
+                line.text.len()
+            } + 1;
+        }
+        let mut at = 0usize;
+        while let Some(here) = rest.get(at..).filter(|l| !l.is_empty()) {
+            match mode {
+                Some(format) => {
+                    let from = starts.get(at).copied().unwrap_or(joined.len());
+                    let text = joined.get(from..).unwrap_or_default();
+                    let Some(after) = self.structured(format, text, here) else {
+                        break;
+                    };
+                    // The text after the JSON is read as text, from the line it starts on (at least one line on).
+                    let end = from + after;
+                    let line = starts.partition_point(|&s| s <= end).saturating_sub(1);
+                    at = line.max(at + 1);
+                    mode = None;
+                }
+                None => match self.text(here, namespace) {
+                    Some((format, next)) => {
+                        at += next;
+                        mode = Some(format);
+                    }
+                    None => break,
+                },
+            }
         }
     }
 
-    /// Reads JSON or YAML from the first of `lines` to the end of the segment.
-    fn structured(&mut self, format: Format, lines: &[Line], namespace: Option<&str>) {
-        let Some(first) = lines.first() else { return };
+    /// Reads JSON or YAML from the start of `text` (the joined `lines`) to the end of the segment. Returns where
+    /// text that is not JSON follows complete JSON (a byte offset in `text`), to be read as text.
+    fn structured(&mut self, format: Format, text: &str, lines: &[Line]) -> Option<usize> {
+        let first = lines.first()?;
         self.recognised = true;
-        let joined = join(lines);
         if format == Format::Json {
-            let read = json::read(&joined, first.number, &mut self.diagnostics);
+            let read = json::read(text, first.number, &mut self.diagnostics);
             for doc in read.docs {
                 objects::read(doc, Origin::Json, &mut self.objects, &mut self.diagnostics);
             }
-            if let Some(offset) = read.rest {
-                // The text after the JSON is read as text, from the line it starts on.
-                let skipped = joined.get(..offset).map_or(0, |s| s.matches('\n').count());
-                self.text(lines.get(skipped..).unwrap_or_default(), namespace);
-            }
+            read.rest
         } else {
-            for doc in yaml::read(&joined, first.number, &mut self.diagnostics) {
+            for doc in yaml::read(text, first.number, &mut self.diagnostics) {
                 objects::read(doc, Origin::Yaml, &mut self.objects, &mut self.diagnostics);
             }
+            None
         }
     }
 
-    /// Reads a text segment block by block.
-    fn text(&mut self, lines: &[Line], namespace: Option<&str>) {
+    /// Reads a text segment block by block, up to JSON or YAML pasted below it without a prompt line of its own:
+    /// then returns its format and the index of its first line.
+    fn text(&mut self, lines: &[Line], namespace: Option<&str>) -> Option<(Format, usize)> {
         let mut i = 0;
         while let Some(line) = lines.get(i) {
             i += 1;
@@ -417,8 +454,7 @@ impl KubectlParser {
             }
             // JSON or YAML pasted below a table without a prompt line of its own.
             if let Some(format) = structured_start(lines.get(i - 1..).unwrap_or_default()) {
-                self.structured(format, lines.get(i - 1..).unwrap_or_default(), namespace);
-                return;
+                return Some((format, i - 1));
             }
             if let Some(header) = table::header(t) {
                 let rows_end = lines
@@ -476,6 +512,7 @@ impl KubectlParser {
                 format!("{:?} is not kubectl output dnatlas reads; skipped", clip(t)),
             ));
         }
+        None
     }
 
     /// Reads the rows of one table and returns how many lines it took. A row that does not fit is skipped with
