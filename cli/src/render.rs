@@ -79,7 +79,7 @@ pub fn analysis(analysis: &Analysis) -> String {
             }
             (Some(r), None) => {
                 let servers: Vec<&str> = r
-                    .conf
+                    .value
                     .nameservers
                     .iter()
                     .map(|n| n.address.as_str())
@@ -95,8 +95,8 @@ pub fn analysis(analysis: &Analysis) -> String {
                     } else {
                         servers.join(" ")
                     },
-                    r.conf.search.join(" "),
-                    r.conf.options.ndots
+                    r.value.search.join(" "),
+                    r.value.options.ndots
                 );
             }
             (None, None) if source.kind == dnatlas_core::Kind::Corefile => {

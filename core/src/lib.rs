@@ -42,6 +42,7 @@ pub use analysis::{
 };
 pub use diagnostic::{Diagnostic, Parsed, Severity};
 pub use model::services::{Endpoint, Service};
+use source::inputs::{CorefileRead, KubeRead};
 pub use source::{detect, Kind, Source};
 
 /// The largest input read by default, in bytes; the rest of a larger one is ignored with a diagnostic. A
@@ -343,21 +344,20 @@ pub fn analyze_with_progress(
             Kind::ResolvConf => {
                 let parsed = source::resolv_conf::parse(bytes);
                 diagnostics.extend(parsed.diagnostics);
-                resolv_confs.push(ResolvSource {
-                    source: source.name.into(),
-                    conf: parsed.value,
-                });
+                resolv_confs.push(ResolvSource::new(&source.name.into(), parsed.value));
             }
             Kind::Corefile => {
                 let parsed = source::corefile::parse(&source::corefile::view(bytes));
                 diagnostics.extend(parsed.diagnostics);
                 counts.add_corefile(&parsed.value);
-                corefiles.push(CorefileSource {
-                    source: source.name.into(),
-                    config_map: None,
-                    string_line: None,
-                    corefile: parsed.value,
-                });
+                corefiles.push(CorefileSource::new(
+                    &source.name.into(),
+                    CorefileRead {
+                        config_map: None,
+                        string_line: None,
+                        corefile: parsed.value,
+                    },
+                ));
             }
             Kind::Kubectl => {
                 let parsed = source::kubectl::parse(bytes);
@@ -381,11 +381,13 @@ pub fn analyze_with_progress(
                         .iter()
                         .map(|s| s.endpoints.len())
                         .sum::<usize>();
-                kubernetes.push(KubeSource {
-                    source: source.name.into(),
-                    format: source::kubectl::detect(bytes).map(|f| f.as_str().to_string()),
-                    objects: parsed.value,
-                });
+                kubernetes.push(KubeSource::new(
+                    &source.name.into(),
+                    KubeRead {
+                        format: source::kubectl::detect(bytes).map(|f| f.as_str().to_string()),
+                        objects: parsed.value,
+                    },
+                ));
             }
             Kind::Tcpdump | Kind::Pcap | Kind::Pcapng => {
                 let listed = captures.as_ref().map_or(0, |c| c.transactions.len());
@@ -585,10 +587,12 @@ fn embedded_corefile(
             },
         });
     }
-    CorefileSource {
-        source: name.into(),
-        config_map: Some(label),
-        string_line,
-        corefile: parsed.value,
-    }
+    CorefileSource::new(
+        &name.into(),
+        CorefileRead {
+            config_map: Some(label),
+            string_line,
+            corefile: parsed.value,
+        },
+    )
 }

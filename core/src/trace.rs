@@ -1024,7 +1024,7 @@ fn choose_resolv_conf(
     let pod_ns = pod.and_then(|p| p.namespace.as_deref());
     let matches = |r: &&crate::source::inputs::ResolvSource| {
         let by_search =
-            pod_ns.is_some_and(|ns| namespace_of_search(&r.conf.search).as_deref() == Some(ns));
+            pod_ns.is_some_and(|ns| namespace_of_search(&r.value.search).as_deref() == Some(ns));
         let by_comment = inputs.bytes(&r.source).is_some_and(|bytes| {
             crate::text::lines(&bytes).any(|line| {
                 let (content, _) = crate::text::decode(line.bytes);
@@ -1039,7 +1039,7 @@ fn choose_resolv_conf(
     let chosen = match confs.as_slice() {
         [] => return None,
         [one] => {
-            if let (Some(ns), Some(file_ns)) = (pod_ns, namespace_of_search(&one.conf.search)) {
+            if let (Some(ns), Some(file_ns)) = (pod_ns, namespace_of_search(&one.value.search)) {
                 if ns != file_ns {
                     note(
                         notes,
@@ -1086,7 +1086,7 @@ fn choose_resolv_conf(
         }
     };
     Some(ResolvChoice {
-        conf: chosen.conf.clone(),
+        conf: chosen.value.clone(),
         source: Some(Arc::clone(&chosen.source)),
         rebuilt_search: Vec::new(),
         rebuilt_nameserver: Vec::new(),
@@ -2140,11 +2140,13 @@ fn services_from_dumps(analysis: &Analysis, notes: &mut Vec<String>) -> Vec<Kube
         let at_input = match out.iter().position(|k| k.source == source) {
             Some(i) => i,
             None => {
-                out.push(KubeSource {
-                    source: Arc::clone(&source),
-                    format: None,
-                    objects: Objects::default(),
-                });
+                out.push(KubeSource::new(
+                    &source,
+                    crate::source::inputs::KubeRead {
+                        format: None,
+                        objects: Objects::default(),
+                    },
+                ));
                 out.len() - 1
             }
         };

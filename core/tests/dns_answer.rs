@@ -11,11 +11,13 @@ use dnatlas_core::KubeSource;
 
 fn source(name: &str, bytes: &[u8]) -> KubeSource {
     let parsed = dnatlas_core::source::kubectl::parse(bytes);
-    KubeSource {
-        source: Arc::from(name),
-        format: None,
-        objects: parsed.value,
-    }
+    KubeSource::new(
+        &Arc::from(name),
+        dnatlas_core::source::inputs::KubeRead {
+            format: None,
+            objects: parsed.value,
+        },
+    )
 }
 
 fn fixture(case: &str, file: &str) -> KubeSource {

@@ -201,7 +201,7 @@ fn a_noisy_resolv_conf_is_read_and_its_noise_reported() {
     let a = analyze(&[Source::new("resolv.conf", conf)], &Options::default());
     let report = &a.sources[0];
     assert_eq!(report.kind, Kind::ResolvConf);
-    assert_eq!(a.resolv_confs[0].conf.nameservers.len(), 1);
+    assert_eq!(a.resolv_confs[0].value.nameservers.len(), 1);
     let places: Vec<(&str, u32, u32)> = report
         .diagnostics
         .iter()

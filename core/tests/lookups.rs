@@ -47,7 +47,7 @@ fn confs(dir: &Path) -> Vec<ResolvSource> {
         .iter()
         .map(|p| ResolvSource {
             source: p.file_name().unwrap().to_string_lossy().as_ref().into(),
-            conf: resolv_conf::parse(&std::fs::read(p).unwrap()).value,
+            value: resolv_conf::parse(&std::fs::read(p).unwrap()).value,
         })
         .collect()
 }
@@ -114,7 +114,7 @@ fn pod(search: &str) -> Vec<ResolvSource> {
     let text = format!("search {search}\nnameserver 10.96.0.10\noptions ndots:5\n");
     vec![ResolvSource {
         source: "resolv.conf".into(),
-        conf: resolv_conf::parse(text.as_bytes()).value,
+        value: resolv_conf::parse(text.as_bytes()).value,
     }]
 }
 

@@ -32,7 +32,7 @@ fuzz_target!(|data: &[u8]| {
     }
     let conf = [ResolvSource {
         source: "resolv.conf".into(),
-        conf: resolv_conf::parse(POD).value,
+        value: resolv_conf::parse(POD).value,
     }];
     for confs in [&conf[..], &[]] {
         let found = lookups::lookups(&grouped.transactions, confs);

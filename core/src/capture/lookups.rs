@@ -477,7 +477,7 @@ fn readings(first: &Sent, confs: &[ResolvSource]) -> Vec<(Rc<Reading>, usize)> {
     let mut out = Vec::new();
     for (c, r) in confs.iter().enumerate() {
         let mut bases = vec![bare.to_string()];
-        for domain in &r.conf.search {
+        for domain in &r.value.search {
             let domain = domain.trim_matches('.').to_ascii_lowercase();
             if let Some(base) = bare
                 .strip_suffix(domain.as_str())
@@ -489,7 +489,7 @@ fn readings(first: &Sent, confs: &[ResolvSource]) -> Vec<(Rc<Reading>, usize)> {
             }
         }
         for base in bases {
-            let candidates = candidate_names(&base, &r.conf);
+            let candidates = candidate_names(&base, &r.value);
             if let Some(start) = candidates.iter().position(|n| *n == first.name) {
                 out.push((
                     Rc::new(Reading {
@@ -684,7 +684,7 @@ fn by_name<'a>(sent: &[&'a Sent<'a>]) -> Vec<(String, Vec<&'a Sent<'a>>)> {
 /// The resolv.conf a lookup is compared with: the input's, or one inferred from the names sent.
 fn effective_conf(group: &Group<'_>, confs: &[ResolvSource]) -> (ResolvConf, bool) {
     if let Some(conf) = group.reading.conf.and_then(|c| confs.get(c)) {
-        return (conf.conf.clone(), false);
+        return (conf.value.clone(), false);
     }
     let base = &group.reading.base;
     let mut conf = ResolvConf::default();

@@ -184,9 +184,9 @@ pub(crate) fn cluster_dns_addresses(
         }
     }
     for r in context.resolv_confs {
-        if r.conf.search.iter().any(|d| d.contains(".svc.")) {
+        if r.value.search.iter().any(|d| d.contains(".svc.")) {
             for n in r
-                .conf
+                .value
                 .nameservers
                 .iter()
                 .take(crate::source::resolv_conf::MAX_NAMESERVERS)

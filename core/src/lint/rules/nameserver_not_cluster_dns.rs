@@ -50,7 +50,7 @@ impl Rule for NameserverNotClusterDns {
             return;
         }
         for r in context.resolv_confs {
-            let conf = &r.conf;
+            let conf = &r.value;
             if !conf.search.iter().any(|d| d.contains(".svc.")) {
                 continue;
             }

@@ -24,7 +24,7 @@ impl Rule for NdotsAmplification {
 
     fn check(&self, context: &Context<'_>, out: &mut Vec<Finding>) {
         for r in context.resolv_confs {
-            let conf = &r.conf;
+            let conf = &r.value;
             let ndots = conf.options.ndots;
             let name = match ndots {
                 0 | 1 => continue,

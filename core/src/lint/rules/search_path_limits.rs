@@ -25,7 +25,7 @@ impl Rule for SearchPathLimits {
 
     fn check(&self, context: &Context<'_>, out: &mut Vec<Finding>) {
         for r in context.resolv_confs {
-            let conf = &r.conf;
+            let conf = &r.value;
             let mut problems = Vec::new();
             let mut evidence = Vec::new();
             if let Some(extra) = conf
