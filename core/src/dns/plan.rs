@@ -555,6 +555,38 @@ mod tests {
         }
     }
 
+    /// glibc (since 2.26) and Go put no limit on the number of search domains, so a plan grows with the search
+    /// list: one candidate per domain plus the name as-is, each asked for A and AAAA, and no more.
+    #[test]
+    fn a_plan_grows_with_the_search_list_and_no_faster() {
+        for n in [0usize, 6, 140, 1000] {
+            let domains: Vec<String> = (0..n).map(|i| format!("d{i}.example")).collect();
+            let text = format!(
+                "search {}\nnameserver 10.0.0.1\noptions ndots:5\n",
+                domains.join(" ")
+            );
+            let c = conf(text.as_bytes());
+            for resolver in [
+                Resolver::Glibc,
+                Resolver::Musl,
+                Resolver::Go,
+                Resolver::Busybox,
+            ] {
+                let queries = plan(resolver, "nginx", &c);
+                assert!(
+                    queries.len() <= 2 * (c.search.len() + 1),
+                    "{resolver:?} {n}: {}",
+                    queries.len()
+                );
+            }
+            assert_eq!(
+                plan(Resolver::Glibc, "nginx", &c).len(),
+                2 * (n + 1),
+                "glibc asks every domain"
+            );
+        }
+    }
+
     #[test]
     fn root_entries_no_tld_query_and_nameserver_limit() {
         // A `.` entry is the root: glibc queries the name as-is there and not again at the end.
