@@ -765,7 +765,7 @@ fn a_corefile_is_read_summarised_and_explained() {
 
 #[test]
 fn trace_with_busybox_nslookup_sends_every_search_name_and_no_bare_name() {
-    // SPEC §6.5: busybox ≥1.30 sends every suffixed A/AAAA query at once, even after the first is answered, and
+    // docs/domain/resolvers.md §5: busybox ≥1.30 sends every suffixed A/AAAA query at once, even after the first is answered, and
     // never the bare name while the pod has a search list (seed 004's: three domains).
     let v = json(&seed_004_trace(&[
         "trace",

@@ -1,13 +1,13 @@
-//! `dnatlas trace`: the path of one name from a pod (DESIGN "Command-line contract", `dnatlas.trace/1`).
+//! `dnatlas trace`: the path of one name from a pod (the `dnatlas.trace/1` contract, defined here).
 //!
 //! Given a pod's IP and a name (`nginx`, `nginx.default:80`, an FQDN, or an IP), [`trace`] rebuilds, from the inputs
 //! alone, what happens when the pod connects to it:
 //!
 //! 1. **Who asks.** The pod is found by its IP among kubectl's pods (namespace, node, `hostNetwork`). Its resolv.conf
 //!    is the input file whose search list or comments match the pod (else the first, with a note); with none, the
-//!    kubelet's ClusterFirst file is rebuilt from the pod's namespace and the cluster DNS Service (SPEC §6.6).
+//!    kubelet's ClusterFirst file is rebuilt from the pod's namespace and the cluster DNS Service (docs/domain/resolvers.md §6).
 //! 2. **Lookups.** [`crate::dns::plan::walk`] sends the candidates in the resolver's order and stops where glibc,
-//!    musl or Go stop, asking [`ClusterDns`] how each A/AAAA query is answered (SPEC §5, §6). A name outside the
+//!    musl or Go stop, asking [`ClusterDns`] how each A/AAAA query is answered (docs/domain/coredns.md §1–§3, docs/domain/resolvers.md §2–§5). A name outside the
 //!    cluster zone, a nameserver that is not the cluster DNS, and an ExternalName pointing outside the zone are
 //!    answered upstream: the answer is unknown and the plan ends there. Where each query goes — the nameserver VIP
 //!    DNATed to a CoreDNS pod — comes from the netfilter walk of the pod's node dump, else from kubectl's endpoints.
@@ -38,7 +38,7 @@ use crate::Options;
 /// The JSON schema name of [`Trace`].
 pub const SCHEMA: &str = "dnatlas.trace/1";
 
-/// NodeLocal DNSCache's link-local address (SPEC §5.5): it forwards the cluster zone to the cluster DNS.
+/// NodeLocal DNSCache's link-local address (docs/domain/resolvers.md §8): it forwards the cluster zone to the cluster DNS.
 const NODE_LOCAL_DNS: &str = "169.254.20.10";
 /// The zone when no input names one.
 const DEFAULT_ZONE: &str = crate::dns::answer::DEFAULT_ZONE;
@@ -1093,7 +1093,7 @@ fn choose_resolv_conf(
     })
 }
 
-/// kubelet's ClusterFirst resolv.conf for a pod in `namespace` (SPEC §6.6).
+/// kubelet's ClusterFirst resolv.conf for a pod in `namespace` (docs/domain/resolvers.md §6).
 fn kubelet_resolv_conf(
     namespace: &str,
     zone: &str,
@@ -1304,7 +1304,7 @@ fn cnames(response: &Response) -> Vec<String> {
         .collect()
 }
 
-/// The outcome of a candidate's queries taken together (SPEC §6.2–6.3): addresses in either answer succeed;
+/// The outcome of a candidate's queries taken together (docs/domain/resolvers.md §2–§3): addresses in either answer succeed;
 /// NXDOMAIN in either is NXDOMAIN (CoreDNS answers both types alike for a name); otherwise NODATA.
 fn classify(answers: &[(QueryType, Answer)]) -> (Outcome, Option<End>) {
     let responses: Vec<Option<&Response>> = answers.iter().map(|(_, a)| a.response()).collect();
@@ -1534,7 +1534,7 @@ fn run(inputs: &Inputs<'_>, request: &Request, t: &mut Trace) {
                 note(
                     &mut notes,
                     format!(
-                        "no resolv.conf is given: kubelet's ClusterFirst file is assumed (SPEC §6.6): search {}, \
+                        "no resolv.conf is given: kubelet's ClusterFirst file is assumed: search {}, \
                          nameserver {}, options ndots:{KUBELET_NDOTS}; the node's own search domains, which \
                          kubelet appends, are unknown",
                         conf.search.join(" "),
@@ -1759,7 +1759,7 @@ fn nameserver(
         note(
             notes,
             format!(
-                "nameserver {} is not the cluster DNS Service ({}): what it answers is unknown (SPEC §6.6)",
+                "nameserver {} is not the cluster DNS Service ({}): what it answers is unknown",
                 server.address,
                 dns_services
                     .iter()
@@ -2041,7 +2041,7 @@ fn lookups(
                     format!(
                         "{negative} of {} queries are answered negatively before the plan reaches a name answered \
                          upstream: with ndots:{} and {} search domains, a name with fewer than {} dots is tried \
-                         with every search domain first (SPEC §6.7)",
+                         with every search domain first",
                         t.lookups.len(),
                         conf.options.ndots,
                         conf.search.len(),
@@ -2827,7 +2827,7 @@ mod tests {
 
     /// A node whose filter table REJECTs the DNS VIP (kube-proxy's `has no endpoints` rule for kube-dns:dns): no
     /// query is answered. glibc treats the failure as "other" (not NXDOMAIN, NODATA or SERVFAIL), stops walking the
-    /// search list and still tries the name as-is (SPEC §6.2, §6.7 case 3); musl stops at once (§6.3).
+    /// search list and still tries the name as-is (docs/domain/resolvers.md §2, §7 case 3); musl stops at once (§3).
     #[test]
     fn a_rejected_nameserver_answers_nothing() {
         let resolv = b"search default.svc.cluster.local svc.cluster.local cluster.local\nnameserver 10.96.0.10\noptions ndots:5\n";

@@ -2,7 +2,7 @@
 //! compared with its hand-written `expected.json`: the Service ports (named through the chain hash when the dump has
 //! no comments), the merged cluster model with the provenance of each fact, and the findings of the codes listed.
 //!
-//! The expectations were reasoned from the inputs and SPEC §2 (chain-name hashes), not copied from dnatlas's output.
+//! The expectations were reasoned from the inputs and docs/domain/kube-proxy-iptables.md §8 (chain-name hashes), not copied from dnatlas's output.
 //! Only the fields an expectation names are compared; an evidence item is written `input:line`; an expected `null`
 //! or `[]` also matches a field left out of the JSON.
 

@@ -1,7 +1,7 @@
 //! Every case under `fixtures/corefile/` is parsed and compared with its hand-written `expected.json`: the server
 //! blocks (keys as written, the closing line, each directive's name and line), the risks (code and lines) and the
 //! diagnostics (code, line, column), all in order; then analysed as an input of its own: detected kind, counts,
-//! findings with severity and evidence lines. The expectations were reasoned from SPEC §5.4 and the case's
+//! findings with severity and evidence lines. The expectations were reasoned from docs/domain/coredns.md §4 and the case's
 //! `about`, not copied from dnatlas's output. Every case, cut and damaged, then goes through the parser, `risks`
 //! and `looks_like` without a panic. A Corefile inside a ConfigMap (kubectl YAML and JSON) is read with the lines
 //! of its input, and detection keeps every other kind of input to itself.

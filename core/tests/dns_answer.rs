@@ -1,5 +1,5 @@
-//! What the cluster DNS server answers (SPEC §5.1–5.3), from real kubectl fixtures and small hand-written JSON
-//! Lists. Every expectation was reasoned from the spec and the objects in the input: which names exist, which
+//! What the cluster DNS server answers (docs/domain/coredns.md §1–§3), from real kubectl fixtures and small hand-written JSON
+//! Lists. Every expectation was reasoned from docs/domain/coredns.md §1–§3 and the objects in the input: which names exist, which
 //! records they have, NXDOMAIN against NODATA, TTLs, SRV weights, evidence lines.
 
 use std::sync::Arc;
@@ -763,7 +763,7 @@ fn odd_names_never_panic() {
     assert!(!r.unsure.is_empty());
 }
 
-// ---- legacy kube-dns (SPEC §5.5) ----
+// ---- legacy kube-dns (docs/domain/coredns.md §5) ----
 
 #[test]
 fn kube_dns_ttl_30_srv_priority_10_and_hash_labels_unknown() {

@@ -1,7 +1,7 @@
 //! Every fixture under `fixtures/kubectl/` is parsed and compared with its hand-written `expected.json`, and every
 //! fixture, cut and mutated, goes through the kubectl parser without a panic.
 //!
-//! The expectations were reasoned from each case's source (SPEC §7 samples, the seed documents, kube-proxy's test
+//! The expectations were reasoned from each case's source (the samples of docs/domain/formats.md §1–§7, the seed documents, kube-proxy's test
 //! configuration), not copied from dnatlas's output. An expectation names the detected format, the objects of each
 //! kind (a kind it leaves out must come out empty), and the diagnostics in order (code, line, and column when
 //! given). Objects are compared field by field for the fields the expectation names; lists must have the same

@@ -2,7 +2,7 @@
 //! `capture` names), the resolv.conf files beside it (`*.conf`) — is parsed, grouped into transactions and read
 //! back into lookups, which are compared with `expected.json`: client, base name, transactions, the resolv.conf
 //! used, which resolvers fit, the outcome, the planned, missing and extra queries, and sentences the explanation
-//! must contain (`explanation_has`). The expectations were reasoned from SPEC §6.2–6.7 and the capture's timestamps
+//! must contain (`explanation_has`). The expectations were reasoned from docs/domain/resolvers.md §2–§7 and the capture's timestamps
 //! and frames, not copied from dnatlas's output.
 
 mod common;
@@ -166,7 +166,7 @@ fn a_repeated_lookup_and_a_long_pause_start_new_lookups() {
 
 #[test]
 fn the_bare_name_alone_is_a_client_that_does_not_search() {
-    // dig nginx (or a trailing dot): only `nginx.` although the pod's file would search first (SPEC §6.7 item 4).
+    // dig nginx (or a trailing dot): only `nginx.` although the pod's file would search first (docs/domain/resolvers.md §7 case 4).
     let found = lookups_of(
         "10:00:00.000000 IP 10.244.1.7.1000 > 10.96.0.10.53: 1+ [1au] A? nginx. (34)\n\
          10:00:00.020000 IP 10.96.0.10.53 > 10.244.1.7.1000: 1 NXDomain 0/1/1 (109)\n",
@@ -254,7 +254,7 @@ fn search_expansion_findings_say_how_many_queries_went_first() {
 
 #[test]
 fn a_refused_candidate_stops_glibc_after_earlier_nxdomains() {
-    // SPEC §6.7 item 3 with REFUSED: glibc counts it as "any other failure", stops the search list and asks the
+    // docs/domain/resolvers.md §7 case 3 with REFUSED: glibc counts it as "any other failure", stops the search list and asks the
     // name as typed; musl stops the lookup, Go goes on to nginx.cluster.local.
     let found = lookups_of(
         "10:00:00.000000 IP 10.244.2.15.1000 > 10.96.0.10.53: 1+ A? nginx.shop.svc.cluster.local. (46)\n\
@@ -277,7 +277,7 @@ fn a_refused_candidate_stops_glibc_after_earlier_nxdomains() {
     assert_eq!(one.resolver_fit, [dnatlas_core::dns::plan::Resolver::Glibc]);
     for sentence in [
         "`nginx.shop.svc.cluster.local.` got NXDOMAIN (frames 1, 2).",
-        "`nginx.svc.cluster.local.` got REFUSED (frames 5, 6): glibc stops walking the search list on a timeout or REFUSED and tries the name as typed right away, `nginx.`, skipping `nginx.cluster.local.` (SPEC §6.7 item 3). It got NXDOMAIN (frames 9, 10).",
+        "`nginx.svc.cluster.local.` got REFUSED (frames 5, 6): glibc stops walking the search list on a timeout or REFUSED and tries the name as typed right away, `nginx.`, skipping `nginx.cluster.local.`. It got NXDOMAIN (frames 9, 10).",
     ] {
         assert!(one.explanation.contains(sentence), "{}", one.explanation);
     }

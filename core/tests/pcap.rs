@@ -40,7 +40,7 @@ fn codes(v: &Value) -> Vec<(String, Option<u64>)> {
         .collect()
 }
 
-/// The IPv4 pair of SPEC §7.8's `-n` sample: a query and CoreDNS's answer 110 µs later.
+/// An IPv4 pair as tcpdump `-n` prints it (docs/domain/formats.md §8): a query and CoreDNS's answer 110 µs later.
 fn v4_pair() -> (Vec<u8>, Vec<u8>) {
     let q = w::udp(
         "10.244.0.20:35926",
@@ -506,7 +506,7 @@ fn damaged_frames_are_diagnosed_by_frame_and_the_rest_is_read() {
 
 #[test]
 fn retries_and_the_conntrack_race_are_found_with_frames() {
-    // glibc's A/AAAA pair from one socket 20 µs apart; the AAAA is lost and re-sent 5 s later (SPEC §6.2, §6.7).
+    // glibc's A/AAAA pair from one socket 20 µs apart; the AAAA is lost and re-sent 5 s later (docs/domain/resolvers.md §2, §7).
     let c = "10.244.1.7:41234";
     let s = "10.96.0.10:53";
     let name = "nginx.prod.svc.cluster.local.";

@@ -285,7 +285,7 @@ fn messages(tsv: &Tsv) -> Vec<Message> {
     out
 }
 
-/// tshark's transactions in DESIGN's `captures.transactions` shape (in the order of their first query), and the
+/// tshark's transactions in the `captures.transactions` shape (`core/src/capture/transactions.rs`) (in the order of their first query), and the
 /// frames of replies from a wrong source and of unmatched replies.
 struct Expected {
     transactions: Vec<Value>,

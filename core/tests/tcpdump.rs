@@ -2,7 +2,7 @@
 //! hand-written `expected.json`; every fixture, cut and mutated, goes through the parser and the grouping without a
 //! panic.
 //!
-//! The expectations were reasoned from SPEC §7.8 and §6.7 and the seed documents (latencies computed by hand from
+//! The expectations were reasoned from docs/domain/formats.md §8 and docs/domain/resolvers.md §7 and the seed documents (latencies computed by hand from
 //! the printed timestamps), not copied from dnatlas's output. An expectation names the number of DNS packets, the
 //! transactions, the replies from a wrong source, the unmatched replies and the diagnostics (sorted by line and
 //! column), and what `analyze` makes of it: its kind, the capture findings with their evidence lines, and (where

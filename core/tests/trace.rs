@@ -1,7 +1,7 @@
 //! `trace` against every `fixtures/trace/<case>/`: the inputs of the case (every file but `request.json` and
 //! `expected.json`), the request (one object, or an array of them), and the hand-written expectation (the trace's
-//! partial JSON, or `{"traces": [...]}` with one per request). Expectations were reasoned from SPEC §5 (what
-//! CoreDNS answers), §6 (what each resolver sends and where it stops) and the rules in each node dump.
+//! partial JSON, or `{"traces": [...]}` with one per request). Expectations were reasoned from docs/domain/coredns.md §1–§3 (what
+//! CoreDNS answers), docs/domain/resolvers.md §2–§7 (what each resolver sends and where it stops) and the rules in each node dump.
 
 mod common;
 

@@ -8,7 +8,7 @@
 //! (or its endpoints, for a headless one) for A and NODATA for AAAA in an IPv4 cluster (the other way round in an
 //! IPv6 one), a namespace apex gets NODATA, any other name in `cluster.local` NXDOMAIN with the zone's SOA, and
 //! names outside the zone are answered "upstream" after a longer latency (100 µs–2 ms in the cluster, 5–50 ms
-//! upstream, log-uniform). Each resolver sends what it really sends (SPEC §6.2–6.4):
+//! upstream, log-uniform). Each resolver sends what it really sends (docs/domain/resolvers.md §2–§4):
 //!
 //! - glibc: A and AAAA in parallel from one socket with consecutive ids, a new source port per candidate; when one
 //!   of the pair is lost it re-sends both after `timeout` (5 s) on the same socket, one after the other (glibc's
@@ -34,7 +34,7 @@
 //! framed as Ethernet (optionally 802.1Q-tagged), LINUX_SLL, LINUX_SLL2 (as `tcpdump -i any` writes, packet type
 //! 4 for outgoing) or RAW; IPv4 or IPv6, with correct IPv4 header, UDP and TCP checksums. DNS messages are built
 //! and encoded with `hickory-proto` (names compressed as it compresses them). [`write_text`] prints the same
-//! packets as `tcpdump -n` does (SPEC §7.8), so the text and binary paths of the same traffic can be compared:
+//! packets as `tcpdump -n` does (docs/domain/formats.md §8), so the text and binary paths of the same traffic can be compared:
 //! over TCP tcpdump prints only the first message of a segment, and a segment that does not start with a message
 //! gets no DNS text.
 //!

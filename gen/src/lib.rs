@@ -9,7 +9,7 @@
 //! ClientIP affinity with `-m recent`, and filter `REJECT` rules for Services with no endpoints. Chain names are
 //! kube-proxy's real hashes ([`dnatlas_core::model::hash`]), so every name checks.
 //!
-//! The output is canonical `iptables-save` form (SPEC §1.9): fixed option order, `/32` on addresses, quoted comments,
+//! The output is canonical `iptables-save` form (docs/domain/kube-proxy-iptables.md §7): fixed option order, `/32` on addresses, quoted comments,
 //! `--set-xmark`, `--reject-with`, `recent` options in save order. Built-in chains come first, then user chains
 //! sorted by name, as `iptables-legacy-save` prints them. The same [`Config`] always gives the same bytes: the only
 //! randomness is a seeded xorshift generator.
@@ -358,7 +358,7 @@ fn save_string(value: &str) -> String {
 }
 
 /// The `--probability` text `iptables-save` prints for kube-proxy's rule `i` of `n`: kube-proxy writes
-/// `%0.10f` of `1/(n−i)`, iptables stores `lround(2^31·p)` and prints `%.11f` of it (SPEC §1.4).
+/// `%0.10f` of `1/(n−i)`, iptables stores `lround(2^31·p)` and prints `%.11f` of it (docs/domain/kube-proxy-iptables.md §4).
 pub fn saved_probability(remaining: usize) -> String {
     let written = format!("{:.10}", 1.0 / remaining as f64);
     let p: f64 = written.parse().unwrap_or(0.0);
@@ -682,7 +682,7 @@ fn write_service(
         let cluster_comment = save_string(&format!("{spn} cluster IP"));
 
         if endpoints.is_empty() {
-            // No endpoints at all: filter REJECTs, and no nat chains (SPEC §1.3).
+            // No endpoints at all: filter REJECTs, and no nat chains (docs/domain/kube-proxy-iptables.md §3).
             let comment = save_string(&format!("{spn} has no endpoints"));
             tables.filter(
                 "KUBE-SERVICES",
@@ -870,7 +870,7 @@ fn external_filter_rules(
     }
 }
 
-/// A policy chain's jumps to its endpoints: the affinity checks first, then the probability cascade (SPEC §1.4–1.5).
+/// A policy chain's jumps to its endpoints: the affinity checks first, then the probability cascade (docs/domain/kube-proxy-iptables.md §4–§5).
 fn endpoint_jumps(
     chain: &str,
     spn: &str,
@@ -1082,7 +1082,7 @@ mod tests {
 
     #[test]
     fn probabilities_as_iptables_save_prints_them() {
-        // SPEC §1.4, the ≥1.17 column.
+        // docs/domain/kube-proxy-iptables.md §4: kube-proxy ≥1.17's `%0.10f` values as iptables-save prints them.
         for (n, want) in [
             (2, "0.50000000000"),
             (3, "0.33333333349"),

@@ -1383,7 +1383,7 @@ fn number(out: &mut String, mut n: u16) {
     }
 }
 
-/// A record's data as tcpdump prints it (SPEC §7.8): `10.1.2.3`, `target.`, `target.:80 0 50` for SRV, `target. 10`
+/// A record's data as tcpdump prints it (docs/domain/formats.md §8): `10.1.2.3`, `target.`, `target.:80 0 50` for SRV, `target. 10`
 /// for MX, `"text"` for TXT.
 fn rdata_text(data: &RData) -> String {
     match data {

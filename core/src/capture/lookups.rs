@@ -1,5 +1,5 @@
 //! Lookups: the queries one application lookup sent, read back from a capture's transactions and compared with
-//! what the pod's stub resolver plans for the name (SPEC §6.2–6.7), with why its last query was sent.
+//! what the pod's stub resolver plans for the name (docs/domain/resolvers.md §2–§7), with why its last query was sent.
 //!
 //! A lookup is the run of queries from one client address whose names are successive candidates of one base name:
 //! the search list's suffixes (from a resolv.conf given with the capture, or inferred from the names themselves
@@ -1134,7 +1134,7 @@ fn explain(e: &Explain<'_, '_>) -> String {
         out.push(format!(
             "Only `{as_is}` was sent, though a resolver with this search list tries {} first: the name was asked \
              with a trailing dot, or by a client that does not search (dig without +search, res_query, a hostNetwork \
-             pod whose dnsPolicy ClusterFirst fell back to the node's resolv.conf) (SPEC §6.7 item 4). It {result}.",
+             pod whose dnsPolicy ClusterFirst fell back to the node's resolv.conf). It {result}.",
             join_names(&quoted(&first))
         ));
     } else {
@@ -1179,7 +1179,7 @@ fn explain(e: &Explain<'_, '_>) -> String {
                 }
                 out.push(format!(
                     "`{stopped}` {} ({}): glibc stops walking the search list on a timeout or REFUSED and tries the \
-                     name as typed right away, `{as_is}`{} (SPEC §6.7 item 3). It {result}.",
+                     name as typed right away, `{as_is}`{}. It {result}.",
                     answered_words(outcome(&stopped_sent), &stopped_sent),
                     frames(&stopped_sent),
                     if after.is_empty() {
@@ -1196,7 +1196,7 @@ fn explain(e: &Explain<'_, '_>) -> String {
                 if every_continued {
                     out.push(format!(
                         "{summary}, so {who} fell through to the name as typed, `{as_is}` ({}), the final fallback \
-                         after every search candidate failed (SPEC §6.7). It {}.",
+                         after every search candidate failed. It {}.",
                         frames(last_sent),
                         answered_words(last_outcome, last_sent)
                     ));

@@ -2,7 +2,7 @@
 //!
 //! Every capture reader — tcpdump text (`source/tcpdump.rs`) and pcap/pcapng (`source/pcap.rs`) — turns each DNS
 //! message into a compact [`Packet`] (frame, time, sockets, id, flags, rcode, question, answers still in their wire
-//! or text form) and feeds it to one [`engine::Grouper`], which pairs queries and answers into DESIGN's
+//! or text form) and feeds it to one [`engine::Grouper`], which pairs queries and answers into the
 //! `captures.transactions` (`transactions.rs` has the contract types and the semantics), keeps the counts and the
 //! latency histogram of the [`Summary`], and gathers what the capture findings need. A packet borrows from the
 //! input or from the reader's buffers, so reading a capture allocates per transaction, not per packet.
@@ -24,7 +24,7 @@ pub use crate::source::packet::{
     Sock, Time, Transport, UNKNOWN_RCODE,
 };
 
-/// Every DNS transaction of every capture input of an analysis (DESIGN's `captures`).
+/// Every DNS transaction of every capture input of an analysis (the `captures` of `dnatlas.analysis/1`).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Captures {
     /// One entry per transaction, capture by capture, each in the order of its first query; at most

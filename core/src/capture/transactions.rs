@@ -1,5 +1,5 @@
-//! DNS transactions: a query, its retransmissions and its answer, as the client experiences them (DESIGN's
-//! `captures.transactions`).
+//! DNS transactions: a query, its retransmissions and its answer, as the client experiences them: the
+//! `captures.transactions` of the `dnatlas.analysis/1` contract, defined here.
 //!
 //! A transaction is keyed by the client socket, the server socket, the id, the name and the type. Copies of a
 //! query with the same key while it is unanswered are retransmissions (`queries_sent`); once answered, the same key

@@ -1,4 +1,4 @@
-//! What the cluster DNS server — CoreDNS's `kubernetes` plugin — answers for a name (SPEC §5.1–5.3), computed from
+//! What the cluster DNS server — CoreDNS's `kubernetes` plugin — answers for a name (docs/domain/coredns.md §1–§3), computed from
 //! the kubectl objects the inputs list.
 //!
 //! [`ClusterDns::new`] indexes the Services, Endpoints, EndpointSlices and Pods of every kubectl input once;
@@ -74,13 +74,13 @@ pub struct Config {
 pub enum Server {
     /// CoreDNS's `kubernetes` plugin.
     CoreDns,
-    /// Legacy kube-dns (SPEC §5.5): SRV priority 10, and an endpoint without a hostname is named by a hash
+    /// Legacy kube-dns (docs/domain/coredns.md §5): SRV priority 10, and an endpoint without a hostname is named by a hash
     /// label, which dnatlas does not compute.
     KubeDns,
 }
 
 impl Config {
-    /// Legacy kube-dns (SPEC §5.5): TTL 30, pod names always answered, SRV priority 10. The reverse-zone settings
+    /// Legacy kube-dns (docs/domain/coredns.md §5): TTL 30, pod names always answered, SRV priority 10. The reverse-zone settings
     /// stay those of [`Config::default`].
     pub fn kube_dns() -> Self {
         Self {

@@ -1,4 +1,4 @@
-//! The queries a stub resolver sends for one name (SPEC §6.2–6.4): the candidate names from ndots and the search
+//! The queries a stub resolver sends for one name (docs/domain/resolvers.md §2–§4): the candidate names from ndots and the search
 //! list, A and AAAA per candidate, the nameservers, and where the walk stops.
 //!
 //! [`plan`] is the worst case the UI walks: every candidate gets NXDOMAIN. [`walk`] asks a closure how each
@@ -18,7 +18,7 @@ pub enum Resolver {
     Musl,
     /// Go's pure-Go resolver.
     Go,
-    /// busybox ≥1.30 `nslookup`, which has its own resolver (SPEC §6.5): the search list only for a name without a
+    /// busybox ≥1.30 `nslookup`, which has its own resolver (docs/domain/resolvers.md §5): the search list only for a name without a
     /// dot, every suffixed query (A and AAAA) sent at once, never the bare name while there is a search list; ndots
     /// is ignored and a dotted name is asked as is. (busybox ≤1.28 used the libc's `getaddrinfo`: glibc or musl.)
     Busybox,
@@ -291,7 +291,7 @@ mod tests {
     use super::*;
     use crate::source::resolv_conf;
 
-    /// The kubelet's ClusterFirst file for a pod in `default` on an AWS node (SPEC §6.6).
+    /// The kubelet's ClusterFirst file for a pod in `default` on an AWS node (docs/domain/resolvers.md §6).
     const POD: &[u8] =
         b"search default.svc.cluster.local svc.cluster.local cluster.local ec2.internal\n\
                          nameserver 10.96.0.10\n\
@@ -425,7 +425,7 @@ mod tests {
     /// ndots does not forbid the bare name: it only decides whether the name is tried as-is first (dots ≥ ndots)
     /// or last (dots < ndots). `nginx` has no dot, so the resolver tries the three search domains and, when all of
     /// them fail with NXDOMAIN (the client is in another namespace than the Service, or the Service does not
-    /// exist), sends `nginx.` as the final fallback (SPEC §6.7).
+    /// exist), sends `nginx.` as the final fallback (docs/domain/resolvers.md §7).
     #[test]
     fn seed_004_bare_nginx_query_is_the_last_fallback() {
         let conf = conf(
@@ -461,7 +461,7 @@ mod tests {
     #[test]
     fn stop_rules_differ_per_resolver() {
         let conf = conf(POD);
-        // A namespace called `nginx` exists: `nginx.svc.cluster.local.` is NODATA (SPEC §6.7 case 1).
+        // A namespace called `nginx` exists: `nginx.svc.cluster.local.` is NODATA (docs/domain/resolvers.md §7 case 1).
         let nodata = |n: &str| {
             if n == "nginx.svc.cluster.local." {
                 Outcome::NoData
@@ -486,7 +486,7 @@ mod tests {
         assert_eq!(walk(Resolver::Go, "nginx", &conf, nodata).queries.len(), 10);
 
         // A timeout on the first candidate: glibc stops the search list and tries the name as-is right away
-        // (SPEC §6.7 case 3); musl stops; Go moves on.
+        // (docs/domain/resolvers.md §7 case 3); musl stops; Go moves on.
         let timeout = |n: &str| {
             if n == "nginx.default.svc.cluster.local." {
                 Outcome::Timeout
@@ -659,7 +659,7 @@ mod tests {
 
     #[test]
     fn busybox_nslookup_searches_only_dotless_names_all_at_once_and_never_bare() {
-        // SPEC §6.5 (busybox ≥1.30): search only for a name without a dot, every suffixed A and AAAA query sent at
+        // docs/domain/resolvers.md §5 (busybox ≥1.30): search only for a name without a dot, every suffixed A and AAAA query sent at
         // once, no bare-name query while a search list exists, ndots ignored, a dotted name asked as is.
         let pod = conf(POD);
         let all = walk(Resolver::Busybox, "nginx", &pod, |n| {

@@ -4,7 +4,7 @@
 //!
 //! 1. **Names from the hash.** A dump without `-m comment` (stripped, or kube-proxy's large-cluster mode on some
 //!    rules) gives Service ports with no name. kube-proxy names a port's chains `base32(sha256(SPN + protocol))`
-//!    (SPEC §2), so hashing every service port the kubectl inputs list — an unnamed port in both the modern form
+//!    (docs/domain/kube-proxy-iptables.md §8), so hashing every service port the kubectl inputs list — an unnamed port in both the modern form
 //!    `ns/name` and the legacy `ns/name:` — and looking up the suffix of each unnamed chain names it. Its endpoint
 //!    chains are then checked against `hash(SPN + protocol + ip:port)`. Hashes are computed only when some chain is
 //!    unnamed and kubectl input exists: one hash per candidate port, one map, one look-up per unnamed chain.

@@ -158,7 +158,7 @@ mod tests {
             "kube-system/kube-dns:dns",
             "averylongprotocol"
         ));
-        // SPEC §2.3: kube-dns's endpoint chain.
+        // docs/domain/kube-proxy-iptables.md §9: kube-dns's endpoint chain.
         assert!(endpoint_hash_is(
             "YIL6JZP7A3QYXJU2",
             "kube-system/kube-dns:dns",
@@ -168,7 +168,7 @@ mod tests {
         ));
     }
 
-    // Vectors from SPEC §2.3, verified there against real dumps and kube-proxy's tests.
+    // Vectors from docs/domain/kube-proxy-iptables.md §9, checked against real dumps and kube-proxy's tests.
     #[test]
     fn service_chain_names() {
         assert_eq!(

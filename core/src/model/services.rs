@@ -501,7 +501,7 @@ fn entry_rules(nat: &TableView<'_>) -> Vec<EntryRule> {
 
 /// Adds NodePorts (`KUBE-NODEPORTS`), external IPs and load-balancer IPs (`KUBE-SERVICES`) to the Service ports
 /// they lead to — by the service port name and protocol in the comment, else by the 16-character hash suffix their
-/// chain shares with the Service port's chain (SPEC §2.2) — follows each one's chains, and reads the traffic
+/// chain shares with the Service port's chain (docs/domain/kube-proxy-iptables.md §8) — follows each one's chains, and reads the traffic
 /// policies off the chains.
 fn attach_entry_points(
     nat: &TableView<'_>,
@@ -1082,7 +1082,7 @@ mod tests {
 
     #[test]
     fn kernel_rounds_probabilities_like_iptables_save_prints_them() {
-        // SPEC §1.4: 0.33333 is stored as lround(2^31·p) and printed back as 0.33332999982.
+        // docs/domain/kube-proxy-iptables.md §4: 0.33333 is stored as lround(2^31·p) and printed back as 0.33332999982.
         assert!((kernel_probability(0.33333) - 0.33332999982).abs() < 1e-11);
         assert!((kernel_probability(0.3333333333) - 0.33333333349).abs() < 1e-11);
         assert_eq!(kernel_probability(0.5), 0.5);

@@ -1,6 +1,6 @@
-//! The CoreDNS `Corefile` (SPEC §5.4): Caddyfile syntax read the way CoreDNS's Caddy fork reads it, with the
+//! The CoreDNS `Corefile` (docs/domain/coredns.md §4): Caddyfile syntax read the way CoreDNS's Caddy fork reads it, with the
 //! plugins that decide how cluster names and upstream names are answered modelled, and [`risks`] for the
-//! configurations the spec names as dangerous.
+//! configurations docs/domain/coredns.md §4 names as dangerous.
 //!
 //! Lexing follows Caddy: tokens are separated by whitespace; `#` outside quotes starts a comment that runs to the
 //! end of the line; `"…"` quotes a token, may span lines (which continues the directive's line), and a backslash
@@ -177,7 +177,7 @@ pub enum Plugin {
     Log,
 }
 
-/// How the `kubernetes` plugin answers `a-b-c-d.ns.pod.zone` (SPEC §5.2).
+/// How the `kubernetes` plugin answers `a-b-c-d.ns.pod.zone` (docs/domain/coredns.md §2).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum PodsMode {
@@ -350,7 +350,7 @@ pub struct Reload {
     pub jitter: Option<String>,
 }
 
-/// A configuration the spec names as risky, with the lines that make it so.
+/// A configuration docs/domain/coredns.md §4 names as risky, with the lines that make it so.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Risk {
     /// Stable kebab-case code, e.g. `corefile-forward-loop`.
@@ -1351,7 +1351,7 @@ fn in_zone(zone: &str, parent: &str) -> bool {
     parent == "." || zone == parent || zone.ends_with(&format!(".{parent}"))
 }
 
-/// The risks SPEC §5.4 names in `corefile`, in block order.
+/// The risks docs/domain/coredns.md §4 names in `corefile`, in block order.
 pub fn risks(corefile: &Corefile) -> Vec<Risk> {
     risks_with_cluster_dns(corefile, &[])
 }
@@ -1494,7 +1494,7 @@ fn forward_risks(
 mod tests {
     use super::*;
 
-    /// kubeadm's Corefile (SPEC §5.4), line for line: `.:53 {` is line 1 and the closing `}` line 23.
+    /// kubeadm's Corefile (docs/domain/coredns.md §4), line for line: `.:53 {` is line 1 and the closing `}` line 23.
     const KUBEADM: &str = "\
 .:53 {
     errors

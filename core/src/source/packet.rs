@@ -220,7 +220,7 @@ pub fn type_code(name: &str) -> Option<u16> {
     name.get(digits.len()..)?.parse().ok()
 }
 
-/// Response codes by number and name (RFC 1035, 2136, 6891, 7873), upper case as DESIGN's contract writes them.
+/// Response codes by number and name (RFC 1035, 2136, 6891, 7873), upper case as the JSON contracts write them (docs/domain/formats.md §10).
 const RCODES: &[(u16, &str)] = &[
     (0, "NOERROR"),
     (1, "FORMERR"),

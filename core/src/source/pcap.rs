@@ -1,5 +1,5 @@
 //! pcap and pcapng captures: the DNS messages of every frame, fed one at a time to the transaction engine
-//! (SPEC §7.9).
+//! (docs/domain/formats.md §9).
 //!
 //! The container is read with `pcap-parser`: pcap with microsecond (`a1b2c3d4`) or nanosecond (`a1b23c4d`)
 //! timestamps in either byte order; pcapng section by section (each Section Header Block sets the byte order and

@@ -1,4 +1,4 @@
-//! `resolv.conf`: the stub resolver's configuration (SPEC §6.1), read as glibc reads it.
+//! `resolv.conf`: the stub resolver's configuration (docs/domain/resolvers.md §1), read as glibc reads it.
 //!
 //! Keywords start a line and are followed by whitespace; `#` and `;` start comment lines (comments are not
 //! stripped from the end of a line). `nameserver` takes its first token, `search` and `domain` replace each other

@@ -1,4 +1,4 @@
-//! tcpdump text: the DNS packets of a capture printed by tcpdump (SPEC §7.8; print-domain.c `domain_print`).
+//! tcpdump text: the DNS packets of a capture printed by tcpdump (docs/domain/formats.md §8; print-domain.c `domain_print`).
 //!
 //! A packet line is `[timestamp] [interface direction] IP|IP6 <src>.<port> > <dst>.<port>: <dns>`. The timestamp
 //! is `HH:MM:SS.frac` (`-tttt` puts a date before it, `-tt` prints epoch seconds, `-t` prints none). With `-v` the
@@ -796,7 +796,7 @@ fn is_opcode(w: &str) -> bool {
     OPCODES.iter().any(|o| w.starts_with(o)) || w.strip_prefix("op").is_some_and(all_digits)
 }
 
-/// The rcode in upper case, as the DESIGN's contract writes it.
+/// The rcode in upper case, as the JSON contracts write it (docs/domain/formats.md §10).
 fn rcode_name(word: &str) -> String {
     word.to_ascii_uppercase()
 }

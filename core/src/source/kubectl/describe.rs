@@ -1,4 +1,4 @@
-//! `kubectl describe svc` (SPEC §7.6): `Key:` and a value aligned by a tabwriter (or by tabs, in old versions),
+//! `kubectl describe svc` (docs/domain/formats.md §6): `Key:` and a value aligned by a tabwriter (or by tabs, in old versions),
 //! continuation lines indented (Labels, Annotations, a wrapped Endpoints list, the Events table), per port a
 //! `Port:` line followed by its `TargetPort:`, `NodePort:` and `Endpoints:`. Several services are separated by
 //! blank lines; each block is read on its own.

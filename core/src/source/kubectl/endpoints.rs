@@ -1,4 +1,4 @@
-//! `kubectl get endpoints` rows (SPEC §7.2): `NAME  ENDPOINTS  AGE`, where ENDPOINTS lists `ip:port` for
+//! `kubectl get endpoints` rows (docs/domain/formats.md §2): `NAME  ENDPOINTS  AGE`, where ENDPOINTS lists `ip:port` for
 //! subsets → ports → ready addresses, the first three joined by `,` and then ` + N more...`; `<none>` when there
 //! are no subsets and an empty cell when the subsets hold only not-ready addresses.
 

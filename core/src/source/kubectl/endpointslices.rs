@@ -1,4 +1,4 @@
-//! `kubectl get endpointslices` rows (SPEC §7.3): `NAME  ADDRESSTYPE  PORTS  ENDPOINTS  AGE`. PORTS has up to
+//! `kubectl get endpointslices` rows (docs/domain/formats.md §3): `NAME  ADDRESSTYPE  PORTS  ENDPOINTS  AGE`. PORTS has up to
 //! three port numbers (the port's name when its number is nil, `*` when both are nil); ENDPOINTS up to three
 //! addresses of all endpoints, ready or not; each then ` + N more...`, and `<unset>` when empty.
 

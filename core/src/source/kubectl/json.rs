@@ -1,4 +1,4 @@
-//! `kubectl … -o json` (SPEC §7.7): one or more JSON values (a bare object, a `List`, or concatenated outputs).
+//! `kubectl … -o json` (docs/domain/formats.md §7): one or more JSON values (a bare object, a `List`, or concatenated outputs).
 //!
 //! `serde_json` has no spans, so the line of each object comes from a light scan of the text that tracks strings
 //! and nesting and records where each top-level value and each element of its item list (`items` of a top-level

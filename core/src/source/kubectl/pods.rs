@@ -1,4 +1,4 @@
-//! `kubectl get pods [-o wide] [--show-labels]` rows (SPEC §7.5): `NAME  READY  STATUS  RESTARTS  AGE`, with
+//! `kubectl get pods [-o wide] [--show-labels]` rows (docs/domain/formats.md §5): `NAME  READY  STATUS  RESTARTS  AGE`, with
 //! `-o wide` `IP  NODE  NOMINATED NODE  READINESS GATES`, and `LABELS` last with `--show-labels`.
 
 use super::cells;

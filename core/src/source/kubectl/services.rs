@@ -1,4 +1,4 @@
-//! `kubectl get svc [-o wide]` rows (SPEC §7.4): `NAME  TYPE  CLUSTER-IP  EXTERNAL-IP  PORT(S)  AGE  [SELECTOR]`,
+//! `kubectl get svc [-o wide]` rows (docs/domain/formats.md §4): `NAME  TYPE  CLUSTER-IP  EXTERNAL-IP  PORT(S)  AGE  [SELECTOR]`,
 //! and the older layouts: `NAME  CLUSTER-IP  EXTERNAL-IP  PORT(S)  AGE` (≈1.2–1.6, no TYPE, `<nodes>` for
 //! NodePorts), `CLUSTER_IP`/`EXTERNAL_IP` with underscores, and `NAME  LABELS  SELECTOR  IP(S)  PORT(S)` (≈1.0).
 

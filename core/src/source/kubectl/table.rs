@@ -1,7 +1,7 @@
 //! kubectl tables: recognising a header line and cutting rows into cells.
 //!
 //! kubectl aligns tables with Go's `tabwriter` (padding 3), so a cell can be empty or contain single spaces
-//! (`NOMINATED NODE`, `2 (3h ago)`): cells are cut at the header's column start offsets (SPEC §7.1). Pastes from
+//! (`NOMINATED NODE`, `2 (3h ago)`): cells are cut at the header's column start offsets (docs/domain/formats.md §1). Pastes from
 //! blogs and chat often collapse runs of spaces to one; when the header's columns are separated by single spaces
 //! (or tabs) the row is split on whitespace instead, and accepted when its token count fits the header.
 
