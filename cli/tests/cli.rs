@@ -226,9 +226,9 @@ fn explain_prints_the_rule_documentation() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("service-no-endpoints"));
 }
 
-#[test]
-fn walk_shows_every_branch_with_its_rules() {
-    let out = dnatlas(
+/// `walk --format json` of seed 004's pod 10.244.0.20 to nginx's VIP 10.109.102.230:80 through the dump at `path`.
+fn walk_to_nginx(path: &str) -> Output {
+    dnatlas(
         &[
             "walk",
             "--src",
@@ -239,10 +239,15 @@ fn walk_shows_every_branch_with_its_rules() {
             "80",
             "--format",
             "json",
-            &fixture("seed-004-node"),
+            path,
         ],
         None,
-    );
+    )
+}
+
+#[test]
+fn walk_shows_every_branch_with_its_rules() {
+    let out = walk_to_nginx(&fixture("seed-004-node"));
     assert_eq!(
         out.status.code(),
         Some(0),
@@ -303,21 +308,7 @@ fn walk_reads_decoded_dumps() {
         .map(|&b| if b == b'\n' { b'\r' } else { b })
         .collect();
     let walk = |path: &str| {
-        let out = dnatlas(
-            &[
-                "walk",
-                "--src",
-                "10.244.0.20",
-                "--dst",
-                "10.109.102.230",
-                "--port",
-                "80",
-                "--format",
-                "json",
-                path,
-            ],
-            None,
-        );
+        let out = walk_to_nginx(path);
         assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
         json(&out)["nodes"][0]["outcomes"].clone()
     };

@@ -46,6 +46,20 @@ fn run(files: &[(String, Vec<u8>)], request: &Request) -> Trace {
     trace(&sources, request, &Options::default())
 }
 
+/// The trace of `request` is the same from inputs `a` and from inputs `b`.
+fn assert_same_trace(
+    a: &[(String, Vec<u8>)],
+    b: &[(String, Vec<u8>)],
+    request: &Request,
+    dir: &Path,
+) {
+    let (a, b) = (run(a, request), run(b, request));
+    assert_eq!(a.lookups, b.lookups, "{dir:?} {}", request.to);
+    assert_eq!(a.connection, b.connection, "{dir:?} {}", request.to);
+    assert_eq!(a.hops, b.hops, "{dir:?} {}", request.to);
+    assert_eq!(a.status, b.status, "{dir:?} {}", request.to);
+}
+
 #[test]
 fn every_trace_case_matches_its_expectation() {
     let cases = common::cases("trace");
@@ -105,12 +119,7 @@ fn input_order_does_not_change_the_trace() {
         let mut reversed = files.clone();
         reversed.reverse();
         for request in requests(&dir) {
-            let a = run(&files, &request);
-            let b = run(&reversed, &request);
-            assert_eq!(a.lookups, b.lookups, "{dir:?} {}", request.to);
-            assert_eq!(a.connection, b.connection, "{dir:?} {}", request.to);
-            assert_eq!(a.hops, b.hops, "{dir:?} {}", request.to);
-            assert_eq!(a.status, b.status, "{dir:?} {}", request.to);
+            assert_same_trace(&files, &reversed, &request, &dir);
         }
     }
 }
@@ -139,12 +148,7 @@ fn decoded_inputs_trace_as_their_originals() {
             let encoded: Vec<(String, Vec<u8>)> =
                 files.iter().map(|(n, b)| (n.clone(), encode(b))).collect();
             for request in requests(&dir) {
-                let a = run(&files, &request);
-                let b = run(&encoded, &request);
-                assert_eq!(a.lookups, b.lookups, "{dir:?} {}", request.to);
-                assert_eq!(a.connection, b.connection, "{dir:?} {}", request.to);
-                assert_eq!(a.hops, b.hops, "{dir:?} {}", request.to);
-                assert_eq!(a.status, b.status, "{dir:?} {}", request.to);
+                assert_same_trace(&files, &encoded, &request, &dir);
                 compared += 1;
             }
         }
