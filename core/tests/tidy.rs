@@ -1,5 +1,6 @@
 //! Repository tidiness: the project cites no document outside the repository, ARCHITECTURE.md stays short and names
-//! only paths that exist, and every `docs/domain/<page>.md §N` citation points at a section that exists.
+//! only paths that exist, and every `docs/domain/<page>.md §N` citation points at a section that exists. The code,
+//! docs and scripts are scanned, and of `fixtures/` the case descriptions only, never the inputs.
 
 use std::collections::BTreeSet;
 use std::fs;
@@ -13,7 +14,8 @@ fn root() -> PathBuf {
         .to_path_buf()
 }
 
-/// Directories never scanned: build outputs, dependencies and test inputs.
+/// Directories never walked: build outputs, dependencies and test inputs (of `fixtures/`, only the descriptions in
+/// `FIXTURE_DESCRIPTIONS` are scanned).
 const SKIPPED_DIRS: [&str; 5] = ["target", "node_modules", "fixtures", ".git", "dist"];
 
 fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
@@ -36,6 +38,10 @@ fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
     }
 }
 
+/// The files under `fixtures/` that describe a case in prose (`about` fields, notes); every other file there is a
+/// test input, kept byte for byte as the tool it comes from printed it, and is not scanned.
+const FIXTURE_DESCRIPTIONS: [&str; 4] = ["expected.json", "case.json", "request.json", "README.md"];
+
 /// The text files of the scanned part of the repository, with their paths relative to the root.
 fn scanned_files() -> Vec<(String, String)> {
     let root = root();
@@ -55,6 +61,12 @@ fn scanned_files() -> Vec<(String, String)> {
     for file in ["README.md", "ARCHITECTURE.md"] {
         paths.push(root.join(file));
     }
+    let mut fixtures = Vec::new();
+    walk(&root.join("fixtures"), &mut fixtures);
+    paths.extend(fixtures.into_iter().filter(|p| {
+        p.file_name()
+            .is_some_and(|n| FIXTURE_DESCRIPTIONS.iter().any(|d| n == *d))
+    }));
     paths
         .into_iter()
         .filter_map(|p| {
@@ -119,6 +131,34 @@ fn no_document_outside_the_repository_is_cited() {
         "cite docs/domain/ (or the code) instead of an outside document:\n{}",
         bad.join("\n")
     );
+}
+
+#[test]
+fn fixture_descriptions_are_scanned_and_inputs_are_not() {
+    let files = scanned_files();
+    let fixtures: Vec<&str> = files
+        .iter()
+        .map(|(path, _)| path.as_str())
+        .filter(|path| path.starts_with("fixtures/"))
+        .collect();
+    assert!(
+        fixtures.contains(&"fixtures/pcap/seed-004/case.json"),
+        "the fixture descriptions are not scanned"
+    );
+    for path in ["expected.json", "request.json"] {
+        assert!(
+            fixtures.iter().any(|f| f.ends_with(path)),
+            "no fixtures/**/{path} is scanned"
+        );
+    }
+    let inputs: Vec<&&str> = fixtures
+        .iter()
+        .filter(|path| {
+            let name = path.rsplit('/').next().unwrap_or_default();
+            !FIXTURE_DESCRIPTIONS.contains(&name)
+        })
+        .collect();
+    assert!(inputs.is_empty(), "fixture inputs are scanned: {inputs:?}");
 }
 
 #[test]
