@@ -560,6 +560,15 @@ pub fn is_pcapng(bytes: &[u8]) -> bool {
     bytes.get(..4) == Some(&PCAPNG_MAGIC[..])
 }
 
+/// `s` with its first character in upper case, for a message that starts a sentence.
+pub fn capitalize(s: &str) -> String {
+    let mut chars = s.chars();
+    match chars.next() {
+        Some(c) => c.to_uppercase().chain(chars).collect(),
+        None => String::new(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -463,10 +463,6 @@ fn parse_target(to: &str) -> Result<Target, String> {
     })
 }
 
-fn at(source: &Arc<str>, line: u32) -> Evidence {
-    Evidence::line(source, line)
-}
-
 fn push_unique(list: &mut Vec<Evidence>, more: &[Evidence]) {
     for e in more {
         if !list.contains(e) {
@@ -588,7 +584,7 @@ impl<'a> Inputs<'a> {
                 if ns_of(&s.namespace) != namespace || !s.name.eq_ignore_ascii_case(name) {
                     continue;
                 }
-                push_unique(&mut info.evidence, &[at(&input.source, s.line)]);
+                push_unique(&mut info.evidence, &[Evidence::line(&input.source, s.line)]);
                 info.headless |= s.headless == Some(true);
                 for p in &s.ports {
                     let protocol = p.protocol.to_ascii_lowercase();
@@ -659,7 +655,7 @@ impl<'a> Inputs<'a> {
                         &mut out,
                         ip,
                         format!("{ns}/{}", s.name),
-                        at(&input.source, s.line),
+                        Evidence::line(&input.source, s.line),
                     );
                 }
             }
@@ -759,7 +755,7 @@ impl<'a> Inputs<'a> {
                 for subset in &e.subsets {
                     let p = pick(&subset.ports);
                     for a in &subset.addresses {
-                        add(&a.ip, p, at(&input.source, a.line));
+                        add(&a.ip, p, Evidence::line(&input.source, a.line));
                     }
                 }
             }
@@ -777,7 +773,7 @@ impl<'a> Inputs<'a> {
                         continue;
                     }
                     if let Some(address) = endpoint.addresses.first() {
-                        add(address, p, at(&input.source, endpoint.line));
+                        add(address, p, Evidence::line(&input.source, endpoint.line));
                     }
                 }
             }
@@ -792,7 +788,7 @@ impl<'a> Inputs<'a> {
                     };
                     listed = true;
                     for a in &described.addresses {
-                        add(&a.ip, a.port, at(&input.source, described.line));
+                        add(&a.ip, a.port, Evidence::line(&input.source, described.line));
                     }
                 }
             }
@@ -824,7 +820,7 @@ impl<'a> Inputs<'a> {
             for pod in &input.objects.pods {
                 if pod.ips.iter().any(|i| i.trim() == ip) {
                     name.get_or_insert_with(|| format!("{}/{}", ns_of(&pod.namespace), pod.name));
-                    push_unique(&mut evidence, &[at(&input.source, pod.line)]);
+                    push_unique(&mut evidence, &[Evidence::line(&input.source, pod.line)]);
                 }
             }
             for e in &input.objects.endpoints {
@@ -833,7 +829,7 @@ impl<'a> Inputs<'a> {
                         if let Some(pod) = a.target.as_ref().and_then(|t| t.name.as_deref()) {
                             name.get_or_insert_with(|| format!("{}/{pod}", ns_of(&e.namespace)));
                         }
-                        push_unique(&mut evidence, &[at(&input.source, a.line)]);
+                        push_unique(&mut evidence, &[Evidence::line(&input.source, a.line)]);
                     }
                 }
             }
@@ -846,7 +842,10 @@ impl<'a> Inputs<'a> {
                                 format!("{}/{pod}", ns_of(&slice.namespace))
                             });
                         }
-                        push_unique(&mut evidence, &[at(&input.source, endpoint.line)]);
+                        push_unique(
+                            &mut evidence,
+                            &[Evidence::line(&input.source, endpoint.line)],
+                        );
                     }
                 }
             }
@@ -869,7 +868,7 @@ fn find_pod(analysis: &Analysis, from: IpAddr, notes: &mut Vec<String>) -> Optio
                     name: p.name.clone(),
                     node: p.node.clone(),
                     host_network: p.host_network,
-                    evidence: at(&input.source, p.line),
+                    evidence: Evidence::line(&input.source, p.line),
                 });
             }
         }
@@ -1222,7 +1221,7 @@ fn walk_node(
                         probability: o.probability,
                         evidence: dnat
                             .filter(|_| o.dnat)
-                            .map(|s| vec![at(&node.name, s.line)])
+                            .map(|s| vec![Evidence::line(&node.name, s.line)])
                             .unwrap_or_default(),
                     }),
                 }
@@ -1360,7 +1359,7 @@ fn stopped_hop(stopped: &Stopped, node: &Arc<str>, lookup: Option<usize>) -> Hop
         lookup,
         probability: (stopped.share < 1.0).then_some(stopped.share),
         evidence: if stopped.line > 0 {
-            vec![at(node, stopped.line)]
+            vec![Evidence::line(node, stopped.line)]
         } else {
             Vec::new()
         },
@@ -1376,7 +1375,7 @@ fn rule_hops(steps: &[netfilter::Step], node: &Arc<str>, lookup: Option<usize>) 
             label: format!("{} {}: {}", s.table, s.chain, s.action),
             lookup,
             probability: s.probability.map(round9),
-            evidence: vec![at(node, s.line)],
+            evidence: vec![Evidence::line(node, s.line)],
         })
         .collect()
 }
@@ -1579,7 +1578,7 @@ fn run(inputs: &Inputs<'_>, request: &Request, t: &mut Trace) {
             ) {
                 if let Some(hop) = t.hops.get_mut(pod_hop) {
                     hop.label = format!("pod {from} in namespace {ns} (from its search list)");
-                    hop.evidence.push(at(src, search_line));
+                    hop.evidence.push(Evidence::line(src, search_line));
                 }
             }
         }
@@ -1729,7 +1728,7 @@ fn nameserver(
     }
     dns.server = Some(server.address.clone());
     dns.server_evidence = match &choice.source {
-        Some(src) if server.line > 0 => vec![at(src, server.line)],
+        Some(src) if server.line > 0 => vec![Evidence::line(src, server.line)],
         _ => choice.rebuilt_nameserver.clone(),
     };
     let ip = server.address.parse::<IpAddr>().ok();
@@ -1929,12 +1928,12 @@ fn lookups(
     // The lookups, and their hops.
     let node_name = node.map(|n| Arc::clone(&n.name));
     let search_evidence = match (&choice.source, conf.search_line) {
-        (Some(src), Some(line)) => vec![at(src, line)],
+        (Some(src), Some(line)) => vec![Evidence::line(src, line)],
         (None, _) => choice.rebuilt_search.clone(),
         _ => Vec::new(),
     };
     let ndots_evidence = match (&choice.source, conf.options.line) {
-        (Some(src), Some(line)) => vec![at(src, line)],
+        (Some(src), Some(line)) => vec![Evidence::line(src, line)],
         _ => Vec::new(),
     };
     let protocol = if conf.options.use_vc { "tcp" } else { "udp" };

@@ -84,12 +84,7 @@ fn on_global_key(state: AppState, ev: &web_sys::KeyboardEvent) {
 
 /// `message` as a sentence: a capital first letter and a full stop.
 fn sentence(message: &str) -> String {
-    let mut chars = message.trim().chars();
-    let mut out: String = chars
-        .next()
-        .map(|c| c.to_uppercase().collect())
-        .unwrap_or_default();
-    out.push_str(chars.as_str());
+    let mut out = dnatlas_core::text::capitalize(message.trim());
     if !out.ends_with('.') {
         out.push('.');
     }

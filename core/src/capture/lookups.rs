@@ -1175,7 +1175,7 @@ fn explain(e: &Explain<'_, '_>) -> String {
                     .cloned()
                     .collect();
                 if let Some(earlier) = summarize(before.get(..k).unwrap_or_default(), false) {
-                    out.push(format!("{}.", capitalize(&earlier)));
+                    out.push(format!("{}.", crate::text::capitalize(&earlier)));
                 }
                 out.push(format!(
                     "`{stopped}` {} ({}): glibc stops walking the search list on a timeout or REFUSED and tries the \
@@ -1192,7 +1192,7 @@ fn explain(e: &Explain<'_, '_>) -> String {
             (None, true) => {
                 let every_continued = before.iter().all(|(_, s)| continued(outcome(s)));
                 let summary = summary.unwrap_or_default();
-                let summary = capitalize(&summary);
+                let summary = crate::text::capitalize(&summary);
                 if every_continued {
                     out.push(format!(
                         "{summary}, so {who} fell through to the name as typed, `{as_is}` ({}), the final fallback \
@@ -1206,7 +1206,7 @@ fn explain(e: &Explain<'_, '_>) -> String {
             }
             (_, false) => {
                 if let Some(summary) = summary {
-                    out.push(format!("{}.", capitalize(&summary)));
+                    out.push(format!("{}.", crate::text::capitalize(&summary)));
                 }
                 if last_outcome == LookupOutcome::Answered {
                     let searched = *last != as_is && search_first;
@@ -1327,14 +1327,6 @@ fn summarize(candidates: &[(String, Vec<&Sent<'_>>)], every: bool) -> Option<Str
                 .collect::<Vec<_>>()
                 .join("; "),
         )
-    }
-}
-
-fn capitalize(s: &str) -> String {
-    let mut chars = s.chars();
-    match chars.next() {
-        Some(c) => c.to_uppercase().chain(chars).collect(),
-        None => String::new(),
     }
 }
 

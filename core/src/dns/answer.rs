@@ -15,7 +15,6 @@
 
 use std::collections::BTreeMap;
 use std::net::IpAddr;
-use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
@@ -320,10 +319,6 @@ pub struct ClusterDns {
     pods: BTreeMap<String, Vec<PodInfo>>,
 }
 
-fn at(source: &Arc<str>, line: u32) -> Evidence {
-    Evidence::line(source, line)
-}
-
 fn add_evidence(list: &mut Vec<Evidence>, more: &[Evidence]) {
     for e in more {
         if !list.contains(e) {
@@ -530,7 +525,7 @@ impl ClusterDns {
         let src = &input.source;
         for s in &input.objects.services {
             let (ns, assumed) = namespace_of(&s.namespace);
-            let ev = at(src, s.line);
+            let ev = Evidence::line(src, s.line);
             self.saw_namespace(&ns, assumed, ev.clone());
             let kind =
                 if s.external_name.is_some() || s.service_type.as_deref() == Some("ExternalName") {
@@ -602,7 +597,7 @@ impl ClusterDns {
         }
         for e in &input.objects.endpoints {
             let (ns, assumed) = namespace_of(&e.namespace);
-            self.saw_namespace(&ns, assumed, at(src, e.line));
+            self.saw_namespace(&ns, assumed, Evidence::line(src, e.line));
             let table = e.origin == Origin::Table;
             let key = (ns, e.name.to_ascii_lowercase());
             let entry = self.endpoints.entry(key).or_default();
@@ -649,7 +644,7 @@ impl ClusterDns {
                             hostname: address.hostname.clone(),
                             pod: address.target.as_ref().and_then(|t| t.name.clone()),
                             ports: subset.ports.clone(),
-                            evidence: vec![at(src, address.line)],
+                            evidence: vec![Evidence::line(src, address.line)],
                         },
                     );
                 }
@@ -657,7 +652,7 @@ impl ClusterDns {
         }
         for slice in &input.objects.endpoint_slices {
             let (ns, assumed) = namespace_of(&slice.namespace);
-            self.saw_namespace(&ns, assumed, at(src, slice.line));
+            self.saw_namespace(&ns, assumed, Evidence::line(src, slice.line));
             let Some(service) = slice.probable_service_name() else {
                 continue;
             };
@@ -710,7 +705,7 @@ impl ClusterDns {
                             hostname: endpoint.hostname.clone(),
                             pod: endpoint.target.as_ref().and_then(|t| t.name.clone()),
                             ports: slice.ports.clone(),
-                            evidence: vec![at(src, endpoint.line)],
+                            evidence: vec![Evidence::line(src, endpoint.line)],
                         },
                     );
                 }
@@ -718,7 +713,7 @@ impl ClusterDns {
         }
         for pod in &input.objects.pods {
             let (ns, assumed) = namespace_of(&pod.namespace);
-            let ev = at(src, pod.line);
+            let ev = Evidence::line(src, pod.line);
             self.saw_namespace(&ns, assumed, ev.clone());
             self.pods.entry(ns).or_default().push(PodInfo {
                 ips: pod.ips.iter().filter_map(|t| parse_ip(t)).collect(),

@@ -185,10 +185,6 @@ pub struct UnnamedPort {
 /// A fixed hasher: the core uses no randomness, and no output order comes from a map.
 type Fixed = rustc_hash::FxBuildHasher;
 
-fn at(source: &Arc<str>, line: u32) -> Evidence {
-    Evidence::line(source, line)
-}
-
 /// A service port kubectl lists, as kube-proxy would hash it.
 #[derive(Debug)]
 struct Candidate {
@@ -251,7 +247,7 @@ fn candidates(kubernetes: &[KubeSource]) -> (Vec<Candidate>, HashMap<String, usi
                     &s.name,
                     p.name.as_deref(),
                     &p.protocol,
-                    at(&k.source, p.line),
+                    Evidence::line(&k.source, p.line),
                 );
             }
         }
@@ -266,7 +262,7 @@ fn candidates(kubernetes: &[KubeSource]) -> (Vec<Candidate>, HashMap<String, usi
                         &e.name,
                         name.as_deref(),
                         &protocol,
-                        at(&k.source, e.line),
+                        Evidence::line(&k.source, e.line),
                     );
                 }
             }
@@ -283,7 +279,7 @@ fn candidates(kubernetes: &[KubeSource]) -> (Vec<Candidate>, HashMap<String, usi
                         service,
                         name.as_deref(),
                         &protocol,
-                        at(&k.source, s.line),
+                        Evidence::line(&k.source, s.line),
                     );
                 }
             }
@@ -429,7 +425,7 @@ pub fn merge(names: Names, nodes: &[(&str, &[Service])], kubernetes: &[KubeSourc
                 None => Naming {
                     from: NameSource::Comment,
                     spn: s.spn.clone(),
-                    evidence: vec![at(source, s.line)],
+                    evidence: vec![Evidence::line(source, s.line)],
                 },
             };
             merged.node_port(source, s, named_by);
@@ -556,18 +552,34 @@ fn kube_service_facts(
     p: &crate::source::kubectl::model::KubeServicePort,
 ) {
     for ip in s.cluster_ips.iter().filter(|ip| ip.as_str() != "None") {
-        add_fact(&mut facts.cluster_ips, ip.clone(), at(source, s.line));
+        add_fact(
+            &mut facts.cluster_ips,
+            ip.clone(),
+            Evidence::line(source, s.line),
+        );
     }
-    add_fact(&mut facts.ports, p.port, at(source, p.line));
+    add_fact(&mut facts.ports, p.port, Evidence::line(source, p.line));
     if let Some(node_port) = p.node_port {
-        add_fact(&mut facts.node_ports, node_port, at(source, p.line));
+        add_fact(
+            &mut facts.node_ports,
+            node_port,
+            Evidence::line(source, p.line),
+        );
     }
     for ip in s.external_ips.iter().flatten() {
-        add_fact(&mut facts.external_ips, ip.clone(), at(source, s.line));
+        add_fact(
+            &mut facts.external_ips,
+            ip.clone(),
+            Evidence::line(source, s.line),
+        );
     }
     let ingress = s.load_balancer_ingress.iter().flatten();
     for ip in ingress.filter_map(|i| i.ip.as_ref()) {
-        add_fact(&mut facts.load_balancer_ips, ip.clone(), at(source, s.line));
+        add_fact(
+            &mut facts.load_balancer_ips,
+            ip.clone(),
+            Evidence::line(source, s.line),
+        );
     }
 }
 
@@ -639,16 +651,20 @@ impl Merge {
         );
         let mut facts = PortFacts::default();
         if let Some(ip) = &s.cluster_ip {
-            add_fact(&mut facts.cluster_ips, ip.clone(), at(source, s.line));
+            add_fact(
+                &mut facts.cluster_ips,
+                ip.clone(),
+                Evidence::line(source, s.line),
+            );
         }
         if let Some(port) = s.port {
-            add_fact(&mut facts.ports, port, at(source, s.line));
+            add_fact(&mut facts.ports, port, Evidence::line(source, s.line));
         }
         for e in &s.entry_points {
             let list = match e.kind.as_str() {
                 "node-port" => {
                     if let Some(port) = e.port {
-                        add_fact(&mut facts.node_ports, port, at(source, e.line));
+                        add_fact(&mut facts.node_ports, port, Evidence::line(source, e.line));
                     }
                     continue;
                 }
@@ -657,15 +673,17 @@ impl Merge {
                 _ => continue,
             };
             if let Some(ip) = &e.ip {
-                add_fact(list, ip.clone(), at(source, e.line));
+                add_fact(list, ip.clone(), Evidence::line(source, e.line));
             }
         }
         for e in s.endpoints.iter().filter(|e| !e.ip.is_empty()) {
             let Some(endpoint) = facts.endpoint(&e.ip, e.port) else {
                 continue;
             };
-            endpoint.evidence.push(at(source, e.line));
-            endpoint.evidence.extend(e.dnat_line.map(|l| at(source, l)));
+            endpoint.evidence.push(Evidence::line(source, e.line));
+            endpoint
+                .evidence
+                .extend(e.dnat_line.map(|l| Evidence::line(source, l)));
             endpoint.chains.push(EndpointChain {
                 source: Arc::clone(source),
                 chain: e.chain.clone(),
@@ -817,7 +835,7 @@ impl Merge {
                             (Some(ready), None, None),
                             a.node_name.as_ref(),
                             pod,
-                            at(&k.source, a.line),
+                            Evidence::line(&k.source, a.line),
                         );
                     }
                 }
@@ -846,7 +864,7 @@ impl Merge {
                     (ready, e.serving, e.terminating),
                     e.node_name.as_ref(),
                     pod,
-                    at(&k.source, e.line),
+                    Evidence::line(&k.source, e.line),
                 );
             }
         }
