@@ -6,13 +6,15 @@ set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 source scripts/env.sh
 ref=${1:-HEAD}
+# Resolved here: inside the worktree, `HEAD` would name the worktree's own commit.
+rev=$(git rev-parse --verify "$ref^{commit}")
 work=target/same-json
 rm -rf "$work/out-base" "$work/out-tree"
 mkdir -p "$work"
 if [[ ! -d "$work/tree" ]]; then
-  git worktree add --detach "$work/tree" "$ref" >/dev/null
+  git worktree add --detach "$work/tree" "$rev" >/dev/null
 else
-  git -C "$work/tree" checkout --detach --quiet "$ref"
+  git -C "$work/tree" checkout --detach --quiet "$rev"
 fi
 (cd "$work/tree" && CARGO_TARGET_DIR="$PWD/../target" cargo build --quiet --release -p dnatlas-cli)
 cargo build --quiet --release -p dnatlas-cli
