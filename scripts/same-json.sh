@@ -2,6 +2,8 @@
 # Whether this tree's `dnatlas analyze --format json` is byte-identical to REF's on every fixture: each input alone,
 # and each fixture case's inputs together. For changes that must not change behaviour (moves, splits, renames).
 #   bash scripts/same-json.sh [REF]   (default: HEAD; REF is built in a worktree under target/same-json/)
+# SAME_JSON_BASE=path/to/dnatlas uses that binary, built from REF, instead of building REF again. The tree's binary
+# is built in $CARGO_TARGET_DIR when it is set.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 source scripts/env.sh
@@ -11,13 +13,21 @@ rev=$(git rev-parse --verify "$ref^{commit}")
 work=target/same-json
 rm -rf "$work/out-base" "$work/out-tree"
 mkdir -p "$work"
-if [[ ! -d "$work/tree" ]]; then
-  git worktree add --detach "$work/tree" "$rev" >/dev/null
-else
-  git -C "$work/tree" checkout --detach --quiet "$rev"
+if [[ -z "${SAME_JSON_BASE:-}" ]]; then
+  if [[ ! -d "$work/tree" ]]; then
+    git worktree add --detach "$work/tree" "$rev" >/dev/null
+  else
+    git -C "$work/tree" checkout --detach --quiet "$rev"
+  fi
 fi
-(cd "$work/tree" && CARGO_TARGET_DIR="$PWD/../target" cargo build --quiet --release -p dnatlas-cli)
+if [[ -n "${SAME_JSON_BASE:-}" ]]; then
+  base=$SAME_JSON_BASE
+else
+  (cd "$work/tree" && CARGO_TARGET_DIR="$PWD/../target" cargo build --quiet --release -p dnatlas-cli)
+  base=$work/target/release/dnatlas
+fi
 cargo build --quiet --release -p dnatlas-cli
+tree=${CARGO_TARGET_DIR:-target}/release/dnatlas
 
 outputs() { # BINARY DIR
   local bin=$1 out=$2 f d files
@@ -32,8 +42,8 @@ outputs() { # BINARY DIR
     fi
   done < <(find fixtures -mindepth 2 -maxdepth 2 -type d | sort)
 }
-outputs "$work/target/release/dnatlas" "$work/out-base"
-outputs target/release/dnatlas "$work/out-tree"
+outputs "$base" "$work/out-base"
+outputs "$tree" "$work/out-tree"
 count=$(find "$work/out-tree" -type f | wc -l)
 if diff -rq "$work/out-base" "$work/out-tree"; then
   echo "same-json: $count outputs byte-identical to $ref"
