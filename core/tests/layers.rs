@@ -29,6 +29,7 @@ const LAYERS: &[(&str, usize, &str)] = &[
     ("report", 5, "output"),
     ("trace", 5, "output"),
     ("walk", 5, "output"),
+    ("pipeline", 5, "output"),
     ("", 5, "output"),
 ];
 

@@ -12,8 +12,6 @@ pub mod tcpdump;
 
 use serde::{Deserialize, Serialize};
 
-use crate::text;
-
 /// One input: a name (file name or paste label) and its bytes.
 #[derive(Debug, Clone, Copy)]
 pub struct Source<'a> {
@@ -75,53 +73,6 @@ impl Kind {
             Kind::Corefile => "corefile",
             Kind::Unknown => "unknown",
         }
-    }
-}
-
-/// How many leading lines detection looks at.
-const DETECT_LINES: usize = 4000;
-
-/// Detects the kind of an input from its content.
-pub fn detect(bytes: &[u8]) -> Kind {
-    if pcap::is_pcap(bytes) {
-        return Kind::Pcap;
-    }
-    if pcap::is_pcapng(bytes) {
-        return Kind::Pcapng;
-    }
-    let head = bytes.get(..4096).unwrap_or(bytes);
-    if head.contains(&0) {
-        return Kind::Unknown;
-    }
-    let (mut iptables_lines, mut rule_lines) = (0usize, 0usize);
-    for line in text::lines(bytes).take(DETECT_LINES) {
-        let line = text::decode(line.bytes).0;
-        if iptables::looks_like_line(&line) {
-            iptables_lines += 1;
-            let t = line.trim_start();
-            if t.starts_with("-A ") || t.starts_with('[') {
-                rule_lines += 1;
-            }
-        }
-    }
-    // A document that holds several kinds (a pasted terminal session) is read as the richest: node rules first,
-    // then a capture (whose paste may end with the first lines of a dump), then the rest.
-    if rule_lines > 0 {
-        Kind::IptablesSave
-    } else if tcpdump::looks_like(bytes) {
-        Kind::Tcpdump
-    } else if iptables_lines > 0 {
-        Kind::IptablesSave
-    } else if iptables_list::looks_like(bytes) {
-        Kind::IptablesList
-    } else if resolv_conf::looks_like(bytes) {
-        Kind::ResolvConf
-    } else if kubectl::detect(bytes).is_some() {
-        Kind::Kubectl
-    } else if corefile::looks_like(&corefile::view(bytes)) {
-        Kind::Corefile
-    } else {
-        Kind::Unknown
     }
 }
 
@@ -201,98 +152,7 @@ pub fn describe_binary(bytes: &[u8]) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn detects_dumps_and_fragments() {
-        assert_eq!(
-            detect(b"*nat\n:PREROUTING ACCEPT [0:0]\nCOMMIT\n"),
-            Kind::IptablesSave
-        );
-        assert_eq!(
-            detect(b"some text\n-A KUBE-SERVICES -j X\n"),
-            Kind::IptablesSave
-        );
-        assert_eq!(detect(b"nameserver 10.96.0.10\n"), Kind::ResolvConf);
-        assert_eq!(
-            detect(b"search default.svc.cluster.local svc.cluster.local cluster.local\nnameserver 10.96.0.10\noptions ndots:5\n"),
-            Kind::ResolvConf
-        );
-        assert_eq!(
-            detect(b"Chain KUBE-SERVICES (2 references)\ntarget     prot opt source               destination\n"),
-            Kind::IptablesList
-        );
-        assert_eq!(
-            detect(b"NAME         ENDPOINTS           AGE\nkube-dns     10.244.0.2:53       5d\n"),
-            Kind::Kubectl
-        );
-        assert_eq!(
-            detect(br#"{"apiVersion": "v1", "kind": "Service", "metadata": {"name": "x"}}"#),
-            Kind::Kubectl
-        );
-        assert_eq!(detect(b"\xd4\xc3\xb2\xa1\x02\x00\x04\x00\x00"), Kind::Pcap);
-        assert_eq!(detect(b"\xa1\xb2\x3c\x4d\x00\x02"), Kind::Pcap);
-        assert_eq!(detect(b"\x0a\x0d\x0d\x0a\x1c\x00"), Kind::Pcapng);
-        assert_eq!(detect(b"\x0a\x0d\x0d\x00\x1c\x00"), Kind::Unknown);
-        assert_eq!(
-            detect(b"IP 10.0.0.1.1000 > 10.0.0.2.53: 1+ A? a. (19)\n*nat\nCOMMIT\n"),
-            Kind::Tcpdump
-        );
-        assert_eq!(
-            detect(b"IP 10.0.0.1.1000 > 10.0.0.2.53: 1+ A? a. (19)\n*nat\n-A X -j Y\n"),
-            Kind::IptablesSave
-        );
-    }
-
-    /// Prompt lines as terminals print them above a command's output.
-    const PROMPTS: [&str; 4] = [
-        "$ kubectl exec -n default web-0 -- cat /etc/resolv.conf\n",
-        "root@node-1:~# iptables-save\n",
-        "[root@host ~]# cat /etc/resolv.conf\n",
-        "PS C:\\Users\\me> kubectl get svc -A\n",
-    ];
-
-    #[test]
-    fn noise_around_a_kind_does_not_hide_it() {
-        let resolv = "search default.svc.cluster.local svc.cluster.local cluster.local\nnameserver 10.96.0.10\noptions ndots:5\n";
-        let dump = "*nat\n:PREROUTING ACCEPT [0:0]\n:KUBE-SERVICES - [0:0]\n-A PREROUTING -j KUBE-SERVICES\nCOMMIT\n";
-        let table = "NAME         TYPE        CLUSTER-IP   EXTERNAL-IP   PORT(S)         AGE\nkube-dns     ClusterIP   10.96.0.10   <none>        53/UDP,53/TCP   5d\n";
-        let corefile = ".:53 {\n    errors\n    kubernetes cluster.local in-addr.arpa ip6.arpa\n    forward . /etc/resolv.conf\n}\n";
-        let tcpdump = "12:00:00.000001 IP 10.244.0.20.35926 > 10.96.0.10.53: 44017+ A? web.default.svc.cluster.local. (47)\n";
-        let cases = [
-            (resolv, Kind::ResolvConf),
-            (dump, Kind::IptablesSave),
-            (table, Kind::Kubectl),
-            (corefile, Kind::Corefile),
-            (tcpdump, Kind::Tcpdump),
-        ];
-        for (text, kind) in cases {
-            assert_eq!(detect(text.as_bytes()), kind, "{text}");
-            for prompt in PROMPTS {
-                let noisy = format!("{prompt}{text}");
-                assert_eq!(detect(noisy.as_bytes()), kind, "{noisy}");
-                // And a prompt after the output, as a copied terminal ends.
-                let noisy = format!(
-                    "{prompt}{text}{}",
-                    prompt.trim_end_matches(|c| c != '#' && c != '$' && c != '>')
-                );
-                assert_eq!(detect(noisy.as_bytes()), kind, "{noisy}");
-            }
-            // A Latin-1 byte in a comment line.
-            let mut latin1 = b"# r\xe9solveur du n\xa6ud\n".to_vec();
-            latin1.extend(text.as_bytes());
-            assert_eq!(detect(&latin1), kind, "{text}");
-        }
-        // A typo among valid resolv.conf lines.
-        assert_eq!(
-            detect(b"search default.svc.cluster.local\nnameservr 10.96.0.10\nnameserver 10.96.0.11\noptions ndots:5\n"),
-            Kind::ResolvConf
-        );
-        // But text that is mostly something else is not read as a resolv.conf for one keyword in it.
-        assert_eq!(
-            detect(b"hello there\nsome notes\nsearch the logs\nmore notes\nand more\n"),
-            Kind::Unknown
-        );
-    }
+    use crate::pipeline::registry::detect;
 
     #[test]
     fn binary_inputs_say_what_they_look_like() {
@@ -335,29 +195,5 @@ mod tests {
             "binary input of a kind dnatlas does not read (it begins 01 02 00 03)"
         );
         assert_eq!(describe_binary(b"just some text\n"), None);
-    }
-
-    #[test]
-    fn detects_corefiles_but_not_configmaps_or_other_kinds() {
-        assert_eq!(
-            detect(b".:53 {\n    errors\n    forward . /etc/resolv.conf\n}\n"),
-            Kind::Corefile
-        );
-        // `kubectl describe configmap coredns`: only the Corefile key's lines are read.
-        assert_eq!(
-            detect(b"Name:         coredns\nNamespace:    kube-system\n\nData\n====\nCorefile:\n----\n.:53 {\n    errors\n}\n\n\nBinaryData\n====\n"),
-            Kind::Corefile
-        );
-        // The ConfigMap as YAML is kubectl output, which reads the Corefile in it.
-        assert_eq!(
-            detect(b"apiVersion: v1\ndata:\n  Corefile: |\n    .:53 {\n        errors\n    }\nkind: ConfigMap\nmetadata:\n  name: coredns\n"),
-            Kind::Kubectl
-        );
-        assert_eq!(
-            detect(b"options ndots:5\nsearch x.svc.cluster.local\n"),
-            Kind::ResolvConf
-        );
-        assert_ne!(detect(b"{\n}\n"), Kind::Corefile);
-        assert_ne!(detect(b"hello {\n  world\n}\n"), Kind::Corefile);
     }
 }
