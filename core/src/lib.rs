@@ -3,6 +3,17 @@
 //!
 //! The façade is [`analyze`]: inputs in, an [`Analysis`] (plain serde data) out. The core does no I/O, reads no
 //! clock, uses no randomness or threads, and never panics on any input; it builds for `wasm32-unknown-unknown`.
+//!
+//! The modules, bottom-up by layer (`core/tests/layers.rs` keeps them so):
+//! - base: [`text`] (lines, decoding), [`diagnostic`] (diagnostics and their budget), [`evidence`] (where a fact
+//!   comes from);
+//! - sources: [`source`] (one parser per input kind);
+//! - model: [`model`] (the Service graph, the cluster model), [`capture::engine`] (DNS transactions);
+//! - derivations: [`simulate`] (the netfilter walk), [`dns`] (resolver plans, CoreDNS's answers),
+//!   [`capture::lookups`];
+//! - lint: [`lint`] (every finding);
+//! - output: [`pipeline`] (the analysis: input kinds, their readers, the stages), [`analysis`], [`report`],
+//!   [`trace`], [`walk`].
 
 #![forbid(unsafe_code)]
 #![deny(

@@ -58,7 +58,7 @@ fn scanned_files() -> Vec<(String, String)> {
     ] {
         walk(&root.join(dir), &mut paths);
     }
-    for file in ["README.md", "ARCHITECTURE.md"] {
+    for file in ["README.md", "ARCHITECTURE.md", "fixtures/README.md"] {
         paths.push(root.join(file));
     }
     let mut fixtures = Vec::new();
