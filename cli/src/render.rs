@@ -3,50 +3,21 @@
 use std::borrow::Cow;
 use std::fmt::Write;
 
-use dnatlas_core::diagnostic::percent;
 use dnatlas_core::dns::answer::Rcode;
 use dnatlas_core::dns::plan::{QueryType, Resolver};
+use dnatlas_core::format::{self, percent};
 use dnatlas_core::simulate::netfilter::{Outcome, Packet, Verdict, STEPS_HEAD};
 use dnatlas_core::trace::Trace;
 use dnatlas_core::{Analysis, Diagnostic, Service, SourceReport};
 
 /// How a service port is named in reports: `ns/name:port`, or `ns/name` for an unnamed port.
-pub fn service_label(service: &Service) -> String {
-    if service.namespace.is_empty() && service.name.is_empty() {
-        return "(no comment)".to_string();
-    }
-    if service.port_name.is_empty() {
-        format!("{}/{}", service.namespace, service.name)
-    } else {
-        format!(
-            "{}/{}:{}",
-            service.namespace, service.name, service.port_name
-        )
-    }
+fn service_label(service: &Service) -> String {
+    format::service_port(&service.namespace, &service.name, &service.port_name)
 }
 
+/// `ip:port` (IPv6 in brackets), `?` for an unknown address.
 fn address(ip: Option<&str>, port: Option<u16>) -> String {
-    let ip = ip.unwrap_or("?");
-    let host = if ip.contains(':') {
-        format!("[{ip}]")
-    } else {
-        ip.to_string()
-    };
-    match port {
-        Some(port) => format!("{host}:{port}"),
-        None => host,
-    }
-}
-
-/// A latency: microseconds below 1 ms, milliseconds with one decimal below 1 s, then seconds.
-fn micros(us: u64) -> String {
-    if us < 1_000 {
-        format!("{us} µs")
-    } else if us < 1_000_000 {
-        format!("{:.1} ms", us as f64 / 1e3)
-    } else {
-        format!("{:.2} s", us as f64 / 1e6)
-    }
+    format::address(ip.unwrap_or("?"), port)
 }
 
 /// Renders an analysis as text.
@@ -74,7 +45,12 @@ pub fn analysis(analysis: &Analysis) -> String {
                     summary.retried
                 );
                 if let (Some(p50), Some(p99)) = (summary.latency.p50_us, summary.latency.p99_us) {
-                    let _ = write!(out, "; latency p50 {}, p99 {}", micros(p50), micros(p99));
+                    let _ = write!(
+                        out,
+                        "; latency p50 {}, p99 {}",
+                        format::latency(p50),
+                        format::latency(p99)
+                    );
                 }
             }
             (Some(r), None) => {

@@ -77,35 +77,9 @@ impl Diagnostic {
     }
 }
 
-/// `n` with a comma between each group of three digits (`12,345`), as counts are written in messages.
-/// A share of new connections (0–1) as a percentage for people: `33.3%`; a small share is not `0.0%` (1 of 10,000
-/// endpoints is `0.010%`), and a share that is not a number (never produced) prints `?`, never `NaN%`.
-pub fn percent(share: f64) -> String {
-    let p = share * 100.0;
-    if !p.is_finite() {
-        return "?".to_string();
-    }
-    if p > 0.0 && p < 0.05 {
-        return if p < 0.001 {
-            "<0.001%".to_string()
-        } else {
-            format!("{p:.3}%")
-        };
-    }
-    format!("{p:.1}%")
-}
-
-pub fn thousands(n: u64) -> String {
-    let digits = n.to_string();
-    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
-}
+// The wording of counts and shares has one home, `format`; these two names stay here for the callers that still
+// import them from this module.
+pub use crate::format::{percent, thousands};
 
 /// Diagnostics of one code kept for one line (or one frame of a binary capture); the rest are counted in a note.
 pub const MAX_PER_LINE_AND_CODE: usize = 3;
@@ -122,7 +96,7 @@ fn more_note(at: &Diagnostic, n: usize, code: &str, where_: &str) -> Diagnostic 
         code: "more-diagnostics".to_string(),
         message: format!(
             "{} more `{code}` diagnostics {where_} not shown",
-            thousands(n as u64)
+            crate::format::thousands(n as u64)
         ),
         line: at.line,
         column: at.column,
@@ -381,15 +355,5 @@ mod tests {
         let out = budget(ds, 500);
         assert_eq!(out.len(), 500);
         assert_eq!(out[0].line, 1);
-    }
-
-    #[test]
-    fn thousands_groups_digits() {
-        assert_eq!(thousands(0), "0");
-        assert_eq!(thousands(999), "999");
-        assert_eq!(thousands(1000), "1,000");
-        assert_eq!(thousands(12_345), "12,345");
-        assert_eq!(thousands(1_234_567), "1,234,567");
-        assert_eq!(thousands(u64::MAX), "18,446,744,073,709,551,615");
     }
 }

@@ -38,6 +38,7 @@ pub mod capture;
 pub mod diagnostic;
 pub mod dns;
 pub mod evidence;
+pub mod format;
 pub mod lint;
 pub mod model;
 pub mod pipeline;

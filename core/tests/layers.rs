@@ -1,10 +1,11 @@
 //! The core's layers, enforced: every `crate::…` path in `core/src` (outside `#[cfg(test)]` modules) must name a
 //! module of its own layer or one below, and the modules must not import each other in a cycle.
 //!
-//! Bottom-up: base (text, diagnostics, evidence) → sources (one module per input kind, and the packet every capture
-//! reader produces) → model (Service graph, cluster model, capture transactions) → derivations (netfilter walk,
-//! resolver plans, DNS answers, lookups, the captures' summary) → lint (every finding) → output (the analysis, the
-//! report, the trace, and the crate root that runs them). ARCHITECTURE.md draws the same picture.
+//! Bottom-up: base (text, diagnostics, evidence, the wording of values) → sources (one module per input kind, and
+//! the packet every capture reader produces) → model (Service graph, cluster model, capture transactions) →
+//! derivations (netfilter walk, resolver plans, DNS answers, lookups, the captures' summary) → lint (every finding)
+//! → output (the analysis, the report, the trace, and the crate root that runs them). ARCHITECTURE.md draws the same
+//! picture.
 //!
 //! The check is syntactic: a path counts as an import of the deepest module it names, so a re-export does not hide
 //! where a path points (import an item from its home, not from a façade above it).
@@ -17,6 +18,7 @@ const LAYERS: &[(&str, usize, &str)] = &[
     ("text", 0, "base"),
     ("diagnostic", 0, "base"),
     ("evidence", 0, "base"),
+    ("format", 0, "base"),
     ("source", 1, "sources"),
     ("model", 2, "model"),
     ("capture::engine", 2, "model"),

@@ -39,7 +39,8 @@ use pcap_parser::traits::PcapNGPacketBlock;
 use pcap_parser::{parse_pcap_frame, parse_pcap_frame_be, parse_pcap_header};
 use rustc_hash::FxHashMap;
 
-use crate::diagnostic::{thousands, Diagnostic, Severity};
+use crate::diagnostic::{Diagnostic, Severity};
+use crate::format::thousands;
 use crate::source::packet::{Answers, Host, Packet, PacketSink, Question, Sock, Time, Transport};
 pub use crate::text::{is_pcap, is_pcapng};
 

@@ -16,7 +16,8 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::diagnostic::{thousands, Diagnostic, Parsed, Severity};
+use crate::diagnostic::{Diagnostic, Parsed, Severity};
+use crate::format::{self, thousands, HostPort};
 pub use crate::source::packet::{Record, Transport};
 use crate::text;
 
@@ -86,11 +87,9 @@ pub struct Socket {
 
 impl std::fmt::Display for Socket {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let port = self.port.map_or_else(|| "?".to_string(), |p| p.to_string());
-        if self.address.contains(':') {
-            write!(f, "[{}]:{port}", self.address)
-        } else {
-            write!(f, "{}:{port}", self.address)
+        match self.port {
+            Some(port) => std::fmt::Display::fmt(&HostPort(&self.address, port), f),
+            None => write!(f, "{}:?", format::host(&self.address)),
         }
     }
 }
