@@ -2,8 +2,8 @@
 //! blocks (keys as written, the closing line, each directive's name and line), the risks (code and lines) and the
 //! diagnostics (code, line, column), all in order; then analysed as an input of its own: detected kind, counts,
 //! findings with severity and evidence lines. The expectations were reasoned from docs/domain/coredns.md §4 and the case's
-//! `about`, not copied from dnatlas's output. Every case, cut and damaged, then goes through the parser, `risks`
-//! and `looks_like` without a panic. A Corefile inside a ConfigMap (kubectl YAML and JSON) is read with the lines
+//! `about`, not copied from dnatlas's output. Every case, cut and damaged, then goes through the parser, the lint
+//! rules' `corefile_risks` and `looks_like` without a panic. A Corefile inside a ConfigMap (kubectl YAML and JSON) is read with the lines
 //! of its input, and detection keeps every other kind of input to itself.
 
 mod common;
@@ -38,7 +38,7 @@ fn fixtures_match_their_expectations() {
                 })
             })
             .collect();
-        let risks: Vec<Value> = corefile::risks(&parsed.value)
+        let risks: Vec<Value> = dnatlas_core::lint::corefile_risks(&parsed.value, &[])
             .iter()
             .map(|r| json!({"code": r.code, "lines": r.lines}))
             .collect();
@@ -298,7 +298,7 @@ fn damaged_fixtures_do_not_panic() {
         variants += common::for_each_variant(&bytes, 200, b"{}\"\\#,\n\0 ", |what, v| {
             let result = catch_unwind(AssertUnwindSafe(|| {
                 let parsed = corefile::parse(v);
-                let _ = corefile::risks(&parsed.value);
+                let _ = dnatlas_core::lint::corefile_risks(&parsed.value, &[]);
                 let _ = corefile::looks_like(v);
             }));
             assert!(result.is_ok(), "{name}: panic on {what}");

@@ -24,7 +24,7 @@ fuzz_target!(|data: &[u8]| {
                 assert!(directive.line >= block.line && directive.line as usize <= lines);
             }
         }
-        let _ = corefile::risks_with_cluster_dns(&parsed.value, &["10.96.0.10".parse().unwrap()]);
+        let _ = dnatlas_core::lint::corefile_risks(&parsed.value, &["10.96.0.10".parse().unwrap()]);
     }
     let _ = corefile::looks_like(&view);
 });

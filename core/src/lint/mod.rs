@@ -6,6 +6,7 @@ pub mod finding;
 pub(crate) mod rules;
 
 pub(crate) use context::{CaptureInput, Context, NodeInput};
+pub use rules::corefile::Risk;
 
 use crate::diagnostic::Severity;
 use crate::evidence::Evidence;
@@ -84,6 +85,17 @@ pub fn explain(code: &str) -> Option<&'static RuleDoc> {
 /// rule over `Context::lookups`.
 pub fn search_expansion(lookups: &[crate::capture::lookups::Lookup]) -> Vec<Finding> {
     rules::dns_search_expansion::findings(lookups)
+}
+
+/// The Corefile risks the rules find in `corefile` (`corefile-forward-loop`, `corefile-autopath-pods`,
+/// `corefile-reverse-no-fallthrough`), rule by rule, each rule's in block order. `cluster_dns` are the addresses
+/// known to be cluster DNS (the kube-dns Service IP, CoreDNS pod IPs): a `forward` to one of them is a loop too.
+/// `analyze` runs the same rules over every Corefile input, with the addresses the other inputs show.
+pub fn corefile_risks(
+    corefile: &crate::source::corefile::Corefile,
+    cluster_dns: &[std::net::IpAddr],
+) -> Vec<Risk> {
+    rules::corefile::risks(corefile, cluster_dns)
 }
 
 /// Runs every rule; findings come back worst first, then by code and first evidence.

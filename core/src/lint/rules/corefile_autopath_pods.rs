@@ -2,8 +2,10 @@
 
 use crate::diagnostic::Severity;
 use crate::lint::finding::Finding;
-use crate::lint::rules::corefile_risks;
+use crate::lint::rules::corefile::{blocks, per_corefile, Risk};
 use crate::lint::{Context, Rule, RuleDoc};
+use crate::source::corefile::plugins::{Plugin, PodsMode};
+use crate::source::corefile::Corefile;
 
 pub struct CorefileAutopathPods;
 
@@ -23,8 +25,46 @@ impl Rule for CorefileAutopathPods {
     }
 
     fn check(&self, context: &Context<'_>, out: &mut Vec<Finding>) {
-        for risk in corefile_risks(context, DOC.code) {
+        for risk in per_corefile(context, |corefile, _| risks(corefile)) {
             out.push(DOC.finding(risk.message, risk.evidence));
         }
     }
+}
+
+/// Each `autopath @kubernetes` of a server block whose kubernetes plugin is not `pods verified`, with the autopath
+/// line and the `pods` line (the kubernetes line when `pods` is not set).
+pub(super) fn risks(corefile: &Corefile) -> Vec<Risk> {
+    let mut out = Vec::new();
+    for block in blocks(corefile) {
+        let kubernetes = block.kubernetes();
+        if kubernetes.is_some_and(|(_, k)| k.pods == PodsMode::Verified) {
+            continue;
+        }
+        for d in &block.directives {
+            let Some(Plugin::Autopath(a)) = &d.plugin else {
+                continue;
+            };
+            if a.source.as_deref() != Some("@kubernetes") {
+                continue;
+            }
+            let mut lines = vec![d.line];
+            if let Some((kd, k)) = kubernetes {
+                lines.push(k.pods_line.unwrap_or(kd.line));
+            }
+            let mode = kubernetes.map_or("no kubernetes plugin", |(_, k)| match k.pods {
+                PodsMode::Disabled => "pods disabled",
+                PodsMode::Insecure => "pods insecure",
+                PodsMode::Verified => "pods verified",
+            });
+            out.push(Risk::new(
+                DOC.code,
+                format!(
+                    "`autopath @kubernetes` needs `pods verified` in the kubernetes plugin (here: {mode}); \
+                     without it CoreDNS cannot tell which pod asked and the server-side search does not work"
+                ),
+                lines,
+            ));
+        }
+    }
+    out
 }

@@ -1,9 +1,13 @@
 //! `corefile-forward-loop`: the Corefile forwards to a resolver that leads back to CoreDNS.
 
+use std::net::IpAddr;
+
 use crate::diagnostic::Severity;
 use crate::lint::finding::Finding;
-use crate::lint::rules::corefile_risks;
+use crate::lint::rules::corefile::{blocks, per_corefile, Risk};
 use crate::lint::{Context, Rule, RuleDoc};
+use crate::source::corefile::plugins::Plugin;
+use crate::source::corefile::Corefile;
 
 pub struct CorefileForwardLoop;
 
@@ -23,7 +27,7 @@ impl Rule for CorefileForwardLoop {
     }
 
     fn check(&self, context: &Context<'_>, out: &mut Vec<Finding>) {
-        for risk in corefile_risks(context, DOC.code) {
+        for risk in per_corefile(context, risks) {
             let mut finding = DOC.finding(risk.message, risk.evidence);
             if !risk.to_itself {
                 // Upstreams read from /etc/resolv.conf loop only on some nodes.
@@ -32,4 +36,56 @@ impl Rule for CorefileForwardLoop {
             out.push(finding);
         }
     }
+}
+
+/// Each `forward` destination of a server block that leads back to CoreDNS: `/etc/resolv.conf` when the block
+/// runs no `loop` plugin, a loopback address, or an address in `cluster_dns`; with the directive's and the
+/// destination's lines.
+pub(super) fn risks(corefile: &Corefile, cluster_dns: &[IpAddr]) -> Vec<Risk> {
+    let mut out = Vec::new();
+    for block in blocks(corefile) {
+        let loop_plugin = block.has_loop();
+        for d in &block.directives {
+            let Some(Plugin::Forward(f)) = &d.plugin else {
+                continue;
+            };
+            for up in &f.to {
+                if up.text == "/etc/resolv.conf" && !loop_plugin {
+                    out.push(Risk::new(
+                        DOC.code,
+                        "`forward` reads its upstreams from /etc/resolv.conf, which for CoreDNS (dnsPolicy Default) is \
+                         the node's resolv.conf; on a systemd-resolved node that points at 127.0.0.53, back at CoreDNS \
+                         itself, and there is no `loop` plugin to detect it. Add `loop`, or give kubelet \
+                         `--resolv-conf=/run/systemd/resolve/resolv.conf`"
+                            .to_string(),
+                        vec![d.line, up.line],
+                    ));
+                } else if let Some(ip) = up.ip() {
+                    let why = if ip.is_loopback() {
+                        Some("a loopback address: inside the CoreDNS pod that is CoreDNS itself")
+                    } else if cluster_dns.contains(&ip) {
+                        Some("the cluster DNS itself")
+                    } else {
+                        None
+                    };
+                    if let Some(why) = why {
+                        out.push(Risk::new(
+                            DOC.code,
+                            format!(
+                                "`forward` sends queries to {} — {why}; every forwarded query comes back to CoreDNS{}",
+                                up.text,
+                                if loop_plugin {
+                                    " (the `loop` plugin stops CoreDNS at startup: CrashLoopBackOff)"
+                                } else {
+                                    ""
+                                }
+                            ),
+                            vec![d.line, up.line],
+                        ));
+                    }
+                }
+            }
+        }
+    }
+    out
 }

@@ -2,8 +2,9 @@
 
 use crate::diagnostic::Severity;
 use crate::lint::finding::Finding;
-use crate::lint::rules::corefile_risks;
+use crate::lint::rules::corefile::{blocks, per_corefile, Risk};
 use crate::lint::{Context, Rule, RuleDoc};
+use crate::source::corefile::Corefile;
 
 pub struct CorefileReverseNoFallthrough;
 
@@ -23,8 +24,67 @@ impl Rule for CorefileReverseNoFallthrough {
     }
 
     fn check(&self, context: &Context<'_>, out: &mut Vec<Finding>) {
-        for risk in corefile_risks(context, DOC.code) {
+        for risk in per_corefile(context, |corefile, _| risks(corefile)) {
             out.push(DOC.finding(risk.message, risk.evidence));
         }
     }
+}
+
+/// Each server block whose kubernetes plugin serves reverse zones (its own zones, else the block's) that its
+/// `fallthrough` does not cover, with the kubernetes line and the fallthrough line when there is one.
+pub(super) fn risks(corefile: &Corefile) -> Vec<Risk> {
+    let mut out = Vec::new();
+    for block in blocks(corefile) {
+        let Some((kd, k)) = block.kubernetes() else {
+            continue;
+        };
+        let zones: Vec<String> = if k.zones.is_empty() {
+            block.block.keys.iter().map(|z| z.zone.clone()).collect()
+        } else {
+            k.zones.clone()
+        };
+        let uncovered: Vec<&str> = zones
+            .iter()
+            .filter(|z| in_zone(z, "in-addr.arpa") || in_zone(z, "ip6.arpa"))
+            .filter(|z| {
+                !k.fallthrough
+                    .as_ref()
+                    .is_some_and(|ft| ft.zones.is_empty() || ft.zones.iter().any(|p| in_zone(z, p)))
+            })
+            .map(String::as_str)
+            .collect();
+        if uncovered.is_empty() {
+            continue;
+        }
+        let mut lines = vec![kd.line];
+        lines.extend(k.fallthrough.as_ref().map(|f| f.line));
+        out.push(Risk::new(
+            DOC.code,
+            format!(
+                "the kubernetes plugin serves {} but `fallthrough` does not cover {}: PTR lookups for addresses that \
+                 are not cluster IPs get NXDOMAIN from CoreDNS instead of going upstream (kubeadm writes \
+                 `fallthrough in-addr.arpa ip6.arpa`)",
+                uncovered.join(" "),
+                if uncovered.len() == 1 { "it" } else { "them" }
+            ),
+            lines,
+        ));
+    }
+    out
+}
+
+/// A zone in lower case without its trailing dot; the root is `.`.
+fn normalize_zone(zone: &str) -> String {
+    let z = zone.trim_end_matches('.').to_ascii_lowercase();
+    if z.is_empty() {
+        ".".to_string()
+    } else {
+        z
+    }
+}
+
+/// Whether `zone` is `parent` or below it.
+fn in_zone(zone: &str, parent: &str) -> bool {
+    let (zone, parent) = (normalize_zone(zone), normalize_zone(parent));
+    parent == "." || zone == parent || zone.ends_with(&format!(".{parent}"))
 }

@@ -3,6 +3,7 @@
 mod capture;
 mod chain_hash_mismatch;
 mod chain_loop;
+pub(crate) mod corefile;
 mod corefile_autopath_pods;
 mod corefile_forward_loop;
 mod corefile_reverse_no_fallthrough;
@@ -193,74 +194,6 @@ pub(crate) fn cluster_dns_addresses(
             {
                 push(&n.address, at(&r.source, n.line));
             }
-        }
-    }
-    out
-}
-
-/// A Corefile risk found in one input.
-pub(crate) struct CorefileRisk {
-    /// The message: the input, the ConfigMap it is in, and the risk.
-    pub(crate) message: String,
-    /// The Corefile lines (the input's lines) and, for a `forward` to a cluster DNS address, the lines of the other
-    /// inputs that show that address is cluster DNS.
-    pub(crate) evidence: Vec<crate::evidence::Evidence>,
-    /// Whether a `forward` of the risk sends to an address that is certainly CoreDNS itself (loopback or cluster
-    /// DNS), rather than to upstreams read from a file.
-    pub(crate) to_itself: bool,
-}
-
-/// The risks of one code in every Corefile, with their evidence.
-pub(crate) fn corefile_risks(context: &crate::lint::Context<'_>, code: &str) -> Vec<CorefileRisk> {
-    use crate::lint::at;
-    use crate::source::corefile;
-    if context.corefiles.is_empty() {
-        return Vec::new();
-    }
-    let dns = cluster_dns_addresses(context);
-    let mut ips: Vec<std::net::IpAddr> = dns.iter().map(|(ip, _)| *ip).collect();
-    ips.sort_unstable();
-    ips.dedup();
-    let mut out = Vec::new();
-    for c in context.corefiles {
-        for risk in corefile::risks_with_cluster_dns(&c.corefile, &ips)
-            .into_iter()
-            .filter(|r| r.code == code)
-        {
-            let mut evidence: Vec<crate::evidence::Evidence> = risk
-                .lines
-                .iter()
-                .map(|&l| at(&c.source, c.input_line(l)))
-                .collect();
-            // The cluster DNS addresses a `forward` of this risk sends to, with where other inputs show them.
-            let targets: Vec<std::net::IpAddr> = c
-                .corefile
-                .blocks
-                .iter()
-                .flat_map(|b| &b.directives)
-                .filter(|d| risk.lines.contains(&d.line))
-                .filter_map(|d| match &d.plugin {
-                    Some(corefile::Plugin::Forward(f)) => Some(f),
-                    _ => None,
-                })
-                .flat_map(|f| &f.to)
-                .filter_map(|u| corefile::upstream_ip(&u.text))
-                .filter(|ip| ip.is_loopback() || ips.contains(ip))
-                .collect();
-            evidence.extend(
-                dns.iter()
-                    .filter(|(ip, _)| targets.contains(ip))
-                    .map(|(_, e)| e.clone()),
-            );
-            let message = match &c.config_map {
-                Some(cm) => format!("{} (ConfigMap {cm}): {}", c.source, risk.message),
-                None => format!("{}: {}", c.source, risk.message),
-            };
-            out.push(CorefileRisk {
-                message,
-                evidence,
-                to_itself: !targets.is_empty(),
-            });
         }
     }
     out
