@@ -7,9 +7,8 @@
 use std::hint::black_box;
 
 use criterion::{criterion_group, criterion_main, Criterion};
-use dnatlas_app::engine::map::{self, Filter, Query};
-use dnatlas_app::engine::Session;
-use dnatlas_app::layout::Detail;
+use dnatlas_app::engine::{map, Session};
+use dnatlas_app::protocol::map::{Detail, Filter, Query};
 use dnatlas_app::protocol::{InputSpec, Request};
 use dnatlas_gen::{generate, Config};
 

@@ -1,14 +1,15 @@
 //! The page's side of the engine: store an input's bytes, ask a question, get the answer.
 //!
 //! In the built site the [`Session`] runs in a module Web Worker (`worker.js` instantiates this same wasm and calls
-//! [`crate::worker::start`]), so a long analysis never blocks the page. Requests and responses travel as JSON text,
-//! correlated by a request id; progress messages arrive while the worker works. Input bytes travel as a transferred
-//! `Uint8Array`, so a large file goes from the browser's file reader to the worker without a copy in the page's
-//! wasm memory. The page keeps a `Blob` of every input it gave (the dropped `File` itself, or one made of a paste's
-//! text: browser memory, not this wasm's), so that when the worker fails — a trap, an exhausted memory — the
-//! waiting requests are answered with the error, a new worker is started and given every input again, and the page
-//! goes on working. Where no worker can start (no `trunk-app` block naming the files, as in `wasm-bindgen-test` pages,
-//! or natively), the session runs in the page's own thread behind the same functions.
+//! [`crate::worker::start`]), so a long analysis never blocks the page. Every message is an envelope of
+//! [`crate::protocol`] ([`crate::protocol::ToEngine`] out, [`crate::protocol::FromEngine`] back) as JSON text, a request and its progress and reply
+//! correlated by the request's number. Input bytes travel beside their envelope as a transferred `Uint8Array`, so a
+//! large file goes from the browser's file reader to the worker without a copy in the page's wasm memory. The page
+//! keeps a `Blob` of every input it gave (the dropped `File` itself, or one made of a paste's text: browser memory,
+//! not this wasm's), so that when the worker fails — a trap, an exhausted memory — the waiting requests are answered
+//! with the error, a new worker is started and given every input again, and the page goes on working. The worker's
+//! listeners go with it. Where no worker can start (no `trunk-app` block naming the files, as in `wasm-bindgen-test`
+//! pages, or natively), the session runs in the page's own thread behind the same functions.
 
 use std::cell::{Cell, RefCell};
 
@@ -31,7 +32,7 @@ enum Reply {
 enum Backend {
     /// In a Web Worker (replaced by a new one when it fails).
     #[cfg(target_arch = "wasm32")]
-    Worker(RefCell<web_sys::Worker>),
+    Worker(RefCell<web::Engine>),
     /// In this thread.
     Local(Box<RefCell<Session>>),
 }
@@ -108,12 +109,12 @@ pub fn put_text(id: InputId, text: &str) {
     BACKEND.with(|b| match b {
         #[cfg(target_arch = "wasm32")]
         Backend::Worker(worker) => {
-            let bytes = js_sys::Uint8Array::from(text.as_bytes());
-            if let Ok(blob) = web_sys::Blob::new_with_u8_array_sequence(&js_sys::Array::of1(&bytes))
-            {
-                web::keep(id, blob);
-            }
-            web::post_put(&worker.borrow(), id, &bytes)
+            web::keep(id, crate::files::text_blob(text));
+            web::post_put(
+                &worker.borrow(),
+                id,
+                &js_sys::Uint8Array::from(text.as_bytes()),
+            )
         }
         Backend::Local(session) => session.borrow_mut().put(id, text.as_bytes().to_vec()),
     });
@@ -159,25 +160,13 @@ fn send(backend: &Backend, request: Request) -> Sent {
             if let Some(message) = FAILED.with(|f| f.borrow().clone()) {
                 return Sent::Answered(Box::new(Response::Error(message)));
             }
-            let id = NEXT_REQUEST.with(|n| {
-                let id = n.get();
-                n.set(id.wrapping_add(1));
-                id
-            });
-            let json = match serde_json::to_string(&request) {
-                Ok(json) => json,
-                Err(e) => {
-                    return Sent::Answered(Box::new(Response::Error(format!(
-                        "cannot send the request: {e}"
-                    ))))
-                }
-            };
+            let id = next_request();
             if matches!(request, Request::Analyze { .. }) {
-                web::remember_analyze(&json);
+                web::remember_analyze(&request);
             }
             let (tx, rx) = mpsc::unbounded();
             PENDING.with(|p| p.borrow_mut().insert(id, tx));
-            web::post_call(&worker.borrow(), id, &json);
+            web::post_call(&worker.borrow(), id, request);
             Sent::Waiting(rx)
         }
         Backend::Local(session) => {
@@ -198,6 +187,16 @@ fn send(backend: &Backend, request: Request) -> Sent {
             Sent::Waiting(rx)
         }
     }
+}
+
+/// A new request's number.
+#[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
+fn next_request() -> u32 {
+    NEXT_REQUEST.with(|n| {
+        let id = n.get();
+        n.set(id.wrapping_add(1));
+        id
+    })
 }
 
 /// Hands a worker message to the request waiting for it.
@@ -230,28 +229,35 @@ fn fail_all(message: &str, for_good: bool) {
 
 #[cfg(target_arch = "wasm32")]
 mod web {
-    //! Starting the worker and the messages to and from it.
+    //! Starting the worker and the envelopes to and from it.
 
     use std::cell::{Cell, RefCell};
 
-    use js_sys::{Array, JsString, Object, Reflect, Uint8Array};
+    use gloo_events::{EventListener, EventListenerOptions};
+    use js_sys::Uint8Array;
     use wasm_bindgen::prelude::*;
     use wasm_bindgen::JsCast;
-    use wasm_bindgen_futures::JsFuture;
 
     use super::{deliver, fail_all, Backend, Reply, BACKEND, MAX_ANSWER_BYTES, MAX_RESTARTS};
-    use crate::protocol::{InputId, Progress, Response};
+    use crate::protocol::{request_id, wire, FromEngine, InputId, Request, Response, ToEngine};
+
+    /// The worker and its listeners, which go with it.
+    #[derive(Debug)]
+    pub(super) struct Engine {
+        worker: web_sys::Worker,
+        _listeners: [EventListener; 2],
+    }
 
     thread_local! {
         /// Every input given to the worker, in order, as a `Blob` of its bytes: what a new worker is given again.
         static KEPT: RefCell<Vec<(InputId, web_sys::Blob)>> = const { RefCell::new(Vec::new()) };
         /// How many times the worker was replaced.
         static RESTARTS: Cell<u32> = const { Cell::new(0) };
-        /// While a new worker is being given the inputs again, the requests made meanwhile wait here (id, JSON).
-        static HELD: RefCell<Option<Vec<(u32, String)>>> = const { RefCell::new(None) };
-        /// The last analysis asked for (JSON): a new worker is given it after the inputs, so the views' questions
-        /// find the analysis the page shows.
-        static LAST_ANALYZE: RefCell<Option<String>> = const { RefCell::new(None) };
+        /// While a new worker is being given the inputs again, the requests made meanwhile wait here.
+        static HELD: RefCell<Option<Vec<(u32, Request)>>> = const { RefCell::new(None) };
+        /// The last analysis asked for: a new worker is given it after the inputs, so the views' questions find
+        /// the analysis the page shows.
+        static LAST_ANALYZE: RefCell<Option<Request>> = const { RefCell::new(None) };
     }
 
     /// Remembers `blob` as input `id`'s bytes (replacing an earlier one).
@@ -264,8 +270,8 @@ mod web {
     }
 
     /// Remembers the last analysis asked for, to ask a new worker again.
-    pub(super) fn remember_analyze(json: &str) {
-        LAST_ANALYZE.with(|l| *l.borrow_mut() = Some(json.to_string()));
+    pub(super) fn remember_analyze(request: &Request) {
+        LAST_ANALYZE.with(|l| *l.borrow_mut() = Some(request.clone()));
     }
 
     /// Forgets input `id`'s bytes.
@@ -296,7 +302,7 @@ mod web {
             &format!("{reason}; the engine was restarted with every input"),
             false,
         );
-        let Some(worker) = start_worker() else {
+        let Some(engine) = start_worker() else {
             fail_all(
                 &format!("{reason}; the engine could not be restarted"),
                 true,
@@ -305,58 +311,49 @@ mod web {
         };
         BACKEND.with(|b| {
             if let Backend::Worker(current) = b {
-                current.borrow().terminate();
-                *current.borrow_mut() = worker;
+                current.borrow().worker.terminate();
+                // The old worker's listeners are removed as it is dropped.
+                let old = current.replace(engine);
+                drop(old);
             }
         });
         HELD.with(|h| {
             h.borrow_mut().get_or_insert_with(Vec::new);
         });
+        wasm_bindgen_futures::spawn_local(give_again());
+    }
+
+    /// Gives a new worker every kept input, then the last analysis, then the requests held meanwhile.
+    async fn give_again() {
         let inputs = KEPT.with(|k| k.borrow().clone());
-        wasm_bindgen_futures::spawn_local(async move {
-            for (id, blob) in inputs {
-                let bytes = match JsFuture::from(blob.array_buffer()).await {
-                    Ok(buffer) => Uint8Array::new(&buffer),
-                    Err(_) => continue,
-                };
-                // Removed while this was reading.
-                if !is_kept(id) {
-                    continue;
-                }
-                BACKEND.with(|b| {
-                    if let Backend::Worker(current) = b {
-                        post_put(&current.borrow(), id, &bytes);
-                    }
-                });
+        for (id, blob) in inputs {
+            let bytes = crate::files::read_capped(&blob).await;
+            // Removed while this was reading.
+            if !is_kept(id) {
+                continue;
             }
-            let held = HELD.with(|h| h.borrow_mut().take()).unwrap_or_default();
-            // The analysis again, as a request nobody waits for (its answer is the summary the page already has),
-            // then the requests made meanwhile, which need it.
-            let analyze = LAST_ANALYZE.with(|l| l.borrow().clone());
-            BACKEND.with(|b| {
-                if let Backend::Worker(current) = b {
-                    if let Some(json) = analyze {
-                        let id = super::NEXT_REQUEST.with(|n| {
-                            let id = n.get();
-                            n.set(id.wrapping_add(1));
-                            id
-                        });
-                        post_call(&current.borrow(), id, &json);
-                    }
-                    for (id, json) in held {
-                        post_call(&current.borrow(), id, &json);
-                    }
-                }
-            });
+            with_worker(|engine| post_put(engine, id, &bytes));
+        }
+        let held = HELD.with(|h| h.borrow_mut().take()).unwrap_or_default();
+        // The analysis again, as a request nobody waits for (its answer is the summary the page already has),
+        // then the requests made meanwhile, which need it.
+        let analyze = LAST_ANALYZE.with(|l| l.borrow().clone());
+        with_worker(|engine| {
+            if let Some(request) = analyze {
+                post_call(engine, super::next_request(), request);
+            }
+            for (id, request) in held {
+                post_call(engine, id, request);
+            }
         });
     }
 
-    fn set(object: &Object, key: &str, value: &JsValue) {
-        let _ = Reflect::set(object, &JsValue::from_str(key), value);
-    }
-
-    fn get(object: &JsValue, key: &str) -> JsValue {
-        Reflect::get(object, &JsValue::from_str(key)).unwrap_or(JsValue::UNDEFINED)
+    fn with_worker(f: impl FnOnce(&Engine)) {
+        BACKEND.with(|b| {
+            if let Backend::Worker(current) = b {
+                f(&current.borrow());
+            }
+        });
     }
 
     /// The files the page was built with, as absolute URLs: (glue JS, wasm, worker script). Trunk writes their
@@ -373,114 +370,117 @@ mod web {
         Some((absolute("js")?, absolute("wasm")?, absolute("worker")?))
     }
 
-    pub(super) fn start_worker() -> Option<web_sys::Worker> {
+    pub(super) fn start_worker() -> Option<Engine> {
         let (js, wasm, script) = build_files()?;
         let options = web_sys::WorkerOptions::new();
         options.set_type(web_sys::WorkerType::Module);
         let worker = web_sys::Worker::new_with_options(&script, &options).ok()?;
-        let on_message =
-            Closure::<dyn FnMut(web_sys::MessageEvent)>::new(|event: web_sys::MessageEvent| {
+        let on_message = EventListener::new(&worker, "message", |event| {
+            if let Some(event) = event.dyn_ref::<web_sys::MessageEvent>() {
                 on_message(&event.data());
-            });
-        worker.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
-        // The worker lives as long as the page.
-        on_message.forget();
-        let on_error =
-            Closure::<dyn FnMut(web_sys::ErrorEvent)>::new(|event: web_sys::ErrorEvent| {
+            }
+        });
+        let on_error = EventListener::new_with_options(
+            &worker,
+            "error",
+            EventListenerOptions::enable_prevent_default(),
+            |event| {
                 event.prevent_default();
-                restart(&format!("the analysis engine failed: {}", event.message()));
-            });
-        worker.set_onerror(Some(on_error.as_ref().unchecked_ref()));
-        on_error.forget();
-        let init = Object::new();
-        set(&init, "t", &"init".into());
-        set(&init, "js", &js.into());
-        set(&init, "wasm", &wasm.into());
+                let message = event
+                    .dyn_ref::<web_sys::ErrorEvent>()
+                    .map(web_sys::ErrorEvent::message)
+                    .unwrap_or_default();
+                restart(&format!("the analysis engine failed: {message}"));
+            },
+        );
+        let (init, _) = wire::pack(&ToEngine::Init { js, wasm }, None).ok()?;
         worker.post_message(&init).ok()?;
-        Some(worker)
+        Some(Engine {
+            worker,
+            _listeners: [on_message, on_error],
+        })
     }
 
     fn on_message(data: &JsValue) {
-        let id = get(data, "id").as_f64().unwrap_or(0.0) as u32;
-        let json = get(data, "json");
+        let Some(json) = wire::json(data) else {
+            return;
+        };
         // Measured before it is copied into this wasm's memory.
-        let length = json.dyn_ref::<JsString>().map_or(0, JsString::length);
+        let length = json.length();
         if length > MAX_ANSWER_BYTES {
-            deliver(
-                id,
-                Reply::Done(Response::Error(format!(
-                    "the engine's answer ({length} characters) is too large to show"
-                ))),
-            );
+            // Too large to read whole: its request is the only part read.
+            let id = json
+                .slice(0, 256)
+                .as_string()
+                .and_then(|head| request_id(&head));
+            if let Some(id) = id {
+                deliver(
+                    id,
+                    Reply::Done(Response::Error(format!(
+                        "the engine's answer ({length} characters) is too large to show"
+                    ))),
+                );
+            }
             return;
         }
         let json = json.as_string().unwrap_or_default();
-        match get(data, "t").as_string().as_deref() {
-            Some("progress") => {
-                if let Ok(p) = serde_json::from_str::<Progress>(&json) {
-                    deliver(id, Reply::Progress(p));
-                }
-            }
-            Some("reply") => {
-                let response = serde_json::from_str::<Response>(&json).unwrap_or_else(|e| {
-                    Response::Error(format!("unreadable answer from the engine: {e}"))
-                });
-                deliver(id, Reply::Done(response));
-            }
-            Some("fatal") => {
-                let message = format!("the analysis engine did not start: {json}");
+        match serde_json::from_str::<FromEngine>(&json) {
+            Ok(FromEngine::Progress { id, progress }) => deliver(id, Reply::Progress(progress)),
+            Ok(FromEngine::Reply { id, response }) => deliver(id, Reply::Done(response)),
+            Ok(FromEngine::Fatal { message }) => {
+                let message = format!("the analysis engine did not start: {message}");
                 web_sys::console::error_1(&JsValue::from_str(&message));
                 fail_all(&message, true);
             }
-            _ => {}
+            Err(e) => {
+                if let Some(id) = request_id(&json) {
+                    let message = format!("unreadable answer from the engine: {e}");
+                    deliver(id, Reply::Done(Response::Error(message)));
+                }
+            }
         }
     }
 
-    pub(super) fn post_put(worker: &web_sys::Worker, id: InputId, bytes: &Uint8Array) {
-        let message = Object::new();
-        set(&message, "t", &"put".into());
-        set(&message, "id", &id.into());
-        set(&message, "bytes", bytes);
-        let buffer = bytes.buffer();
-        let whole = bytes.byte_offset() == 0 && bytes.byte_length() == buffer.byte_length();
-        let result = if whole {
-            worker.post_message_with_transfer(&message, &Array::of1(&buffer))
-        } else {
-            worker.post_message(&message)
-        };
+    pub(super) fn post_put(engine: &Engine, id: InputId, bytes: &Uint8Array) {
+        let result = wire::pack(&ToEngine::Put { id }, Some(bytes))
+            .map_err(|e| JsValue::from_str(&e.to_string()))
+            .and_then(|(message, transfer)| {
+                engine
+                    .worker
+                    .post_message_with_transfer(&message, &transfer)
+            });
         if let Err(e) = result {
             web_sys::console::error_2(&JsValue::from_str("cannot send an input to the engine"), &e);
         }
     }
 
-    pub(super) fn post_forget(worker: &web_sys::Worker, id: InputId) {
-        let message = Object::new();
-        set(&message, "t", &"forget".into());
-        set(&message, "id", &id.into());
-        let _ = worker.post_message(&message);
+    pub(super) fn post_forget(engine: &Engine, id: InputId) {
+        if let Ok((message, _)) = wire::pack(&ToEngine::Forget { id }, None) {
+            let _ = engine.worker.post_message(&message);
+        }
     }
 
-    pub(super) fn post_call(worker: &web_sys::Worker, id: u32, json: &str) {
+    pub(super) fn post_call(engine: &Engine, id: u32, request: Request) {
         // A new worker is still being given the inputs: the request waits for them.
-        let held = HELD.with(|h| match h.borrow_mut().as_mut() {
+        let request = HELD.with(|h| match h.borrow_mut().as_mut() {
             Some(held) => {
-                held.push((id, json.to_string()));
-                true
+                held.push((id, request));
+                None
             }
-            None => false,
+            None => Some(request),
         });
-        if held {
+        let Some(request) = request else {
             return;
-        }
-        let message = Object::new();
-        set(&message, "t", &"call".into());
-        set(&message, "id", &id.into());
-        set(&message, "json", &json.into());
-        if worker.post_message(&message).is_err() {
-            deliver(
-                id,
-                Reply::Done(Response::Error("cannot reach the engine".into())),
-            );
+        };
+        let sent = match wire::pack(&ToEngine::Call { id, request }, None) {
+            Ok((message, _)) => engine
+                .worker
+                .post_message(&message)
+                .map_err(|_| "cannot reach the engine".to_string()),
+            Err(e) => Err(format!("cannot send the request: {e}")),
+        };
+        if let Err(message) = sent {
+            deliver(id, Reply::Done(Response::Error(message)));
         }
     }
 }

@@ -7,7 +7,9 @@
 pub mod client;
 pub mod components;
 pub mod engine;
+pub mod files;
 pub mod layout;
+pub mod owned;
 pub mod persist;
 pub mod protocol;
 pub mod state;

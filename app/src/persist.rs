@@ -198,7 +198,7 @@ mod web {
             let Some(meta) = meta else { continue };
             let content = Reflect::get(&item, &"content".into()).unwrap_or(JsValue::UNDEFINED);
             let (size, text) = if let Some(blob) = content.dyn_ref::<web_sys::Blob>() {
-                let bytes = crate::components::inputs::read_capped(blob).await;
+                let bytes = crate::files::read_capped(blob).await;
                 client::put(meta.id, bytes, blob);
                 (blob.size() as usize, None)
             } else {

@@ -1,24 +1,25 @@
 //! The page's state: the inputs the user gave (names, kinds, nodes; the bytes live in the engine), the summary of
 //! their analysis, and what is selected. Components read and change it through the [`AppState`] in context.
 
-use std::cell::{Cell, RefCell};
+use std::cell::Cell;
 use std::sync::Arc;
 
 use dnatlas_core::{Evidence, Kind};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use rustc_hash::FxHashMap;
 
 use crate::client;
 use crate::persist;
 use crate::protocol::{InputId, InputSpec, Progress, Request, Response, Summary};
 
-/// How long a paste area's text must stay unchanged before it is analysed again.
-pub const TYPING_PAUSE: std::time::Duration = std::time::Duration::from_millis(250);
+/// How long a paste area's text must stay unchanged before it is analysed again, in milliseconds.
+pub const TYPING_PAUSE_MS: u32 = 250;
 
 thread_local! {
-    /// Each paste area's latest edit number: a pending re-analysis runs only if no edit came after it.
-    static EDITS: RefCell<FxHashMap<InputId, u64>> = RefCell::new(FxHashMap::default());
+    /// Each paste area's pending re-analysis: an edit replaces (and so cancels) the one before it.
+    #[cfg(target_arch = "wasm32")]
+    static SETTLING: std::cell::RefCell<rustc_hash::FxHashMap<InputId, gloo_timers::callback::Timeout>> =
+        std::cell::RefCell::new(rustc_hash::FxHashMap::default());
     /// Analyses sent and not yet answered: the progress bar hides when none is left.
     static RUNNING: Cell<u32> = const { Cell::new(0) };
     /// The number of the last analysis asked for, and of the last one shown: an answer older than the one shown is
@@ -170,16 +171,14 @@ impl AppState {
         #[cfg(target_arch = "wasm32")]
         {
             let bytes = js_sys::Uint8Array::from(text.as_bytes());
-            if let Ok(blob) = web_sys::Blob::new_with_u8_array_sequence(&js_sys::Array::of1(&bytes))
-            {
-                return self.add_file(name.to_string(), bytes, &blob);
-            }
+            self.add_file(name.to_string(), bytes, &crate::files::text_blob(text))
         }
+        #[cfg(not(target_arch = "wasm32"))]
         self.add_paste(name, text.to_string())
     }
 
     /// Replaces a paste area's text. The page shows it at once; the engine gets it, and it is analysed and saved,
-    /// once typing pauses for [`TYPING_PAUSE`]. Editing the example's text makes it the user's own paste, named
+    /// once typing pauses for [`TYPING_PAUSE_MS`]. Editing the example's text makes it the user's own paste, named
     /// "pasted".
     pub fn set_text(&self, id: InputId, text: String) {
         self.inputs.update(|inputs| {
@@ -191,22 +190,30 @@ impl AppState {
                 }
             }
         });
-        let edit = EDITS.with(|edits| {
-            let mut edits = edits.borrow_mut();
-            let n = edits.entry(id).or_insert(0);
-            *n += 1;
-            *n
-        });
         let state = *self;
-        let settle = move || {
-            if EDITS.with(|edits| edits.borrow().get(&id) == Some(&edit)) {
-                state.commit_text(id);
-            }
-        };
         #[cfg(target_arch = "wasm32")]
-        set_timeout(settle, TYPING_PAUSE);
+        {
+            let settle = gloo_timers::callback::Timeout::new(TYPING_PAUSE_MS, move || {
+                let done = SETTLING.with(|s| s.borrow_mut().remove(&id));
+                state.commit_text(id);
+                drop(done);
+            });
+            let before = SETTLING.with(|s| s.borrow_mut().insert(id, settle));
+            drop(before);
+        }
         #[cfg(not(target_arch = "wasm32"))]
-        settle();
+        state.commit_text(id);
+    }
+
+    /// Cancels a paste area's pending re-analysis.
+    fn stop_settling(id: InputId) {
+        #[cfg(target_arch = "wasm32")]
+        {
+            let pending = SETTLING.with(|s| s.borrow_mut().remove(&id));
+            drop(pending);
+        }
+        #[cfg(not(target_arch = "wasm32"))]
+        let _ = id;
     }
 
     /// Sends a paste area's text to the engine, saves it, and analyses again.
@@ -241,6 +248,7 @@ impl AppState {
 
     /// Removes an input.
     pub fn remove(&self, id: InputId) {
+        Self::stop_settling(id);
         client::forget(id);
         self.inputs.update(|inputs| inputs.retain(|e| e.id != id));
         self.reanalyze();
@@ -249,6 +257,7 @@ impl AppState {
     /// Replaces every input with the built-in example.
     pub fn load_example(&self) {
         for e in self.inputs.get_untracked() {
+            Self::stop_settling(e.id);
             client::forget(e.id);
         }
         self.inputs.set(Vec::new());

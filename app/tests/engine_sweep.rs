@@ -4,8 +4,9 @@
 
 use std::path::{Path, PathBuf};
 
-use dnatlas_app::engine::{captures, map, sources, trace, Session};
-use dnatlas_app::layout::Detail;
+use dnatlas_app::engine::Session;
+use dnatlas_app::protocol::map::Detail;
+use dnatlas_app::protocol::{captures, lines, map, trace};
 use dnatlas_app::protocol::{ExportFormat, InputSpec, Request, Response, Summary};
 use dnatlas_core::dns::plan::Resolver;
 
@@ -172,7 +173,7 @@ fn every_request(session: &mut Session, summary: &Summary) {
         for (first, count) in [(0, 10), (1, u32::MAX), (u32::MAX, u32::MAX), (3, 0)] {
             ask(
                 session,
-                Request::Lines(sources::LinesQuery {
+                Request::Lines(lines::LinesQuery {
                     source: source.clone(),
                     first,
                     count,
@@ -199,7 +200,7 @@ fn every_fixture_through_every_request() {
     for request in [
         Request::Export(ExportFormat::Json),
         Request::Captures(captures::Query::Detail(0)),
-        Request::Lines(sources::LinesQuery {
+        Request::Lines(lines::LinesQuery {
             source: "x".into(),
             first: 1,
             count: 1,

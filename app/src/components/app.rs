@@ -24,31 +24,9 @@ fn export(format: ExportFormat) {
             text,
         } = client::call(Request::Export(format), |_| {}).await
         {
-            download(&file_name, &mime, &text);
+            crate::files::download(&file_name, &mime, &text);
         }
     });
-}
-
-fn download(file_name: &str, mime: &str, text: &str) {
-    let parts = js_sys::Array::of1(&wasm_bindgen::JsValue::from_str(text));
-    let options = web_sys::BlobPropertyBag::new();
-    options.set_type(mime);
-    let Ok(blob) = web_sys::Blob::new_with_str_sequence_and_options(&parts, &options) else {
-        return;
-    };
-    let Ok(url) = web_sys::Url::create_object_url_with_blob(&blob) else {
-        return;
-    };
-    if let Some(a) = document()
-        .create_element("a")
-        .ok()
-        .and_then(|a| a.dyn_into::<web_sys::HtmlAnchorElement>().ok())
-    {
-        a.set_href(&url);
-        a.set_download(file_name);
-        a.click();
-    }
-    let _ = web_sys::Url::revoke_object_url(&url);
 }
 
 /// Page-wide keys (not while typing in a field): Alt+1/2/3 switch views, `/` focuses the current view's search,
@@ -97,9 +75,9 @@ pub fn App() -> impl IntoView {
     let state = AppState::new();
     provide_context(state);
     crate::persist::start(state);
-    let key_handle =
-        window_event_listener(leptos::ev::keydown, move |ev| on_global_key(state, &ev));
-    on_cleanup(move || key_handle.remove());
+    crate::owned::on_window("keydown", move |ev: &web_sys::KeyboardEvent| {
+        on_global_key(state, ev)
+    });
     // The engine's failures, said where every view can see them (a restart answers only the requests then waiting).
     let failure = RwSignal::new(None::<String>);
     crate::client::on_failure(move |message| failure.set(Some(message)));

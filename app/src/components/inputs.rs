@@ -5,6 +5,7 @@
 use dnatlas_core::{Counts, Diagnostic, Kind};
 use leptos::prelude::*;
 
+use crate::owned::on_window;
 use crate::protocol::SourceInfo;
 use crate::state::{AppState, InputEntry, ViewerTarget};
 
@@ -85,29 +86,10 @@ pub fn location_text(d: &Diagnostic) -> String {
 fn add_files(state: AppState, files: Vec<web_sys::File>) {
     leptos::task::spawn_local(async move {
         for file in files {
-            let bytes = read_capped(&file).await;
+            let bytes = crate::files::read_capped(&file).await;
             state.add_file(file.name(), bytes, &file);
         }
     });
-}
-
-/// A file's bytes, read no further than the engine's cap and one byte more (so that the analysis says the input
-/// is larger than the cap): a 2 GB file dropped by mistake costs 256 MiB, not 2 GB. An unreadable file gives no
-/// bytes; it still shows up, as an empty input with the analysis's diagnostic.
-#[cfg(target_arch = "wasm32")]
-pub async fn read_capped(blob: &web_sys::Blob) -> js_sys::Uint8Array {
-    use wasm_bindgen_futures::JsFuture;
-    let cap = dnatlas_core::MAX_SOURCE_BYTES as f64 + 1.0;
-    let part = if blob.size() > cap {
-        blob.slice_with_f64_and_f64(0.0, cap).ok()
-    } else {
-        None
-    };
-    let whole = part.as_ref().unwrap_or(blob);
-    match JsFuture::from(whole.array_buffer()).await {
-        Ok(buffer) => js_sys::Uint8Array::new(&buffer),
-        Err(_) => js_sys::Uint8Array::new_with_length(0),
-    }
 }
 
 #[cfg(not(target_arch = "wasm32"))]
@@ -139,24 +121,24 @@ pub fn InputsPanel() -> impl IntoView {
                 .any(|t| t.as_string().as_deref() == Some("Files"))
         })
     };
-    let _enter = window_event_listener(leptos::ev::dragenter, move |ev| {
-        if has_files(&ev) {
+    on_window("dragenter", move |ev: &web_sys::DragEvent| {
+        if has_files(ev) {
             ev.prevent_default();
             dragging.update(|n| *n += 1);
         }
     });
-    let _over = window_event_listener(leptos::ev::dragover, move |ev| {
-        if has_files(&ev) {
+    on_window("dragover", move |ev: &web_sys::DragEvent| {
+        if has_files(ev) {
             ev.prevent_default();
             if let Some(dt) = ev.data_transfer() {
                 dt.set_drop_effect("copy");
             }
         }
     });
-    let _leave = window_event_listener(leptos::ev::dragleave, move |_| {
+    on_window("dragleave", move |_: &web_sys::DragEvent| {
         dragging.update(|n| *n = (*n - 1).max(0));
     });
-    let _drop = window_event_listener(leptos::ev::drop, move |ev| {
+    on_window("drop", move |ev: &web_sys::DragEvent| {
         dragging.set(0);
         let files = file_list(ev.data_transfer().and_then(|dt| dt.files()));
         if !files.is_empty() {

@@ -7,8 +7,9 @@ use leptos::prelude::*;
 use wasm_bindgen::JsCast;
 
 use crate::client;
-use crate::engine::map::{Filter, NodeInfo, Query, View};
-use crate::layout::{self, Detail, ServiceBlock, BOX_H, BOX_W, LABEL_GAP};
+use crate::protocol::map::{
+    Detail, Filter, NodeInfo, Query, ServiceBlock, View, BOX_H, BOX_W, COMPACT_H, LABEL_GAP,
+};
 use crate::protocol::{Request, Response};
 use crate::state::{AppState, ViewerTarget};
 
@@ -122,7 +123,7 @@ fn compact_block(state: AppState, b: ServiceBlock) -> impl IntoView {
             }
             on:keydown=move |ev| if activates(&ev) { ev.prevent_default(); open_lines(state, source.clone(), lines.clone()) }>
             <title>{line.clone()}</title>
-            <rect class="row" x="8" y=format!("{:.1}", y + 1.0) width="1184" height=format!("{:.1}", layout::COMPACT_H - 2.0) rx="3"/>
+            <rect class="row" x="8" y=format!("{:.1}", y + 1.0) width="1184" height=format!("{:.1}", COMPACT_H - 2.0) rx="3"/>
             <text class="row-label" x="16" y=format!("{:.1}", y + 15.0)>{label}</text>
             <text class="row-line" x="330" y=format!("{:.1}", y + 15.0)>{line.split("  ").skip(1).collect::<Vec<_>>().join("  ")}</text>
             <text class="row-shares" data-testid="edge-share" x="720" y=format!("{:.1}", y + 15.0)>{shares}</text>

@@ -3,14 +3,13 @@
 //! viewer and highlights them on the map); at each fork every branch is listed with its share, and "Re-roll" follows
 //! another by a new seed. Keyboard: Space plays or pauses, the arrows step.
 
-use std::time::Duration;
-
 use dnatlas_core::dns::plan::Resolver;
 use dnatlas_core::Evidence;
 use leptos::prelude::*;
 
 use crate::client;
-use crate::engine::trace::{Query, Step, View};
+use crate::owned::TimerSlot;
+use crate::protocol::trace::{Query, Step, View};
 use crate::protocol::{Request, Response};
 use crate::state::{AppState, ViewerTarget};
 
@@ -64,7 +63,6 @@ pub fn TracePlayer() -> impl IntoView {
     let at = RwSignal::new(0_usize);
     let playing = RwSignal::new(false);
     let speed = RwSignal::new(1.0_f64);
-    let tick = StoredValue::new(0_u64);
 
     // A first client by default, once the summary names some.
     Effect::new(move |_| {
@@ -132,21 +130,19 @@ pub fn TracePlayer() -> impl IntoView {
         playing.update(|p| *p = !*p);
     };
 
-    // Playback: one timeout per step; a newer schedule or a pause cancels the older.
+    // Playback: one timer per step; a newer schedule, a pause or leaving the tab cancels the older.
+    let timer = TimerSlot::new();
     Effect::new(move |_| {
         let (is_playing, _step, rate) = (playing.get(), at.get(), speed.get());
-        let token = tick.get_value() + 1;
-        tick.set_value(token);
         if is_playing {
-            let ms = (900.0 / rate.max(0.1)) as u64;
-            set_timeout(
-                move || {
-                    if tick.get_value() == token && playing.get_untracked() {
-                        forward();
-                    }
-                },
-                Duration::from_millis(ms),
-            );
+            let ms = (900.0 / rate.max(0.1)) as u32;
+            timer.set(ms, move || {
+                if playing.get_untracked() {
+                    forward();
+                }
+            });
+        } else {
+            timer.clear();
         }
     });
 

@@ -7,7 +7,7 @@ use leptos::html::Div;
 use leptos::prelude::*;
 
 use crate::client;
-use crate::engine::sources::LinesQuery;
+use crate::protocol::lines::LinesQuery;
 use crate::protocol::{Request, Response};
 use crate::state::{AppState, ViewerTarget};
 

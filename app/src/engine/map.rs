@@ -6,59 +6,33 @@
 //! name, IP) happens here, over the analysis; heights come from [`layout::block_pitch`], so finding the window is a
 //! running sum and laying it out touches only the Services shown.
 
-use dnatlas_core::{Evidence, Service};
+use dnatlas_core::Service;
 use rustc_hash::FxHashMap;
-use serde::{Deserialize, Serialize};
 
 use super::Session;
-use crate::layout::{self, Detail, ServiceBlock};
+use crate::layout::block::{block, BlockContext};
+use crate::layout::{self, labels};
+use crate::protocol::map::{Detail, Filter, NodeInfo, Query, View};
 
-/// One node's overview.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct NodeInfo {
-    /// The node's name (its assignment, or the dump's input name).
-    pub name: String,
-    /// The dumps read for it.
-    pub sources: Vec<String>,
-    /// Service ports on it.
-    pub services: usize,
-    /// Its namespaces with their Service-port counts, by name (`""`: rules without comments).
-    pub namespaces: Vec<(String, usize)>,
-}
-
-/// Which Services a window shows.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Filter {
-    /// Only this namespace (exact); `None`: all.
-    pub namespace: Option<String>,
-    /// Only Services whose `ns/name:port` label contains this (case-insensitive); `""`: all.
-    pub name: String,
-    /// Only Services with this address (or a prefix of it) as cluster IP, entry IP, endpoint IP, or this number as
-    /// a port or NodePort; `""`: all.
-    pub ip: String,
-}
-
-impl Filter {
-    /// Whether `s` passes.
-    pub fn matches(&self, s: &Service) -> bool {
-        if let Some(ns) = &self.namespace {
-            if s.namespace != *ns {
-                return false;
-            }
-        }
-        let name = self.name.trim();
-        if !name.is_empty() {
-            let label = layout::service_label(s);
-            if !contains_ignore_case(&label, name) {
-                return false;
-            }
-        }
-        let ip = self.ip.trim();
-        if !ip.is_empty() && !matches_address(s, ip) {
+/// Whether `s` passes `filter`.
+pub fn passes(filter: &Filter, s: &Service) -> bool {
+    if let Some(ns) = &filter.namespace {
+        if s.namespace != *ns {
             return false;
         }
-        true
     }
+    let name = filter.name.trim();
+    if !name.is_empty() {
+        let label = labels::service_label(s);
+        if !contains_ignore_case(&label, name) {
+            return false;
+        }
+    }
+    let ip = filter.ip.trim();
+    if !ip.is_empty() && !matches_address(s, ip) {
+        return false;
+    }
+    true
 }
 
 fn contains_ignore_case(haystack: &str, needle: &str) -> bool {
@@ -89,50 +63,6 @@ fn matches_address(s: &Service, query: &str) -> bool {
     hit(s.cluster_ip.as_deref(), s.port)
         || s.endpoints.iter().any(|e| hit(Some(&e.ip), e.port))
         || s.entry_points.iter().any(|e| hit(e.ip.as_deref(), e.port))
-}
-
-/// A window of one node's map.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Query {
-    /// The node.
-    pub node: String,
-    /// Which Services.
-    pub filter: Filter,
-    /// Boxes, or one line per Service.
-    pub detail: Detail,
-    /// Top of the range shown, in layout units.
-    pub y_from: f64,
-    /// Bottom of the range shown.
-    pub y_to: f64,
-    /// Evidence to highlight: blocks and boxes standing on one of these lines are marked, and the view says where
-    /// the first one is.
-    pub highlight: Vec<Evidence>,
-}
-
-/// The Services of a window.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct View {
-    /// The node.
-    pub node: String,
-    /// Service ports on the node.
-    pub total: usize,
-    /// Service ports that pass the filter.
-    pub matched: usize,
-    /// Width of the drawing.
-    pub width: f64,
-    /// Height of the whole (filtered) list.
-    pub height: f64,
-    /// The range this view answers (the query's `y_from..y_to`): the page places the drawing by it, so blocks that
-    /// arrive after a scroll are never drawn at the newer range's place.
-    pub y_from: f64,
-    /// Bottom of the range this view answers.
-    pub y_to: f64,
-    /// Column titles and their left edges ([`Detail::Full`]).
-    pub columns: Vec<(String, f64)>,
-    /// The blocks that intersect the range, top to bottom.
-    pub blocks: Vec<ServiceBlock>,
-    /// Where the first highlighted Service is: its place in the filtered list and its top.
-    pub first_highlight: Option<(usize, f64)>,
 }
 
 /// The nodes of the session's analysis, in input order.
@@ -243,7 +173,7 @@ fn pod_names(session: &Session, ips: &[&str]) -> FxHashMap<String, String> {
 pub fn query(session: &Session, q: &Query) -> View {
     let all = node_services(session, &q.node);
     let total = all.len();
-    let matched: Vec<&Service> = all.into_iter().filter(|s| q.filter.matches(s)).collect();
+    let matched: Vec<&Service> = all.into_iter().filter(|s| passes(&q.filter, s)).collect();
     let entry_chains =
         q.detail == Detail::Full && layout::needs_entry_chains(matched.iter().copied());
     let highlighted =
@@ -278,15 +208,13 @@ pub fn query(session: &Session, q: &Query) -> View {
     let blocks = window
         .into_iter()
         .map(|(i, y, s)| {
-            layout::block(
-                s,
-                i,
-                y,
-                q.detail,
+            let cx = BlockContext {
+                detail: q.detail,
                 entry_chains,
-                &|ip, _| pods.get(ip).cloned(),
-                &|line| highlighted(s, line),
-            )
+                pod_of: &|ip, _| pods.get(ip).cloned(),
+                highlight: &|line| highlighted(s, line),
+            };
+            block(s, i, y, &cx)
         })
         .collect();
     View {
@@ -315,6 +243,8 @@ pub fn query(session: &Session, q: &Query) -> View {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::protocol::map::{BoxKind, COMPACT_H};
+    use dnatlas_core::Evidence;
     use std::sync::Arc;
 
     fn session(inputs: &[(&str, &str)]) -> Session {
@@ -444,7 +374,7 @@ mod tests {
         assert!(v
             .blocks
             .iter()
-            .all(|b| b.boxes.is_empty() && b.height == layout::COMPACT_H));
+            .all(|b| b.boxes.is_empty() && b.height == COMPACT_H));
         assert!(v.height < whole.height);
     }
 
@@ -497,7 +427,7 @@ nginx-6d4cf56db6-tz5wd   1/1     Running   0          18h   10.244.0.5   singlev
         let pods: Vec<&str> = nginx
             .boxes
             .iter()
-            .filter(|b| b.kind == layout::BoxKind::Endpoint)
+            .filter(|b| b.kind == BoxKind::Endpoint)
             .map(|b| b.subtitle.as_str())
             .collect();
         // The table has no namespace column: the pod is named without one.

@@ -3,6 +3,7 @@
 
 pub(crate) mod context;
 pub mod finding;
+pub mod map;
 pub(crate) mod rules;
 
 pub(crate) use context::{CaptureInput, Context, NodeInput};
