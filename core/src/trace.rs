@@ -27,7 +27,7 @@ use serde::{Deserialize, Serialize};
 use crate::analysis::{Analysis, Evidence, SourceReport};
 use crate::dns::answer::{Answer, ClusterDns, Config, RData, Rcode, RecordType, Response};
 use crate::dns::plan::{self, Outcome, QueryType, Resolver};
-use crate::simulate::netfilter::{self, Hook, NodeContext, Packet, Verdict};
+use crate::simulate::netfilter::{self, Action, Hook, NodeContext, Packet, TableName, Verdict};
 use crate::source::inputs::KubeSource;
 use crate::source::iptables::Ruleset;
 use crate::source::kubectl::model::{KubeService, KubeServicePort, Objects, Origin, TargetPort};
@@ -1149,17 +1149,17 @@ struct Stopped {
 fn decisive_steps(steps: &[netfilter::Step]) -> Vec<netfilter::Step> {
     let cut = steps
         .iter()
-        .position(|s| s.action.starts_with("DNAT"))
+        .position(|s| matches!(s.action, Action::Dnat { .. }))
         .or_else(|| {
             steps
                 .iter()
-                .position(|s| s.action.starts_with("REJECT") || s.action == "DROP")
+                .position(|s| s.action.blocks())
         });
     let kept: Vec<netfilter::Step> = match cut {
         Some(i) => steps.get(..=i).unwrap_or(steps).to_vec(),
         None => steps
             .iter()
-            .take_while(|s| s.table == "nat")
+            .take_while(|s| s.table == TableName::Nat)
             .cloned()
             .collect(),
     };
@@ -1202,7 +1202,10 @@ fn walk_node(
     for o in &outcomes {
         match &o.verdict {
             Verdict::Accept => {
-                let dnat = o.steps.iter().find(|s| s.action.starts_with("DNAT"));
+                let dnat = o
+                    .steps
+                    .iter()
+                    .find(|s| matches!(s.action, Action::Dnat { .. }));
                 if route.branches.is_empty() {
                     route.steps = decisive_steps(&o.steps);
                 }
