@@ -7,7 +7,7 @@ use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use dnatlas_core::dns::plan::Resolver;
-use dnatlas_core::simulate::netfilter::{walk, Hook, NodeContext, Packet};
+use dnatlas_core::simulate::netfilter::{Hook, NodeContext, Packet};
 use dnatlas_core::trace::{trace_analyzed, Request};
 use dnatlas_core::{analyze, Kind, Options, Source, SourceReport, MAX_SOURCE_BYTES};
 
@@ -410,22 +410,21 @@ fn run_walk(
         // The bytes the analysis read: at most the cap, decoded as it decodes them (UTF-16, CR-only line ends).
         let bytes =
             dnatlas_core::text::normalise(source.bytes.get(..limit).unwrap_or(source.bytes));
-        let ruleset = match report.kind {
-            Kind::IptablesSave => dnatlas_core::source::iptables::parse(&bytes).value,
-            Kind::IptablesList => dnatlas_core::source::iptables_list::parse(&bytes).value,
+        let outcomes = match report.kind {
             Kind::Unknown => continue,
-            other => {
-                unusable.push((
-                    source.name.to_string(),
-                    format!(
-                        "it is {} input, not an iptables-save dump or iptables -L listing",
-                        other.as_str()
-                    ),
-                ));
-                continue;
-            }
+            kind => dnatlas_core::walk::walk_input(&bytes, kind, packet, &node),
         };
-        walks.push((source.name.to_string(), walk(&ruleset, packet, &node)));
+        let Some(outcomes) = outcomes else {
+            unusable.push((
+                source.name.to_string(),
+                format!(
+                    "it is {} input, not an iptables-save dump or iptables -L listing",
+                    report.kind.as_str()
+                ),
+            ));
+            continue;
+        };
+        walks.push((source.name.to_string(), outcomes));
         reports.push(report);
     }
     let output = match format {

@@ -5,8 +5,21 @@
 use serde::Serialize;
 
 use crate::diagnostic::Diagnostic;
-use crate::simulate::netfilter::{Outcome, Packet};
+use crate::simulate::netfilter::{self, NodeContext, Outcome, Packet};
 use crate::source::Kind;
+
+/// Walks `packet` through the rules of one node input of `kind` (an `iptables-save` dump or an `iptables -L`
+/// listing), read from `bytes` decoded and capped as `analyze` reads them; the walk reads the parser's view of the
+/// rules, as the Service graph does. `None` for an input of another kind.
+pub fn walk_input(
+    bytes: &[u8],
+    kind: Kind,
+    packet: &Packet,
+    node: &NodeContext,
+) -> Option<Vec<Outcome>> {
+    let rules = netfilter::rules_of(bytes, kind)?;
+    Some(netfilter::walk_view(&rules, packet, node))
+}
 
 /// The JSON schema name of [`Walk`].
 pub const SCHEMA: &str = "dnatlas.walk/1";

@@ -4,7 +4,9 @@
 use std::net::IpAddr;
 use std::path::Path;
 
-use dnatlas_core::simulate::netfilter::{walk, Hook, NodeContext, Outcome, Packet, Verdict};
+use dnatlas_core::simulate::netfilter::{
+    walk, Action, Hook, NodeContext, Outcome, Packet, Verdict,
+};
 use dnatlas_core::source::iptables;
 
 fn ruleset(case: &str) -> iptables::Ruleset {
@@ -128,7 +130,7 @@ fn health_check_node_port_is_accepted() {
         out[0]
             .steps
             .iter()
-            .any(|s| s.chain == "KUBE-NODEPORTS" && s.action == "ACCEPT"),
+            .any(|s| s.chain == "KUBE-NODEPORTS" && s.action == Action::Accept),
         "{:?}",
         out[0].steps
     );
@@ -194,4 +196,34 @@ fn seed_004_nginx_splits_three_ways_and_dns_goes_to_one_pod() {
         destinations(&hairpin),
         [("10.244.0.2:53".to_string(), 1.0, true)]
     );
+}
+
+/// A step's action reads as one string in the walk's JSON and back as the same action; other actions are refused.
+#[test]
+fn actions_read_back_what_they_write() {
+    for text in [
+        "jump KUBE-SVC-ERIFXISQEP7F7OF4",
+        "goto KUBE-SEP-A",
+        "DNAT 10.244.0.2:53",
+        "DNAT [fd00::2]:53",
+        "MARK --set-xmark 0x4000/0x4000",
+        "policy ACCEPT",
+        "ACCEPT",
+        "DROP",
+        "REJECT",
+        "RETURN",
+        "MASQUERADE",
+        "SNAT",
+        "REDIRECT",
+    ] {
+        let action: Action = text.parse().unwrap();
+        assert_eq!(action.to_string(), text);
+    }
+    assert_eq!(
+        "jump KUBE-SEP-A".parse::<Action>().unwrap().chain(),
+        Some("KUBE-SEP-A")
+    );
+    for bad in ["", "jump", "LOG", "accept", "DNAT"] {
+        assert!(bad.parse::<Action>().is_err(), "{bad:?}");
+    }
 }

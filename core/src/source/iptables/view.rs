@@ -121,6 +121,17 @@ impl RuleList {
         }
     }
 
+    /// The index in `RulesetView::rules` of the chain's rule at `position`.
+    fn get(&self, position: usize) -> Option<u32> {
+        match self {
+            RuleList::Run { start, len } => {
+                let position = u32::try_from(position).ok()?;
+                (position < *len).then(|| start + position)
+            }
+            RuleList::List(list) => list.get(position).copied(),
+        }
+    }
+
     fn iter(&self) -> impl Iterator<Item = u32> + '_ {
         let (run, list) = match self {
             RuleList::Run { start, len } => (*start..*start + *len, &[][..]),
@@ -382,6 +393,20 @@ impl<'v> ChainView<'v> {
         self.chain.declared_line
     }
 
+    /// The policy of a built-in chain; `None` for a user chain (as [`Chain::policy`]).
+    pub(crate) fn policy(&self) -> Option<&'v str> {
+        self.chain.policy.map(|p| self.view.text(p))
+    }
+
+    /// The rule at `position` (0-based) among [`Self::rules`].
+    pub(crate) fn rule(&self, position: usize) -> Option<RuleView<'v>> {
+        let view = self.view;
+        let index = self.chain.rules.get(position)?;
+        view.rules
+            .get(index as usize)
+            .map(|rule| RuleView { view, rule })
+    }
+
     /// The rules, in order.
     pub(crate) fn rules(&self) -> impl Iterator<Item = RuleView<'v>> + 'v {
         let view = self.view;
@@ -408,6 +433,27 @@ impl<'v> RuleView<'v> {
     /// 1-based line in the source.
     pub(crate) fn line(&self) -> u32 {
         self.rule.line
+    }
+
+    /// Whether the target is a goto (`-g`), as [`Target::goto`].
+    pub(crate) fn goto(&self) -> bool {
+        self.rule.goto
+    }
+
+    /// The basic options (`-s`, `-d`, `-p`, `-i`, `-o`, `-f`), in order (as [`Rule::basic`]).
+    pub(crate) fn basics(&self) -> impl Iterator<Item = OptView<'v>> + 'v {
+        let (view, rule) = (self.view, self.rule);
+        view.opt_recs(rule.basic, rule.basic_count)
+            .iter()
+            .map(move |opt| OptView { view, opt })
+    }
+
+    /// The match modules, in order (as [`Rule::matches`]).
+    pub(crate) fn matches(&self) -> impl Iterator<Item = MatchView<'v>> + 'v {
+        let view = self.view;
+        view.match_recs(self.rule)
+            .iter()
+            .map(move |m| MatchView { view, m })
     }
 
     /// As [`Rule::target_name`].
@@ -501,6 +547,28 @@ impl<'v> RuleView<'v> {
             .flat_map(|m| view.opt_recs(m.opts, m.opt_count))
             .find(|o| view.is(o.name, "--dport") || view.is(o.name, "--destination-port"))
             .map(|o| self.opt(o))
+    }
+}
+
+/// One match module of a [`RulesetView`].
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct MatchView<'v> {
+    view: &'v RulesetView<'v>,
+    m: &'v MatchRec,
+}
+
+impl<'v> MatchView<'v> {
+    /// The module's name (`statistic`).
+    pub(crate) fn name(&self) -> &'v str {
+        self.view.text(self.m.name)
+    }
+
+    /// Its options, in order.
+    pub(crate) fn options(&self) -> impl Iterator<Item = OptView<'v>> + 'v {
+        let view = self.view;
+        view.opt_recs(self.m.opts, self.m.opt_count)
+            .iter()
+            .map(move |opt| OptView { view, opt })
     }
 }
 
