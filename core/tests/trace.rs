@@ -219,3 +219,77 @@ fn bad_requests_are_reported_not_traced() {
         assert!(t.error.is_some() && t.lookups.is_empty() && t.connection.is_none());
     }
 }
+
+/// Every rule hop names its rule (table, chain, line, action) as data, and its label is that rule's; the hops of
+/// the branch the trace follows say which branch of how many with its share; every branch the node's rules decide
+/// names the jump into its chain and its DNAT rule. The player reads these instead of the labels.
+#[test]
+fn hops_and_branches_carry_their_rules_as_data() {
+    use dnatlas_core::simulate::netfilter::Action;
+    use dnatlas_core::trace::{Branch, HopKind};
+    let mut rules = 0;
+    let mut forked = 0;
+    for dir in common::cases("trace") {
+        let files = inputs(&dir);
+        for request in requests(&dir) {
+            let t = run(&files, &request);
+            let what = format!("{dir:?} {}", request.to);
+            for (i, hop) in t.hops.iter().enumerate() {
+                match hop.kind {
+                    HopKind::NetfilterRule => {
+                        let rule = hop
+                            .rule
+                            .as_ref()
+                            .unwrap_or_else(|| panic!("{what}: {hop:?}"));
+                        assert_eq!(rule.label(), hop.label, "{what}");
+                        assert_eq!(
+                            hop.evidence.first().and_then(|e| e.line_number()),
+                            Some(rule.line),
+                            "{what}"
+                        );
+                        rules += 1;
+                    }
+                    _ => assert!(hop.rule.is_none(), "{what}: {hop:?}"),
+                }
+                let branches: &[Branch] = match (hop.lookup, &t.connection) {
+                    (Some(l), _) => &t.lookups[l].server_endpoints,
+                    (None, Some(c)) => &c.branches,
+                    (None, None) => &[],
+                };
+                if matches!(hop.kind, HopKind::Endpoint | HopKind::CorednsPod) {
+                    let b = hop
+                        .branch
+                        .unwrap_or_else(|| panic!("{what}: hop {i} {hop:?}"));
+                    assert_eq!((b.index, b.of), (0, branches.len()), "{what}");
+                    assert_eq!(Some(b.share), hop.probability, "{what}");
+                }
+                if let (Some(b), Some(rule)) = (hop.branch, &hop.rule) {
+                    // On the first branch: the jump into its chain, or a rule of that chain.
+                    let chain = branches[b.index].chain.as_deref().unwrap();
+                    assert!(
+                        rule.chain == chain || rule.action.chain() == Some(chain),
+                        "{what}: {hop:?}"
+                    );
+                    forked += 1;
+                }
+            }
+            let all = t
+                .lookups
+                .iter()
+                .flat_map(|l| &l.server_endpoints)
+                .chain(t.connection.iter().flat_map(|c| &c.branches));
+            for b in all.filter(|b| b.chain.is_some()) {
+                let chain = b.chain.as_deref();
+                let dnat = b.dnat.as_ref().unwrap_or_else(|| panic!("{what}: {b:?}"));
+                assert_eq!(Some(dnat.chain.as_str()), chain, "{what}");
+                assert!(matches!(dnat.action, Action::Dnat { .. }), "{what}");
+                let jump = b.jump.as_ref().unwrap_or_else(|| panic!("{what}: {b:?}"));
+                assert_eq!(jump.action.chain(), chain, "{what}");
+            }
+        }
+    }
+    assert!(
+        rules > 20 && forked > 4,
+        "{rules} rule hops, {forked} on a branch"
+    );
+}

@@ -3,10 +3,12 @@
 //!
 //! `dnatlas_core::trace` follows the first branch of every probabilistic fork; the player follows the branch a
 //! seeded roll picks instead (weighted by the branches' shares), so a "re-roll" is a new seed. The steps are a pure
-//! function of the trace, the analysis (for the jump rule of a branch the core did not follow) and the seed.
+//! function of the trace and the seed: the trace's hops name their rules and each branch its jump and DNAT rules,
+//! so no label is read apart.
 
+use dnatlas_core::simulate::netfilter::Action;
 use dnatlas_core::trace::{Branch, Hop, HopKind, Request as TraceRequest, Trace};
-use dnatlas_core::{Analysis, Evidence};
+use dnatlas_core::Evidence;
 
 use super::Session;
 use crate::layout::{address, percent};
@@ -43,29 +45,13 @@ pub fn clients(session: &Session) -> Vec<Client> {
         }
     }
     if let Some(captures) = &analysis.captures {
+        // A lookup's client is its address, without the port (which changes per candidate).
         for lookup in &captures.lookups {
-            let ip = strip_port(&lookup.client);
+            let ip = lookup.client.as_str();
             push(ip, format!("{ip} (capture)"));
         }
     }
     out
-}
-
-fn strip_port(socket: &str) -> &str {
-    if socket.parse::<std::net::IpAddr>().is_ok() {
-        return socket;
-    }
-    match socket.rsplit_once(['.', ':']) {
-        Some((ip, port)) => {
-            let ip = ip.trim_start_matches('[').trim_end_matches(']');
-            if port.parse::<u16>().is_ok() && ip.parse::<std::net::IpAddr>().is_ok() {
-                ip
-            } else {
-                socket
-            }
-        }
-        _ => socket,
-    }
 }
 
 /// Traces one name and lays out its steps.
@@ -92,7 +78,7 @@ pub fn query(session: &Session, q: &Query) -> View {
         }
         None => dnatlas_core::trace::trace(&sources, &request, &options),
     };
-    let (scene, steps) = play(&trace, session.analysis(), q.seed);
+    let (scene, steps) = play(&trace, q.seed);
     View {
         trace,
         steps,
@@ -158,18 +144,6 @@ fn branch_label(b: &Branch) -> String {
     }
 }
 
-/// The jump rule to a `KUBE-SEP` chain, from the analysis (the core's hops only name the first branch's).
-fn jump_line(analysis: Option<&Analysis>, node: Option<&str>, sep: &str) -> Option<Evidence> {
-    let analysis = analysis?;
-    analysis
-        .services
-        .iter()
-        .filter(|s| node.is_none_or(|n| s.source == n))
-        .flat_map(|s| s.endpoints.iter().map(move |e| (s, e)))
-        .find(|(_, e)| e.chain == sep)
-        .map(|(s, e)| Evidence::line(&s.source.as_str().into(), e.line))
-}
-
 /// Where a fork's branches are drawn and which one the roll follows.
 struct ForkPlan<'a> {
     branches: &'a [Branch],
@@ -204,14 +178,16 @@ impl ForkPlan<'_> {
     }
 }
 
-/// The rule hop's chain: `nat KUBE-SVC-…: jump …` → `KUBE-SVC-…`.
-fn rule_chain(label: &str) -> &str {
-    label
-        .split_once(' ')
-        .map_or(label, |(_, rest)| rest)
-        .split(':')
-        .next()
-        .unwrap_or("")
+/// The chain of a rule hop.
+fn rule_chain(hop: &Hop) -> Option<&str> {
+    hop.rule.as_ref().map(|r| r.chain.as_str())
+}
+
+/// Whether `chain` is a Service's chain (the cluster IP's, the local endpoints', the external or firewall one).
+fn is_service_chain(chain: &str) -> bool {
+    ["KUBE-SVC-", "KUBE-SVL-", "KUBE-EXT-", "KUBE-FW-"]
+        .iter()
+        .any(|p| chain.starts_with(p))
 }
 
 /// Rewrites the hops of one fork (the jump to the first branch, its DNAT, the pod it ends at) for the chosen
@@ -219,9 +195,7 @@ fn rule_chain(label: &str) -> &str {
 fn fork_steps(
     hops: &[&Hop],
     plan: &ForkPlan<'_>,
-    vip: usize,
-    chain: usize,
-    analysis: Option<&Analysis>,
+    (vip, chain): (usize, usize),
     node: Option<&str>,
     out: &mut Vec<Step>,
 ) {
@@ -239,38 +213,48 @@ fn fork_steps(
         };
         match hop.kind {
             HopKind::NetfilterRule => {
-                let subject = rule_chain(&hop.label);
-                let is_jump_to_first =
-                    first_chain.is_some_and(|c| hop.label.ends_with(&format!("jump {c}")));
-                let is_first_dnat = first_chain.is_some_and(|c| subject == c);
+                let subject = rule_chain(hop);
+                let is_jump_to_first = first_chain.is_some_and(|c| {
+                    hop.rule
+                        .as_ref()
+                        .is_some_and(|r| matches!(&r.action, Action::Jump { chain } if chain == c))
+                });
+                let is_first_dnat = first_chain.is_some_and(|c| subject == Some(c));
                 if is_jump_to_first {
-                    if let (Some(b), Some(c)) = (chosen, chosen.and_then(|b| b.chain.as_deref())) {
-                        if Some(c) != first_chain {
-                            step.label = format!("nat {subject}: jump {c}");
-                            step.evidence = jump_line(analysis, node, c).into_iter().collect();
+                    // The chosen branch's own jump rule, from the trace.
+                    if let Some(b) = chosen.filter(|b| b.chain.as_deref() != first_chain) {
+                        match (&b.jump, b.chain.as_deref()) {
+                            (Some(jump), _) => {
+                                step.label = jump.label();
+                                step.evidence = node
+                                    .map(|n| Evidence::line(&n.into(), jump.line))
+                                    .into_iter()
+                                    .collect();
+                            }
+                            (None, Some(c)) => {
+                                step.label = format!("nat {}: jump {c}", subject.unwrap_or(""));
+                                step.evidence = Vec::new();
+                            }
+                            (None, None) => {}
                         }
-                        let _ = b;
                     }
                     step.at = chain;
                     step.fork = plan.fork();
                     forked = true;
                 } else if is_first_dnat {
-                    if let Some(b) = chosen {
-                        if b.chain.as_deref() != first_chain {
-                            step.label = format!(
+                    if let Some(b) = chosen.filter(|b| b.chain.as_deref() != first_chain) {
+                        step.label = match &b.dnat {
+                            Some(dnat) => dnat.label(),
+                            None => format!(
                                 "nat {}: DNAT {}",
                                 b.chain.as_deref().unwrap_or("?"),
                                 address(&b.ip, b.port)
-                            );
-                            step.evidence = b.evidence.clone();
-                        }
+                            ),
+                        };
+                        step.evidence = b.evidence.clone();
                     }
                     step.at = plan.chosen_box().unwrap_or(chain);
-                } else if subject.starts_with("KUBE-SVC-")
-                    || subject.starts_with("KUBE-SVL-")
-                    || subject.starts_with("KUBE-EXT-")
-                    || subject.starts_with("KUBE-FW-")
-                {
+                } else if subject.is_some_and(is_service_chain) {
                     step.at = chain;
                 } else {
                     step.at = vip;
@@ -307,7 +291,7 @@ fn fork_steps(
 }
 
 /// The focused map and the steps along it, following the branches `seed` rolls.
-pub fn play(trace: &Trace, analysis: Option<&Analysis>, seed: u64) -> (Scene, Vec<Step>) {
+pub fn play(trace: &Trace, seed: u64) -> (Scene, Vec<Step>) {
     let mut b = Builder {
         scene: Scene::default(),
     };
@@ -387,7 +371,7 @@ pub fn play(trace: &Trace, analysis: Option<&Analysis>, seed: u64) -> (Scene, Ve
             .first()
             .and_then(|_| {
                 trace.hops.iter().find_map(|h| {
-                    let c = rule_chain(&h.label);
+                    let c = rule_chain(h)?;
                     (h.kind == HopKind::NetfilterRule
                         && h.lookup.is_some()
                         && (c.starts_with("KUBE-SVC-") || c.starts_with("KUBE-SVL-")))
@@ -438,7 +422,7 @@ pub fn play(trace: &Trace, analysis: Option<&Analysis>, seed: u64) -> (Scene, Ve
             .hops
             .iter()
             .filter(|h| h.lookup.is_none() && h.kind == HopKind::NetfilterRule)
-            .map(|h| rule_chain(&h.label))
+            .filter_map(rule_chain)
             .find(|c| c.starts_with("KUBE-SVC-") || c.starts_with("KUBE-SVL-"))
             .map_or_else(
                 || {
@@ -516,9 +500,7 @@ pub fn play(trace: &Trace, analysis: Option<&Analysis>, seed: u64) -> (Scene, Ve
                 };
                 fork_index += 1;
                 let group: Vec<&Hop> = hops.get(i + 1..j).unwrap_or(&[]).iter().collect();
-                fork_steps(
-                    &group, &plan, dns_vip, dns_chain, analysis, node, &mut steps,
-                );
+                fork_steps(&group, &plan, (dns_vip, dns_chain), node, &mut steps);
                 i = j;
             }
             HopKind::Upstream => {
@@ -545,9 +527,7 @@ pub fn play(trace: &Trace, analysis: Option<&Analysis>, seed: u64) -> (Scene, Ve
                 fork_steps(
                     &group,
                     &plan,
-                    vip,
-                    svc_chain.unwrap_or(vip),
-                    analysis,
+                    (vip, svc_chain.unwrap_or(vip)),
                     node,
                     &mut steps,
                 );
@@ -639,6 +619,8 @@ mod tests {
                 chain: None,
                 probability: 1.0 / 3.0,
                 evidence: Vec::new(),
+                jump: None,
+                dnat: None,
             })
             .collect();
         let mut counts = [0; 3];
@@ -675,9 +657,9 @@ mod tests {
         let last = v.steps.last().unwrap();
         assert_eq!(last.kind, HopKind::Endpoint);
         let chosen = &forks[0].branches[forks[0].chosen];
+        let branch = &v.trace.connection.as_ref().unwrap().branches[forks[0].chosen];
         assert!(
-            last.label
-                .starts_with(chosen.label.split(" via ").next().unwrap()),
+            last.label.starts_with(&address(&branch.ip, branch.port)),
             "{} / {}",
             last.label,
             chosen.label
@@ -750,9 +732,6 @@ mod tests {
                 label: "prod/client".into()
             }]
         );
-        assert_eq!(strip_port("10.0.0.1.53"), "10.0.0.1");
-        assert_eq!(strip_port("10.0.0.1"), "10.0.0.1");
-        assert_eq!(strip_port("[fd00::1]:53"), "fd00::1");
     }
 
     #[test]
@@ -771,7 +750,7 @@ mod tests {
         let trace =
             dnatlas_core::trace::trace(&sources, &request, &dnatlas_core::Options::default());
         assert_eq!(trace.status.as_str(), "stopped");
-        let (_, steps) = play(&trace, None, 7);
+        let (_, steps) = play(&trace, 7);
         let stop: Vec<&Step> = steps
             .iter()
             .filter(|s| s.kind == HopKind::Stopped)

@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use crate::evidence::Evidence;
 
-use super::hops::{host_port, percent, rule_hops, stopped_hop};
+use super::hops::{first_branch, host_port, percent, rule_hops, stopped_hop};
 use super::inputs::{note, push_unique, ServiceInfo};
 use super::route::{walk_node, Route};
 use super::run::Tracer;
@@ -190,6 +190,8 @@ impl Tracer<'_> {
                     chain: None,
                     probability: 1.0,
                     evidence: Vec::new(),
+                    jump: None,
+                    dnat: None,
                 }],
                 ..Route::empty("direct")
             };
@@ -260,25 +262,24 @@ impl Tracer<'_> {
                     evidence.push(Evidence::line(&Arc::from(s.source.as_str()), s.line));
                 }
             }
-            self.t.hops.push(Hop {
-                kind: HopKind::ServiceVip,
-                label: format!(
+            self.t.hops.push(Hop::new(
+                HopKind::ServiceVip,
+                format!(
                     "{}/{protocol}{}",
                     host_port(&ip_text, Some(port)),
                     service
                         .map(|s| format!(" — Service {}", s.label()))
                         .unwrap_or_default()
                 ),
-                lookup: None,
-                probability: None,
+                None,
                 evidence,
-            });
+            ));
         }
         if let Some(node) = self.node {
             if route.via == "node-rules" || route.via == "direct" || route.branches.is_empty() {
                 self.t
                     .hops
-                    .extend(rule_hops(&route.steps, &node.name, None));
+                    .extend(rule_hops(&route.steps, &node.name, None, &route.branches));
             }
             if let Some(stopped) = &route.stopped {
                 self.t.hops.push(stopped_hop(stopped, &node.name, None));
@@ -289,26 +290,25 @@ impl Tracer<'_> {
             let mut evidence = first.evidence.clone();
             push_unique(&mut evidence, &more);
             let of = route.branches.len();
+            let label = format!(
+                "{}{}{}{}",
+                host_port(&first.ip, first.port),
+                first
+                    .chain
+                    .as_deref()
+                    .map(|c| format!(" via {c}"))
+                    .unwrap_or_default(),
+                pod.map(|p| format!(" (pod {p})")).unwrap_or_default(),
+                if of > 1 {
+                    format!(", 1 of {of} branches, {}", percent(first.probability))
+                } else {
+                    String::new()
+                }
+            );
             self.t.hops.push(Hop {
-                kind: HopKind::Endpoint,
-                label: format!(
-                    "{}{}{}{}",
-                    host_port(&first.ip, first.port),
-                    first
-                        .chain
-                        .as_deref()
-                        .map(|c| format!(" via {c}"))
-                        .unwrap_or_default(),
-                    pod.map(|p| format!(" (pod {p})")).unwrap_or_default(),
-                    if of > 1 {
-                        format!(", 1 of {of} branches, {}", percent(first.probability))
-                    } else {
-                        String::new()
-                    }
-                ),
-                lookup: None,
                 probability: Some(first.probability),
-                evidence,
+                branch: first_branch(&route.branches),
+                ..Hop::new(HopKind::Endpoint, label, None, evidence)
             });
         }
     }

@@ -12,7 +12,7 @@ use crate::source::resolv_conf::ResolvConf;
 use super::inputs::{push_unique, Inputs};
 use super::nameserver::Dns;
 use super::route::{round9, Stopped};
-use super::{Hop, HopKind, Lookup};
+use super::{Branch, BranchRef, Hop, HopKind, Lookup, RuleRef};
 
 /// A share as a percentage with one decimal (`33.3%`).
 pub(super) fn percent(p: f64) -> String {
@@ -49,29 +49,52 @@ fn rcode_name(r: Rcode) -> &'static str {
 
 /// The hop where a walk through the node's rules stopped, with the rule's line.
 pub(super) fn stopped_hop(stopped: &Stopped, node: &Arc<str>, lookup: Option<usize>) -> Hop {
+    let evidence = if stopped.line > 0 {
+        vec![Evidence::line(node, stopped.line)]
+    } else {
+        Vec::new()
+    };
     Hop {
-        kind: HopKind::Stopped,
-        label: stopped.summary.clone(),
-        lookup,
         probability: (stopped.share < 1.0).then_some(stopped.share),
-        evidence: if stopped.line > 0 {
-            vec![Evidence::line(node, stopped.line)]
-        } else {
-            Vec::new()
-        },
+        ..Hop::new(HopKind::Stopped, stopped.summary.clone(), lookup, evidence)
     }
 }
 
-/// Hops for the rules a packet passed.
-pub(super) fn rule_hops(steps: &[Step], node: &Arc<str>, lookup: Option<usize>) -> Vec<Hop> {
+/// Where the first of `branches` stands at the fork, for the hops that lead to it.
+pub(super) fn first_branch(branches: &[Branch]) -> Option<BranchRef> {
+    branches.first().map(|b| BranchRef {
+        index: 0,
+        of: branches.len(),
+        share: b.probability,
+    })
+}
+
+/// Hops for the rules a packet passed, each with its rule; the jump into the chain of the first of `branches` and
+/// the rules of that chain are on that branch.
+pub(super) fn rule_hops(
+    steps: &[Step],
+    node: &Arc<str>,
+    lookup: Option<usize>,
+    branches: &[Branch],
+) -> Vec<Hop> {
+    let first_chain = branches.first().and_then(|b| b.chain.as_deref());
     steps
         .iter()
-        .map(|s| Hop {
-            kind: HopKind::NetfilterRule,
-            label: format!("{} {}: {}", s.table, s.chain, s.action),
-            lookup,
-            probability: s.probability.map(round9),
-            evidence: vec![Evidence::line(node, s.line)],
+        .map(|s| {
+            let rule = RuleRef::from(s);
+            let on_first =
+                first_chain.is_some_and(|c| rule.chain == c || rule.action.chain() == Some(c));
+            Hop {
+                probability: s.probability.map(round9),
+                branch: first_branch(branches).filter(|_| on_first),
+                ..Hop::new(
+                    HopKind::NetfilterRule,
+                    rule.label(),
+                    lookup,
+                    vec![Evidence::line(node, s.line)],
+                )
+            }
+            .with_rule(rule)
         })
         .collect()
 }
@@ -165,17 +188,16 @@ impl Queries<'_> {
     ) {
         let dns = self.dns;
         let (why, evidence) = self.why(q);
-        hops.push(Hop {
-            kind: HopKind::ResolverCandidate,
-            label: format!("{} — {why}", q.name),
-            lookup: Some(index),
-            probability: None,
+        hops.push(Hop::new(
+            HopKind::ResolverCandidate,
+            format!("{} — {why}", q.name),
+            Some(index),
             evidence,
-        });
+        ));
         let server = dns.server.as_deref().unwrap_or("?");
-        hops.push(Hop {
-            kind: HopKind::NameserverVip,
-            label: format!(
+        hops.push(Hop::new(
+            HopKind::NameserverVip,
+            format!(
                 "{}/{} — nameserver{}",
                 host_port(server, Some(53)),
                 self.protocol,
@@ -184,13 +206,17 @@ impl Queries<'_> {
                     .map(|s| format!(" ({s})"))
                     .unwrap_or_default()
             ),
-            lookup: Some(index),
-            probability: None,
-            evidence: dns.server_evidence.clone(),
-        });
+            Some(index),
+            dns.server_evidence.clone(),
+        ));
         if let Some(node) = self.node {
             if dns.route.via == "node-rules" {
-                hops.extend(rule_hops(&dns.route.steps, node, Some(index)));
+                hops.extend(rule_hops(
+                    &dns.route.steps,
+                    node,
+                    Some(index),
+                    &dns.route.branches,
+                ));
                 if let Some(stopped) = &dns.route.stopped {
                     hops.push(stopped_hop(stopped, node, Some(index)));
                 }
@@ -202,13 +228,12 @@ impl Queries<'_> {
         if dns.cluster {
             self.cluster_hops(inputs, hops, index, q);
         } else {
-            hops.push(Hop {
-                kind: HopKind::Upstream,
-                label: format!("{server} is not the cluster DNS: its answer is unknown"),
-                lookup: Some(index),
-                probability: None,
-                evidence: dns.server_evidence.clone(),
-            });
+            hops.push(Hop::new(
+                HopKind::Upstream,
+                format!("{server} is not the cluster DNS: its answer is unknown"),
+                Some(index),
+                dns.server_evidence.clone(),
+            ));
         }
     }
 
@@ -227,21 +252,20 @@ impl Queries<'_> {
             push_unique(&mut all, &evidence);
             evidence = all;
             let of = dns.route.branches.len();
+            let label = format!(
+                "{}{}{}",
+                host_port(&first.ip, first.port),
+                pod.map(|p| format!(" (pod {p})")).unwrap_or_default(),
+                if of > 1 {
+                    format!(", 1 of {of} DNS endpoints, {}", percent(first.probability))
+                } else {
+                    String::new()
+                }
+            );
             hops.push(Hop {
-                kind: HopKind::CorednsPod,
-                label: format!(
-                    "{}{}{}",
-                    host_port(&first.ip, first.port),
-                    pod.map(|p| format!(" (pod {p})")).unwrap_or_default(),
-                    if of > 1 {
-                        format!(", 1 of {of} DNS endpoints, {}", percent(first.probability))
-                    } else {
-                        String::new()
-                    }
-                ),
-                lookup: Some(index),
                 probability: Some(first.probability),
-                evidence,
+                branch: first_branch(&dns.route.branches),
+                ..Hop::new(HopKind::CorednsPod, label, Some(index), evidence)
             });
         }
         let in_zone = {
@@ -249,17 +273,16 @@ impl Queries<'_> {
             lower == zone || lower.ends_with(&format!(".{zone}"))
         };
         if !in_zone {
-            hops.push(Hop {
-                kind: HopKind::Upstream,
-                label: format!(
+            hops.push(Hop::new(
+                HopKind::Upstream,
+                format!(
                     "{} is outside the cluster zone {zone}: the cluster DNS forwards it upstream, whose answer is \
                      unknown",
                     q.name
                 ),
-                lookup: Some(index),
-                probability: None,
-                evidence: Vec::new(),
-            });
+                Some(index),
+                Vec::new(),
+            ));
         }
     }
 }
@@ -286,16 +309,15 @@ pub(super) fn answer_hop(hops: &mut Vec<Hop>, index: usize, lookup: &Lookup, dns
     } else {
         what.join(", ")
     };
-    hops.push(Hop {
-        kind: HopKind::Answer,
-        label: format!(
+    hops.push(Hop::new(
+        HopKind::Answer,
+        format!(
             "{} {}: {rcode}{}{shown}",
             qtype_name(lookup.qtype),
             lookup.name,
             if shown.is_empty() { "" } else { " " }
         ),
-        lookup: Some(index),
-        probability: None,
-        evidence: lookup.evidence.clone(),
-    });
+        Some(index),
+        lookup.evidence.clone(),
+    ));
 }

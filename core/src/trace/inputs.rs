@@ -347,6 +347,8 @@ impl<'a> Inputs<'a> {
                     chain: None,
                     probability: share,
                     evidence,
+                    jump: None,
+                    dnat: None,
                 })
                 .collect(),
         )

@@ -25,6 +25,7 @@ use crate::analysis::{Analysis, SourceReport};
 use crate::dns::answer::Rcode;
 use crate::dns::plan::{QueryType, Resolver};
 use crate::evidence::Evidence;
+use crate::simulate::netfilter::{Action, Step, TableName};
 use crate::source::Source;
 use crate::Options;
 
@@ -204,6 +205,13 @@ pub struct Branch {
     pub probability: f64,
     /// The lines that decide it: the DNAT rule, or the kubectl lines that list the endpoint.
     pub evidence: Vec<Evidence>,
+    /// The rule that sends new connections into the branch's chain (the `statistic` jump of the Service's chain),
+    /// when the node's rules decide the branch.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub jump: Option<RuleRef>,
+    /// The DNAT rule that rewrites the destination, when the node's rules decide the branch.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dnat: Option<RuleRef>,
 }
 
 /// The connection to the answer.
@@ -297,6 +305,84 @@ pub struct Hop {
     pub probability: Option<f64>,
     /// The input lines that decide it.
     pub evidence: Vec<Evidence>,
+    /// For a `netfilter-rule` hop: the rule.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rule: Option<RuleRef>,
+    /// For the hops of the branch the trace follows at a fork — the jump into the branch's chain, the rules of that
+    /// chain, the DNS pod or endpoint it ends at: which branch of how many, with its share.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub branch: Option<BranchRef>,
+}
+
+impl Hop {
+    /// A hop of `kind` showing `label`, for query `lookup`, with the lines behind it; no share, rule or branch.
+    pub(crate) fn new(
+        kind: HopKind,
+        label: String,
+        lookup: Option<usize>,
+        evidence: Vec<Evidence>,
+    ) -> Self {
+        Hop {
+            kind,
+            label,
+            lookup,
+            probability: None,
+            evidence,
+            rule: None,
+            branch: None,
+        }
+    }
+
+    /// The hop naming `rule`.
+    fn with_rule(self, rule: RuleRef) -> Self {
+        Hop {
+            rule: Some(rule),
+            ..self
+        }
+    }
+}
+
+/// A netfilter rule a hop or a branch names.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RuleRef {
+    /// The table.
+    pub table: TableName,
+    /// The chain the rule is in.
+    pub chain: String,
+    /// 1-based line of the rule in the node dump (0 for a chain's policy).
+    pub line: u32,
+    /// What the rule does.
+    pub action: Action,
+}
+
+impl RuleRef {
+    /// What a hop shows for the rule: `nat KUBE-SVC-…: jump KUBE-SEP-…`.
+    pub fn label(&self) -> String {
+        format!("{} {}: {}", self.table, self.chain, self.action)
+    }
+}
+
+impl From<&Step> for RuleRef {
+    fn from(step: &Step) -> Self {
+        RuleRef {
+            table: step.table,
+            chain: step.chain.clone(),
+            line: step.line,
+            action: step.action.clone(),
+        }
+    }
+}
+
+/// Where a hop stands at a fork: one branch of several (of the lookup's `server_endpoints` or the connection's
+/// `branches`).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct BranchRef {
+    /// The branch's index.
+    pub index: usize,
+    /// How many branches the fork has.
+    pub of: usize,
+    /// The share of new connections that take the branch.
+    pub share: f64,
 }
 
 /// Traces `request` through the inputs.

@@ -11,7 +11,7 @@ use crate::simulate::netfilter::{
 use crate::source::iptables::RulesetView;
 use crate::source::Kind;
 
-use super::Branch;
+use super::{Branch, RuleRef};
 
 /// The node dump chosen for the pod, as the parser reads it (no owned copy of its rules).
 pub(super) struct NodeRules<'a> {
@@ -140,16 +140,27 @@ pub(super) fn walk_node(
                     .find(|b| b.ip == ip && b.port == port)
                 {
                     Some(b) => b.probability = round9(b.probability + o.probability),
-                    None => route.branches.push(Branch {
-                        ip,
-                        port,
-                        chain: dnat.filter(|_| o.dnat).map(|s| s.chain.clone()),
-                        probability: o.probability,
-                        evidence: dnat
-                            .filter(|_| o.dnat)
-                            .map(|s| vec![Evidence::line(&node.name, s.line)])
-                            .unwrap_or_default(),
-                    }),
+                    None => {
+                        let dnat = dnat.filter(|_| o.dnat);
+                        // The jump (or goto) into the DNAT's chain: where the cascade sends this branch.
+                        let jump = dnat.and_then(|d| {
+                            o.steps
+                                .iter()
+                                .rev()
+                                .find(|s| s.action.chain() == Some(d.chain.as_str()))
+                        });
+                        route.branches.push(Branch {
+                            ip,
+                            port,
+                            chain: dnat.map(|s| s.chain.clone()),
+                            probability: o.probability,
+                            evidence: dnat
+                                .map(|s| vec![Evidence::line(&node.name, s.line)])
+                                .unwrap_or_default(),
+                            jump: jump.map(RuleRef::from),
+                            dnat: dnat.map(RuleRef::from),
+                        })
+                    }
                 }
             }
             Verdict::Stopped { line, message, .. } => match &mut route.stopped {

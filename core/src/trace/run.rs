@@ -138,13 +138,9 @@ impl Tracer<'_> {
             }
         }
         let pod_hop = self.t.hops.len();
-        self.t.hops.push(Hop {
-            kind: HopKind::Pod,
-            label: pod_label,
-            lookup: None,
-            probability: None,
-            evidence: pod_evidence,
-        });
+        self.t
+            .hops
+            .push(Hop::new(HopKind::Pod, pod_label, None, pod_evidence));
         pod_hop
     }
 
