@@ -395,7 +395,8 @@ pub fn analyze_with_progress(
                     max_listed: options.max_listed_transactions.saturating_sub(listed),
                     ..capture::Limits::default()
                 };
-                let mut grouper = capture::Grouper::new(source.name.into(), limits);
+                let mut grouper = capture::Grouper::new(source.name.into(), limits)
+                    .judged_by(&lint::rules::capture::THRESHOLDS);
                 if kind == Kind::Tcpdump {
                     let parsed = source::tcpdump::parse(bytes);
                     diagnostics.extend(parsed.diagnostics);
