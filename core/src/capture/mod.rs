@@ -16,7 +16,8 @@ pub mod transactions;
 
 use serde::{Deserialize, Serialize};
 
-pub use engine::{Bucket, Grouper, Latency, Limits, Summary};
+pub use engine::summary::{Bucket, Latency, Summary};
+pub use engine::{Grouper, Limits};
 pub use transactions::{QueryCopy, StrayReply, Transaction, Transactions};
 
 pub use crate::source::packet::{

@@ -4,7 +4,7 @@
 use std::cell::OnceCell;
 use std::sync::Arc;
 
-use crate::capture::engine::Signals;
+use crate::capture::engine::signals::Signals;
 
 use crate::model::services::Service;
 use crate::source::iptables::{RulesetView, TableView};

@@ -5,7 +5,7 @@ use std::collections::BTreeSet;
 
 use super::describe::{by_name, cluster_zone, in_zone, outcome, Comparison};
 use super::grouping::{candidate_names, Group};
-use super::reasons::{Asked, ConfPlace, Forwarded, Heard, Reason, Summary};
+use super::reasons::{Asked, ConfPlace, Forwarded, Heard, Order, Reason, Step, Summary};
 use super::sent::{host, Index, Sent};
 use super::LookupOutcome;
 use crate::dns::plan::Resolver;
@@ -43,7 +43,7 @@ pub(super) fn stub(e: &Explain<'_, '_>) -> Vec<Reason> {
     let dots = base.matches('.').count();
     let ndots = usize::from(e.conf.options.ndots);
     let search_first = !e.conf.search.is_empty() && dots < ndots;
-    let mut out = vec![ordering(e, dots, ndots, search_first)];
+    let mut out = vec![Reason::Order(ordering(e, dots, ndots, search_first))];
     let Some(((last, last_sent), before)) = e.named.split_last() else {
         return out;
     };
@@ -60,21 +60,22 @@ pub(super) fn stub(e: &Explain<'_, '_>) -> Vec<Reason> {
         .cloned()
         .collect();
     let last_heard = Heard::candidate(last_sent);
+    let mut steps = Vec::new();
     if before.is_empty() && *last == as_is && search_first {
         // Only the name as typed, though the search list should have come first.
-        out.push(Reason::OnlyTyped {
+        steps.push(Step::OnlyTyped {
             as_is: as_is.clone(),
             first: skipped_before.iter().take(3).cloned().collect(),
             heard: last_heard,
         });
     } else {
         if !skipped_before.is_empty() {
-            out.push(Reason::StartsMidLookup {
+            steps.push(Step::StartsMidLookup {
                 first: first_sent.to_string(),
                 skipped: skipped_before,
             });
         }
-        let walk = Walk {
+        let walk = Candidates {
             last,
             last_sent,
             before,
@@ -82,8 +83,9 @@ pub(super) fn stub(e: &Explain<'_, '_>) -> Vec<Reason> {
             search_first,
             planned: &planned,
         };
-        walked(e, &walk, &mut out);
+        walked(e, &walk, &mut steps);
     }
+    out.extend(steps.into_iter().map(Reason::Step));
     // A name outside the cluster zone goes upstream.
     if let Some(zone) = cluster_zone(&e.conf.search) {
         if !in_zone(last, &zone) {
@@ -106,7 +108,7 @@ pub(super) fn stub(e: &Explain<'_, '_>) -> Vec<Reason> {
 }
 
 /// The rule that orders the candidates: the resolv.conf's search list and ndots, or what the names show.
-fn ordering(e: &Explain<'_, '_>, dots: usize, ndots: usize, search_first: bool) -> Reason {
+fn ordering(e: &Explain<'_, '_>, dots: usize, ndots: usize, search_first: bool) -> Order {
     let base = &e.group.reading.base;
     let as_is = format!("{base}.");
     let client = e.group.sent.first().map_or("", |s| s.client).to_string();
@@ -117,19 +119,19 @@ fn ordering(e: &Explain<'_, '_>, dots: usize, ndots: usize, search_first: bool) 
                 line: e.conf.options.line,
             };
             if e.conf.search.is_empty() {
-                Reason::NoSearchList {
+                Order::NoSearchList {
                     conf: source.source.to_string(),
                     as_is,
                 }
             } else if search_first {
-                Reason::SearchFirst {
+                Order::SearchFirst {
                     base: base.clone(),
                     dots,
                     ndots,
                     place,
                 }
             } else {
-                Reason::TypedFirst {
+                Order::TypedFirst {
                     base: base.clone(),
                     dots,
                     ndots,
@@ -137,12 +139,12 @@ fn ordering(e: &Explain<'_, '_>, dots: usize, ndots: usize, search_first: bool) 
                 }
             }
         }
-        None if e.conf.search.is_empty() => Reason::AskedAlone {
+        None if e.conf.search.is_empty() => Order::AskedAlone {
             confs_given: e.confs_given,
             client,
             as_is,
         },
-        None => Reason::SearchInferred {
+        None => Order::SearchInferred {
             confs_given: e.confs_given,
             client,
             search: e.conf.search.clone(),
@@ -151,7 +153,7 @@ fn ordering(e: &Explain<'_, '_>, dots: usize, ndots: usize, search_first: bool) 
 }
 
 /// A lookup's candidates: the last one and those before it.
-struct Walk<'w, 'g> {
+struct Candidates<'w, 'g> {
     last: &'w String,
     last_sent: &'w [&'g Sent<'g>],
     before: &'w [(String, Vec<&'g Sent<'g>>)],
@@ -162,7 +164,7 @@ struct Walk<'w, 'g> {
 
 /// What the candidates got, and why the last one was sent: the search stopped, fell through to the name as typed,
 /// or ended at an answer or a failure.
-fn walked(e: &Explain<'_, '_>, w: &Walk<'_, '_>, out: &mut Vec<Reason>) {
+fn walked(e: &Explain<'_, '_>, w: &Candidates<'_, '_>, out: &mut Vec<Step>) {
     let last_outcome = outcome(w.last_sent);
     let last_heard = Heard::candidate(w.last_sent);
     let continued = |o: LookupOutcome| {
@@ -195,9 +197,9 @@ fn walked(e: &Explain<'_, '_>, w: &Walk<'_, '_>, out: &mut Vec<Reason>) {
                 .cloned()
                 .collect();
             if let Some(earlier) = summarize(w.before.get(..k).unwrap_or_default(), false) {
-                out.push(Reason::Earlier(earlier));
+                out.push(Step::Earlier(earlier));
             }
-            out.push(Reason::SearchStopped {
+            out.push(Step::SearchStopped {
                 heard: Heard::candidate(&stopped_sent),
                 stopped,
                 as_is: w.as_is.to_string(),
@@ -211,14 +213,14 @@ fn walked(e: &Explain<'_, '_>, w: &Walk<'_, '_>, out: &mut Vec<Reason>) {
                     [] => e.chosen.map(|(r, _)| r).into_iter().collect(),
                     fits => fits.to_vec(),
                 };
-                out.push(Reason::FellThrough {
+                out.push(Step::FellThrough {
                     before: summary,
                     who,
                     as_is: w.as_is.to_string(),
                     last: last_heard,
                 });
             } else {
-                out.push(Reason::ThenTyped {
+                out.push(Step::ThenTyped {
                     before: summary,
                     as_is: w.as_is.to_string(),
                     last: last_heard,
@@ -227,17 +229,17 @@ fn walked(e: &Explain<'_, '_>, w: &Walk<'_, '_>, out: &mut Vec<Reason>) {
         }
         (_, false) => {
             if let Some(summary) = summary {
-                out.push(Reason::Earlier(summary));
+                out.push(Step::Earlier(summary));
             }
             if last_outcome == LookupOutcome::Answered {
                 let searched = *w.last != w.as_is && w.search_first;
-                out.push(Reason::EndedAt {
+                out.push(Step::EndedAt {
                     last: w.last.clone(),
                     heard: last_heard,
                     no_bare: searched.then(|| w.as_is.to_string()),
                 });
             } else {
-                out.push(Reason::LastGot {
+                out.push(Step::LastGot {
                     last: w.last.clone(),
                     heard: last_heard,
                 });
@@ -278,13 +280,13 @@ fn summarize(candidates: &[(String, Vec<&Sent<'_>>)], every: bool) -> Option<Sum
 }
 
 /// What happens after a failed last candidate: where each resolver stops or goes on.
-fn after_failure(e: &Explain<'_, '_>, last: &str, o: LookupOutcome, planned: &[String]) -> Reason {
+fn after_failure(e: &Explain<'_, '_>, last: &str, o: LookupOutcome, planned: &[String]) -> Step {
     let next: Option<&String> = planned.iter().skip_while(|n| n.as_str() != last).nth(1);
     let Some(next) = next else {
-        return Reason::NoMoreCandidates(o);
+        return Step::NoMoreCandidates(o);
     };
     if e.fits.contains(&Resolver::Musl) && !e.fits.contains(&Resolver::Glibc) {
-        return Reason::MuslStopped {
+        return Step::MuslStopped {
             outcome: o,
             never_sent: planned
                 .iter()
@@ -295,7 +297,7 @@ fn after_failure(e: &Explain<'_, '_>, last: &str, o: LookupOutcome, planned: &[S
             next: next.clone(),
         };
     }
-    Reason::NothingFollows { next: next.clone() }
+    Step::NothingFollows { next: next.clone() }
 }
 
 /// The query the DNS server the last candidate went to (a Service VIP, or the pod behind it) sent on for the same

@@ -117,6 +117,71 @@ pub(super) struct Forwarded {
 /// One reason in a lookup's explanation.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(super) enum Reason {
+    /// The rule that orders the candidates.
+    Order(Order),
+    /// What the candidates got, and why the last one was sent.
+    Step(Step),
+    /// The last candidate is outside the cluster zone: it goes upstream.
+    OutsideZone {
+        /// The candidate.
+        last: String,
+        /// The cluster zone.
+        zone: String,
+        /// The forwarded query, when the capture shows it.
+        forwarded: Option<Forwarded>,
+    },
+    /// Only one address family was asked.
+    OneFamily {
+        /// `A` or `AAAA`.
+        family: String,
+    },
+    /// No modelled resolver sends exactly this; how the closest one differs.
+    NoResolverFits {
+        /// The closest resolver.
+        resolver: Resolver,
+        /// The queries it would also send.
+        missing: Vec<PlannedQuery>,
+        /// The queries it would not send.
+        extra: Vec<PlannedQuery>,
+        /// Whether its sockets agree with the capture's.
+        sockets_agree: bool,
+    },
+    /// glibc, musl and Go all send exactly this.
+    AllFit,
+    /// Only these resolvers send exactly this.
+    OnlyFit {
+        /// The resolvers.
+        fits: Vec<Resolver>,
+        /// Whether each A/AAAA pair left from two source ports.
+        two_sockets: bool,
+    },
+    /// A reverse (PTR) lookup, asked as is.
+    Reverse {
+        /// The name asked.
+        name: String,
+        /// What it got.
+        heard: Heard,
+    },
+    /// A DNS server's own upstream query.
+    OwnUpstream {
+        /// The server (the query's client).
+        client: String,
+        /// The first frame that went to it.
+        served: u32,
+        /// The name asked.
+        name: String,
+        /// The upstream asked.
+        server: String,
+        /// The client query it forwards, when the capture shows it.
+        forwards: Option<Asked>,
+        /// What it got.
+        heard: Heard,
+    },
+}
+
+/// The rule that orders a lookup's candidates: the resolv.conf's search list and ndots, or what the names show.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(super) enum Order {
     /// The resolv.conf has no search list: the name as typed is the only one.
     NoSearchList {
         /// The resolv.conf input.
@@ -164,6 +229,11 @@ pub(super) enum Reason {
         /// The search list read from the names.
         search: Vec<String>,
     },
+}
+
+/// What a lookup's candidates got, and why its last one was sent.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(super) enum Step {
     /// Only the name as typed was sent, though the search list should have come first.
     OnlyTyped {
         /// The name as typed.
@@ -246,62 +316,6 @@ pub(super) enum Reason {
     NothingFollows {
         /// The candidate a resolver that goes on asks next.
         next: String,
-    },
-    /// The last candidate is outside the cluster zone: it goes upstream.
-    OutsideZone {
-        /// The candidate.
-        last: String,
-        /// The cluster zone.
-        zone: String,
-        /// The forwarded query, when the capture shows it.
-        forwarded: Option<Forwarded>,
-    },
-    /// Only one address family was asked.
-    OneFamily {
-        /// `A` or `AAAA`.
-        family: String,
-    },
-    /// No modelled resolver sends exactly this; how the closest one differs.
-    NoResolverFits {
-        /// The closest resolver.
-        resolver: Resolver,
-        /// The queries it would also send.
-        missing: Vec<PlannedQuery>,
-        /// The queries it would not send.
-        extra: Vec<PlannedQuery>,
-        /// Whether its sockets agree with the capture's.
-        sockets_agree: bool,
-    },
-    /// glibc, musl and Go all send exactly this.
-    AllFit,
-    /// Only these resolvers send exactly this.
-    OnlyFit {
-        /// The resolvers.
-        fits: Vec<Resolver>,
-        /// Whether each A/AAAA pair left from two source ports.
-        two_sockets: bool,
-    },
-    /// A reverse (PTR) lookup, asked as is.
-    Reverse {
-        /// The name asked.
-        name: String,
-        /// What it got.
-        heard: Heard,
-    },
-    /// A DNS server's own upstream query.
-    OwnUpstream {
-        /// The server (the query's client).
-        client: String,
-        /// The first frame that went to it.
-        served: u32,
-        /// The name asked.
-        name: String,
-        /// The upstream asked.
-        server: String,
-        /// The client query it forwards, when the capture shows it.
-        forwards: Option<Asked>,
-        /// What it got.
-        heard: Heard,
     },
 }
 

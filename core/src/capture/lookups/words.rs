@@ -1,6 +1,6 @@
 //! A lookup's reasons in words: [`render`] writes the explanation of `dnatlas.analysis/1`'s lookups.
 
-use super::reasons::{Asked, ConfPlace, Forwarded, Got, Heard, Reason, Summary};
+use super::reasons::{Asked, ConfPlace, Forwarded, Got, Heard, Order, Reason, Step, Summary};
 use super::{LookupOutcome, PlannedQuery};
 use crate::dns::plan::Resolver;
 use crate::text::capitalize;
@@ -18,133 +18,8 @@ pub(super) fn render(reasons: &[Reason]) -> String {
 /// One reason in words.
 fn sentence(reason: &Reason) -> String {
     match reason {
-        Reason::NoSearchList { conf, as_is } => {
-            format!("{conf} has no search list, so `{as_is}` is the only name to ask.")
-        }
-        Reason::SearchFirst {
-            base,
-            dots,
-            ndots,
-            place,
-        } => format!(
-            "`{base}` has {} < ndots {ndots} ({}), so the search list goes first and the name as typed last.",
-            plural(*dots, "dot", "dots"),
-            conf_place(place)
-        ),
-        Reason::TypedFirst {
-            base,
-            dots,
-            ndots,
-            place,
-        } => format!(
-            "`{base}` has {} ≥ ndots {ndots} ({}), so it is tried as typed first (glibc and Go then try the \
-             search list if that fails; musl never searches it).",
-            plural(*dots, "dot", "dots"),
-            conf_place(place)
-        ),
-        Reason::AskedAlone {
-            confs_given,
-            client,
-            as_is,
-        } => format!("{}; {client} asked `{as_is}` alone.", no_conf(*confs_given)),
-        Reason::SearchInferred {
-            confs_given,
-            client,
-            search,
-        } => format!(
-            "{}, so the search list is inferred from the names {client} sent: {}.",
-            no_conf(*confs_given),
-            search.join(", ")
-        ),
-        Reason::OnlyTyped {
-            as_is,
-            first,
-            heard,
-        } => format!(
-            "Only `{as_is}` was sent, though a resolver with this search list tries {} first: the name was asked \
-             with a trailing dot, or by a client that does not search (dig without +search, res_query, a hostNetwork \
-             pod whose dnsPolicy ClusterFirst fell back to the node's resolv.conf). It {}.",
-            join_names(&quoted(first)),
-            result(heard)
-        ),
-        Reason::StartsMidLookup { first, skipped } => format!(
-            "The capture starts at `{first}`: {} before it {} not in it (the capture began mid-lookup, or \
-             this client's search list differs).",
-            join_names(&quoted(skipped)),
-            if skipped.len() == 1 { "is" } else { "are" }
-        ),
-        Reason::Earlier(summary) => format!("{}.", capitalize(&summary_words(summary))),
-        Reason::SearchStopped {
-            stopped,
-            heard,
-            as_is,
-            skipping,
-            last,
-        } => format!(
-            "`{stopped}` {}: glibc stops walking the search list on a timeout or REFUSED and tries the \
-             name as typed right away, `{as_is}`{}. It {}.",
-            result(heard),
-            if skipping.is_empty() {
-                String::new()
-            } else {
-                format!(", skipping {}", join_names(&quoted(skipping)))
-            },
-            result(last)
-        ),
-        Reason::FellThrough {
-            before,
-            who,
-            as_is,
-            last,
-        } => format!(
-            "{}, so {} fell through to the name as typed, `{as_is}` ({}), the final fallback \
-             after every search candidate failed. It {}.",
-            capitalize(&before.as_ref().map(summary_words).unwrap_or_default()),
-            resolver_list(who),
-            frames(&last.frames),
-            got(&last.got)
-        ),
-        Reason::ThenTyped {
-            before,
-            as_is,
-            last,
-        } => format!(
-            "{}. Then `{as_is}` {}.",
-            capitalize(&before.as_ref().map(summary_words).unwrap_or_default()),
-            result(last)
-        ),
-        Reason::EndedAt {
-            last,
-            heard,
-            no_bare,
-        } => format!(
-            "`{last}` {}, so the lookup ended there{}.",
-            result(heard),
-            match no_bare {
-                Some(as_is) => format!(" and no bare `{as_is}` query was sent"),
-                None => String::new(),
-            }
-        ),
-        Reason::LastGot { last, heard } => format!("`{last}` {}.", result(heard)),
-        Reason::NoMoreCandidates(o) => format!(
-            "That was the last candidate: the lookup failed with {}.",
-            outcome_word(*o)
-        ),
-        Reason::MuslStopped {
-            outcome,
-            never_sent,
-            next,
-        } => format!(
-            "musl stops the search on {} (it goes on only after NXDOMAIN), so {} {} never sent; glibc and Go \
-             would have gone on to `{next}`.",
-            outcome_word(*outcome),
-            join_names(&quoted(never_sent)),
-            if never_sent.len() == 1 { "was" } else { "were" }
-        ),
-        Reason::NothingFollows { next } => format!(
-            "No later query for this name follows in the capture (it ended, or the application gave up); a resolver \
-             that goes on would ask `{next}` next."
-        ),
+        Reason::Order(order) => order_words(order),
+        Reason::Step(step) => step_words(step),
         Reason::OutsideZone {
             last,
             zone,
@@ -194,6 +69,145 @@ fn sentence(reason: &Reason) -> String {
              upstream traffic: {}, sent as it is — a stub resolver's search list does not apply. It {}.",
             forwards_words(forwards.as_ref()),
             result(heard)
+        ),
+    }
+}
+
+/// The ordering rule in words.
+fn order_words(order: &Order) -> String {
+    match order {
+        Order::NoSearchList { conf, as_is } => {
+            format!("{conf} has no search list, so `{as_is}` is the only name to ask.")
+        }
+        Order::SearchFirst {
+            base,
+            dots,
+            ndots,
+            place,
+        } => format!(
+            "`{base}` has {} < ndots {ndots} ({}), so the search list goes first and the name as typed last.",
+            plural(*dots, "dot", "dots"),
+            conf_place(place)
+        ),
+        Order::TypedFirst {
+            base,
+            dots,
+            ndots,
+            place,
+        } => format!(
+            "`{base}` has {} ≥ ndots {ndots} ({}), so it is tried as typed first (glibc and Go then try the \
+             search list if that fails; musl never searches it).",
+            plural(*dots, "dot", "dots"),
+            conf_place(place)
+        ),
+        Order::AskedAlone {
+            confs_given,
+            client,
+            as_is,
+        } => format!("{}; {client} asked `{as_is}` alone.", no_conf(*confs_given)),
+        Order::SearchInferred {
+            confs_given,
+            client,
+            search,
+        } => format!(
+            "{}, so the search list is inferred from the names {client} sent: {}.",
+            no_conf(*confs_given),
+            search.join(", ")
+        ),
+    }
+}
+
+/// What the candidates got, and why the last one was sent, in words.
+fn step_words(step: &Step) -> String {
+    match step {
+        Step::OnlyTyped {
+            as_is,
+            first,
+            heard,
+        } => format!(
+            "Only `{as_is}` was sent, though a resolver with this search list tries {} first: the name was asked \
+             with a trailing dot, or by a client that does not search (dig without +search, res_query, a hostNetwork \
+             pod whose dnsPolicy ClusterFirst fell back to the node's resolv.conf). It {}.",
+            join_names(&quoted(first)),
+            result(heard)
+        ),
+        Step::StartsMidLookup { first, skipped } => format!(
+            "The capture starts at `{first}`: {} before it {} not in it (the capture began mid-lookup, or \
+             this client's search list differs).",
+            join_names(&quoted(skipped)),
+            if skipped.len() == 1 { "is" } else { "are" }
+        ),
+        Step::Earlier(summary) => format!("{}.", capitalize(&summary_words(summary))),
+        Step::SearchStopped {
+            stopped,
+            heard,
+            as_is,
+            skipping,
+            last,
+        } => format!(
+            "`{stopped}` {}: glibc stops walking the search list on a timeout or REFUSED and tries the \
+             name as typed right away, `{as_is}`{}. It {}.",
+            result(heard),
+            if skipping.is_empty() {
+                String::new()
+            } else {
+                format!(", skipping {}", join_names(&quoted(skipping)))
+            },
+            result(last)
+        ),
+        Step::FellThrough {
+            before,
+            who,
+            as_is,
+            last,
+        } => format!(
+            "{}, so {} fell through to the name as typed, `{as_is}` ({}), the final fallback \
+             after every search candidate failed. It {}.",
+            capitalize(&before.as_ref().map(summary_words).unwrap_or_default()),
+            resolver_list(who),
+            frames(&last.frames),
+            got(&last.got)
+        ),
+        Step::ThenTyped {
+            before,
+            as_is,
+            last,
+        } => format!(
+            "{}. Then `{as_is}` {}.",
+            capitalize(&before.as_ref().map(summary_words).unwrap_or_default()),
+            result(last)
+        ),
+        Step::EndedAt {
+            last,
+            heard,
+            no_bare,
+        } => format!(
+            "`{last}` {}, so the lookup ended there{}.",
+            result(heard),
+            match no_bare {
+                Some(as_is) => format!(" and no bare `{as_is}` query was sent"),
+                None => String::new(),
+            }
+        ),
+        Step::LastGot { last, heard } => format!("`{last}` {}.", result(heard)),
+        Step::NoMoreCandidates(o) => format!(
+            "That was the last candidate: the lookup failed with {}.",
+            outcome_word(*o)
+        ),
+        Step::MuslStopped {
+            outcome,
+            never_sent,
+            next,
+        } => format!(
+            "musl stops the search on {} (it goes on only after NXDOMAIN), so {} {} never sent; glibc and Go \
+             would have gone on to `{next}`.",
+            outcome_word(*outcome),
+            join_names(&quoted(never_sent)),
+            if never_sent.len() == 1 { "was" } else { "were" }
+        ),
+        Step::NothingFollows { next } => format!(
+            "No later query for this name follows in the capture (it ended, or the application gave up); a resolver \
+             that goes on would ask `{next}` next."
         ),
     }
 }
@@ -417,21 +431,21 @@ mod tests {
     #[test]
     fn reasons_read_as_sentences_joined_by_spaces() {
         let failed = [
-            Reason::LastGot {
+            Reason::Step(Step::LastGot {
                 last: "web.example.".into(),
                 heard: heard(Got::NxDomain, &[3]),
-            },
-            Reason::NoMoreCandidates(LookupOutcome::NxDomain),
+            }),
+            Reason::Step(Step::NoMoreCandidates(LookupOutcome::NxDomain)),
         ];
         assert_eq!(
             render(&failed),
             "`web.example.` got NXDOMAIN (frame 3). That was the last candidate: the lookup failed with NXDOMAIN."
         );
-        let many = Reason::Earlier(Summary::Same {
+        let many = Reason::Step(Step::Earlier(Summary::Same {
             names: (1..=10).map(|i| format!("n{i}.")).collect(),
             heard: heard(Got::Unanswered { sent: 2 }, &[1, 2]),
             every: false,
-        });
+        }));
         assert_eq!(
             render(&[many]),
             "`n1.`, `n2.`, `n3.`, `n4.`, `n5.`, `n6.`, `n7.`, `n8.`, 2 more got no answer (sent 2 times: the \

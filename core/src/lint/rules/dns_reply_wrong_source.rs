@@ -1,13 +1,11 @@
 //! `dns-reply-wrong-source`: replies that come from an address the query was not sent to.
 
+use crate::capture::engine::signals::Signal;
 use crate::diagnostic::Severity;
-use crate::lint::finding::Finding;
-use crate::lint::rules::capture::{counted, examples, per_capture};
-use crate::lint::{Context, Rule, RuleDoc};
+use crate::lint::rules::capture::{counted, examples};
+use crate::lint::RuleDoc;
 
-pub struct DnsReplyWrongSource;
-
-static DOC: RuleDoc = RuleDoc {
+pub(super) static DOC: RuleDoc = RuleDoc {
     code: "dns-reply-wrong-source",
     severity: Severity::Warning,
     title: "DNS replies from an address the query was not sent to",
@@ -17,33 +15,20 @@ static DOC: RuleDoc = RuleDoc {
     fix: "On the node that did the DNAT, look for the query's conntrack entry (`conntrack -L -p udp --dport 53`) and for `insert_failed`/`drop` in `conntrack -S`; make sure replies route back through that node (no policy routing or CNI path that skips it); for a hairpin on a bridge, enable hairpin mode or masquerade (kube-proxy's `KUBE-MARK-MASQ`, see masquerade-missing).",
 };
 
-impl Rule for DnsReplyWrongSource {
-    fn doc(&self) -> &'static RuleDoc {
-        &DOC
-    }
-
-    fn check(&self, context: &Context<'_>, out: &mut Vec<Finding>) {
-        per_capture(
-            &DOC,
-            context,
-            out,
-            |s| &s.wrong_source,
-            |signal| {
-                let list = examples(signal, |e| {
-                    format!(
-                        "{} {} from {} to {}, answered by {}",
-                        e.name,
-                        e.qtype,
-                        e.client,
-                        e.server,
-                        e.other.as_deref().unwrap_or("?")
-                    )
-                });
-                format!(
-                    "{} from an address the query was not sent to ({list})",
-                    counted(signal.count, "reply came", "replies came"),
-                )
-            },
-        );
-    }
+/// The message: how many, the first examples.
+pub(super) fn message(signal: &Signal) -> String {
+    let list = examples(signal, |e| {
+        format!(
+            "{} {} from {} to {}, answered by {}",
+            e.name,
+            e.qtype,
+            e.client,
+            e.server,
+            e.other.as_deref().unwrap_or("?")
+        )
+    });
+    format!(
+        "{} from an address the query was not sent to ({list})",
+        counted(signal.count, "reply came", "replies came"),
+    )
 }

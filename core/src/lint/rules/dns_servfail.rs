@@ -1,13 +1,11 @@
 //! `dns-servfail`: SERVFAIL or REFUSED answers in a capture.
 
+use crate::capture::engine::signals::Signal;
 use crate::diagnostic::Severity;
-use crate::lint::finding::Finding;
-use crate::lint::rules::capture::{counted, examples, per_capture};
-use crate::lint::{Context, Rule, RuleDoc};
+use crate::lint::rules::capture::{counted, examples};
+use crate::lint::RuleDoc;
 
-pub struct DnsServfail;
-
-static DOC: RuleDoc = RuleDoc {
+pub(super) static DOC: RuleDoc = RuleDoc {
     code: "dns-servfail",
     severity: Severity::Warning,
     title: "DNS answers with SERVFAIL or REFUSED",
@@ -17,33 +15,20 @@ static DOC: RuleDoc = RuleDoc {
     fix: "Read CoreDNS's log (the `errors` plugin prints the upstream error of every SERVFAIL), check that its `forward` targets are reachable from the CoreDNS pods and do not lead back to CoreDNS (corefile-forward-loop), and for REFUSED check which server answered and whether it is the one the client should ask.",
 };
 
-impl Rule for DnsServfail {
-    fn doc(&self) -> &'static RuleDoc {
-        &DOC
-    }
-
-    fn check(&self, context: &Context<'_>, out: &mut Vec<Finding>) {
-        per_capture(
-            &DOC,
-            context,
-            out,
-            |s| &s.failed,
-            |signal| {
-                let list = examples(signal, |e| {
-                    format!(
-                        "{} {} from {} to {}: {}",
-                        e.name,
-                        e.qtype,
-                        e.client,
-                        e.server,
-                        e.other.as_deref().unwrap_or("?")
-                    )
-                });
-                format!(
-                    "{} SERVFAIL or REFUSED ({list})",
-                    counted(signal.count, "answer was", "answers were"),
-                )
-            },
-        );
-    }
+/// The message: how many, the first examples.
+pub(super) fn message(signal: &Signal) -> String {
+    let list = examples(signal, |e| {
+        format!(
+            "{} {} from {} to {}: {}",
+            e.name,
+            e.qtype,
+            e.client,
+            e.server,
+            e.other.as_deref().unwrap_or("?")
+        )
+    });
+    format!(
+        "{} SERVFAIL or REFUSED ({list})",
+        counted(signal.count, "answer was", "answers were"),
+    )
 }

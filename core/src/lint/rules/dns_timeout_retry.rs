@@ -1,13 +1,11 @@
 //! `dns-timeout-retry`: queries answered only after the client re-sent them, and the conntrack race signature.
 
+use crate::capture::engine::signals::Signal;
 use crate::diagnostic::Severity;
-use crate::lint::finding::Finding;
-use crate::lint::rules::capture::{counted, duration, examples, per_capture};
-use crate::lint::{Context, Rule, RuleDoc};
+use crate::lint::rules::capture::{counted, duration, examples};
+use crate::lint::RuleDoc;
 
-pub struct DnsTimeoutRetry;
-
-static DOC: RuleDoc = RuleDoc {
+pub(super) static DOC: RuleDoc = RuleDoc {
     code: "dns-timeout-retry",
     severity: Severity::Warning,
     title: "DNS queries answered only after the client re-sent them",
@@ -17,45 +15,32 @@ static DOC: RuleDoc = RuleDoc {
     fix: "Run NodeLocal DNSCache, so pods ask a node-local cache without DNAT and the cache talks to CoreDNS over TCP; or give glibc clients `options single-request-reopen` (A and AAAA from separate sockets) through the pod's `dnsConfig` (musl ignores it). Fewer queries per lookup (fully qualified names, a lower ndots) shrink the exposure. On the node, `conntrack -S` shows `insert_failed` growing when the race hits; if the resends are not paired, look for packet loss on the way to CoreDNS and for CoreDNS overload.",
 };
 
-impl Rule for DnsTimeoutRetry {
-    fn doc(&self) -> &'static RuleDoc {
-        &DOC
-    }
-
-    fn check(&self, context: &Context<'_>, out: &mut Vec<Finding>) {
-        per_capture(
-            &DOC,
-            context,
-            out,
-            |s| &s.retried,
-            |signal| {
-                let list = examples(signal, |e| {
-                    let gap = e
-                        .gap_us
-                        .map(|g| format!(", re-sent after {}", duration(g)))
-                        .unwrap_or_default();
-                    format!(
-                        "{} {} from {} to {}{gap}",
-                        e.name, e.qtype, e.client, e.server
-                    )
-                });
-                let race = match signal.race {
-                0 => String::new(),
-                n => format!(
-                    "; {} the conntrack race signature: the A and AAAA queries of one socket sent together, one answered at once, the other lost",
-                    if signal.count == 1 {
-                        "it matches".to_string()
-                    } else {
-                        format!("{n} of them match")
-                    }
-                ),
-            };
-                format!(
-                    "{} answered only after the client re-sent {} ({list}){race}",
-                    counted(signal.count, "query was", "queries were"),
-                    if signal.count == 1 { "it" } else { "them" },
-                )
-            },
-        );
-    }
+/// The message: how many, the first examples.
+pub(super) fn message(signal: &Signal) -> String {
+    let list = examples(signal, |e| {
+        let gap = e
+            .gap_us
+            .map(|g| format!(", re-sent after {}", duration(g)))
+            .unwrap_or_default();
+        format!(
+            "{} {} from {} to {}{gap}",
+            e.name, e.qtype, e.client, e.server
+        )
+    });
+    let race = match signal.race {
+            0 => String::new(),
+            n => format!(
+                "; {} the conntrack race signature: the A and AAAA queries of one socket sent together, one answered at once, the other lost",
+                if signal.count == 1 {
+                    "it matches".to_string()
+                } else {
+                    format!("{n} of them match")
+                }
+            ),
+        };
+    format!(
+        "{} answered only after the client re-sent {} ({list}){race}",
+        counted(signal.count, "query was", "queries were"),
+        if signal.count == 1 { "it" } else { "them" },
+    )
 }

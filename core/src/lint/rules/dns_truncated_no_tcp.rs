@@ -1,13 +1,11 @@
 //! `dns-truncated-no-tcp`: truncated (TC) UDP answers that the client did not retry over TCP.
 
+use crate::capture::engine::signals::Signal;
 use crate::diagnostic::Severity;
-use crate::lint::finding::Finding;
-use crate::lint::rules::capture::{counted, examples, per_capture};
-use crate::lint::{Context, Rule, RuleDoc};
+use crate::lint::rules::capture::{counted, examples};
+use crate::lint::RuleDoc;
 
-pub struct DnsTruncatedNoTcp;
-
-static DOC: RuleDoc = RuleDoc {
+pub(super) static DOC: RuleDoc = RuleDoc {
     code: "dns-truncated-no-tcp",
     severity: Severity::Warning,
     title: "Truncated DNS answers not retried over TCP",
@@ -17,26 +15,17 @@ static DOC: RuleDoc = RuleDoc {
     fix: "Allow TCP 53 from the pods to the DNS Service and its pods (NetworkPolicies, security groups) and keep the `dns-tcp` port on the kube-dns Service; move musl-based images to musl 1.2.4 or later (Alpine 3.18+); where possible make the answer smaller (fewer records per name, no ANY queries).",
 };
 
-impl Rule for DnsTruncatedNoTcp {
-    fn doc(&self) -> &'static RuleDoc {
-        &DOC
-    }
-
-    fn check(&self, context: &Context<'_>, out: &mut Vec<Finding>) {
-        per_capture(
-            &DOC,
-            context,
-            out,
-            |s| &s.truncated_no_tcp,
-            |signal| {
-                let list = examples(signal, |e| {
-                    format!("{} {} to {} from {}", e.name, e.qtype, e.client, e.server)
-                });
-                format!(
-                "{} not followed by a TCP query from the client for the same name and type ({list})",
-                counted(signal.count, "truncated answer was", "truncated answers were"),
-            )
-            },
-        );
-    }
+/// The message: how many, the first examples.
+pub(super) fn message(signal: &Signal) -> String {
+    let list = examples(signal, |e| {
+        format!("{} {} to {} from {}", e.name, e.qtype, e.client, e.server)
+    });
+    format!(
+        "{} not followed by a TCP query from the client for the same name and type ({list})",
+        counted(
+            signal.count,
+            "truncated answer was",
+            "truncated answers were"
+        ),
+    )
 }

@@ -1,13 +1,11 @@
 //! `dns-unanswered`: queries in a capture that never got an answer.
 
+use crate::capture::engine::signals::Signal;
 use crate::diagnostic::Severity;
-use crate::lint::finding::Finding;
-use crate::lint::rules::capture::{counted, examples, per_capture};
-use crate::lint::{Context, Rule, RuleDoc};
+use crate::lint::rules::capture::{counted, examples};
+use crate::lint::RuleDoc;
 
-pub struct DnsUnanswered;
-
-static DOC: RuleDoc = RuleDoc {
+pub(super) static DOC: RuleDoc = RuleDoc {
     code: "dns-unanswered",
     severity: Severity::Warning,
     title: "DNS queries that never got an answer",
@@ -17,26 +15,13 @@ static DOC: RuleDoc = RuleDoc {
     fix: "Capture at both ends — the client pod's interface and the CoreDNS pod's — to see where the packets stop. Check that the kube-dns Service has ready endpoints on this node's rules (service-no-endpoints, dns-service-unreachable), that CoreDNS is healthy (its `errors` log, restarts, CPU limits), that NetworkPolicies allow UDP and TCP 53 both ways, and `conntrack -S` for drops.",
 };
 
-impl Rule for DnsUnanswered {
-    fn doc(&self) -> &'static RuleDoc {
-        &DOC
-    }
-
-    fn check(&self, context: &Context<'_>, out: &mut Vec<Finding>) {
-        per_capture(
-            &DOC,
-            context,
-            out,
-            |s| &s.unanswered,
-            |signal| {
-                let list = examples(signal, |e| {
-                    format!("{} {} from {} to {}", e.name, e.qtype, e.client, e.server)
-                });
-                format!(
-                    "{} never answered ({list})",
-                    counted(signal.count, "query was", "queries were")
-                )
-            },
-        );
-    }
+/// The message: how many, the first examples.
+pub(super) fn message(signal: &Signal) -> String {
+    let list = examples(signal, |e| {
+        format!("{} {} from {} to {}", e.name, e.qtype, e.client, e.server)
+    });
+    format!(
+        "{} never answered ({list})",
+        counted(signal.count, "query was", "queries were")
+    )
 }

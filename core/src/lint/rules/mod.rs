@@ -1,6 +1,6 @@
 //! The rules, one per file. `ALL` is the registry, in catalog order.
 
-mod capture;
+pub(crate) mod capture;
 mod chain_hash_mismatch;
 mod chain_loop;
 pub(crate) mod corefile;
@@ -49,11 +49,12 @@ pub(crate) static ALL: &[&dyn Rule] = &[
     &nameserver_not_cluster_dns::NameserverNotClusterDns,
     &search_path_limits::SearchPathLimits,
     &ndots_amplification::NdotsAmplification,
-    &dns_timeout_retry::DnsTimeoutRetry,
-    &dns_unanswered::DnsUnanswered,
-    &dns_truncated_no_tcp::DnsTruncatedNoTcp,
-    &dns_reply_wrong_source::DnsReplyWrongSource,
-    &dns_servfail::DnsServfail,
+    // The capture findings: one table, a row per code.
+    &capture::TABLE[0],
+    &capture::TABLE[1],
+    &capture::TABLE[2],
+    &capture::TABLE[3],
+    &capture::TABLE[4],
     &corefile_forward_loop::CorefileForwardLoop,
     &corefile_autopath_pods::CorefileAutopathPods,
     &corefile_reverse_no_fallthrough::CorefileReverseNoFallthrough,

@@ -1,6 +1,7 @@
 //! DNS captures: tcpdump's text output, pcap and pcapng files. Each is grouped into transactions on its own.
 
 use crate::capture;
+use crate::lint;
 use crate::pipeline::intake::{Input, Intake, Reading};
 use crate::pipeline::registry::{InputKind, Probe};
 use crate::source::{pcap, tcpdump, Kind};
@@ -34,7 +35,7 @@ fn grouper(input: &Input<'_>, intake: &Intake<'_>) -> capture::Grouper {
             .saturating_sub(intake.listed_transactions()),
         ..capture::Limits::default()
     };
-    capture::Grouper::new(input.name.into(), limits)
+    capture::Grouper::new(input.name.into(), limits).judged_by(&lint::rules::capture::THRESHOLDS)
 }
 
 fn read_tcpdump<'a>(input: &Input<'a>, intake: &mut Intake<'a>, reading: &mut Reading) {
