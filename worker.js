@@ -5,19 +5,19 @@
 // arrive while the wasm loads are kept and replayed in order.
 const queued = [];
 self.onmessage = async (event) => {
-  const message = JSON.parse(event.data?.json ?? "null");
-  if (message?.t !== "init") {
+  const init = JSON.parse(event.data?.json ?? "null")?.init;
+  if (!init) {
     queued.push(event.data);
     return;
   }
   self.onmessage = (e) => queued.push(e.data);
   try {
-    const glue = await import(message.c.js);
-    await glue.default({ module_or_path: message.c.wasm });
+    const glue = await import(init.js);
+    await glue.default({ module_or_path: init.wasm });
     self.onmessage = null;
     glue.worker_start();
   } catch (e) {
-    self.postMessage({ json: JSON.stringify({ t: "fatal", c: { message: String(e?.stack || e) } }) });
+    self.postMessage({ json: JSON.stringify({ fatal: { message: String(e?.stack || e) } }) });
     return;
   }
   for (const data of queued.splice(0)) self.dispatchEvent(new MessageEvent("message", { data }));

@@ -105,3 +105,22 @@ async fn typing_into_the_paste_area_redraws() {
     assert!(texts(&root, r#"[data-service="default/nginx"]"#).is_empty());
     drop(handle);
 }
+
+#[wasm_bindgen_test]
+async fn the_page_lets_go_of_its_listeners_when_it_goes() {
+    dnatlas_app::persist::clear().await;
+    let before = dnatlas_app::owned::held();
+    let root = container();
+    let handle = leptos::mount::mount_to(root.clone(), dnatlas_app::App);
+    wait_for_texts(
+        &root,
+        r#"[data-service="kube-system/kube-dns:dns"] [data-testid="endpoint"] .box-title"#,
+        &["10.244.0.2:53"],
+    )
+    .await;
+    // The page's keys, and the four listeners of the drop zone.
+    assert_eq!(dnatlas_app::owned::held(), before + 5);
+    drop(handle);
+    leptos::task::tick().await;
+    assert_eq!(dnatlas_app::owned::held(), before);
+}

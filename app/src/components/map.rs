@@ -132,6 +132,145 @@ fn compact_block(state: AppState, b: ServiceBlock) -> impl IntoView {
     }
 }
 
+/// One map's scroll area: its zoom, where it is scrolled, and a drag in progress.
+#[derive(Debug, Clone, Copy)]
+struct Viewport {
+    el: NodeRef<leptos::html::Div>,
+    scale: RwSignal<f64>,
+    scroll_top: RwSignal<f64>,
+    height: RwSignal<f64>,
+    /// The scale the drawing is rendered at: the zoom, or 1 for the compact lines (the level of detail is the zoom).
+    render: Memo<f64>,
+    /// The range of the list to ask for: the viewport rounded out to whole chunks (a small scroll asks nothing new).
+    range: Memo<(f64, f64)>,
+    detail: Memo<Detail>,
+    /// Where to put the scroll bar once the next view (of a new height) arrives: a fraction of the list.
+    pending_fraction: StoredValue<Option<f64>>,
+    pending_highlight: StoredValue<bool>,
+    /// Where a drag started: pointer x and y, scroll left and top.
+    drag: StoredValue<Option<(f64, f64, f64, f64)>>,
+}
+
+impl Viewport {
+    fn new() -> Self {
+        let scale = RwSignal::new(1.0_f64);
+        let detail = Memo::new(move |_| {
+            if scale.get() < COMPACT_BELOW {
+                Detail::Compact
+            } else {
+                Detail::Full
+            }
+        });
+        let render = Memo::new(move |_| match detail.get() {
+            Detail::Compact => 1.0,
+            Detail::Full => scale.get(),
+        });
+        let scroll_top = RwSignal::new(0.0);
+        let height = RwSignal::new(560.0);
+        let range = Memo::new(move |_| window(scroll_top.get(), height.get(), render.get()));
+        Viewport {
+            el: NodeRef::new(),
+            scale,
+            scroll_top,
+            height,
+            render,
+            range,
+            detail,
+            pending_fraction: StoredValue::new(None),
+            pending_highlight: StoredValue::new(false),
+            drag: StoredValue::new(None),
+        }
+    }
+
+    /// A new view arrived: after a zoom that changed the list's height, or a new highlight, moves the scroll bar.
+    fn arrived(self, v: &View, highlight_cleared: bool) {
+        let Some(el) = self.el.get() else { return };
+        let s = self.render.get_untracked();
+        if let Some(fraction) = self.pending_fraction.get_value() {
+            self.pending_fraction.set_value(None);
+            let top = fraction * v.height * s - el.client_height() as f64 / 2.0;
+            el.set_scroll_top(top.max(0.0) as i32);
+        }
+        if self.pending_highlight.get_value() {
+            if let Some((_, y)) = v.first_highlight {
+                self.pending_highlight.set_value(false);
+                el.set_scroll_top(((y - 20.0) * s).max(0.0) as i32);
+            } else if highlight_cleared {
+                self.pending_highlight.set_value(false);
+            }
+        }
+    }
+
+    /// Zooms to `next`, keeping the middle of what is shown in the middle (`height`: the list's, at scale 1).
+    fn set_scale(self, next: f64, height: f64) {
+        let Some(el) = self.el.get_untracked() else {
+            self.scale.set(next);
+            return;
+        };
+        if (next - self.scale.get_untracked()).abs() < 1e-9 {
+            return;
+        }
+        let old = self.render.get_untracked();
+        let center = (el.scroll_top() as f64 + el.client_height() as f64 / 2.0) / old;
+        self.pending_fraction
+            .set_value(Some(center / height.max(1.0)));
+        let center_x = (el.scroll_left() as f64 + el.client_width() as f64 / 2.0) / old;
+        self.scale.set(next);
+        let new = self.render.get_untracked();
+        el.set_scroll_left((center_x * new - el.client_width() as f64 / 2.0).max(0.0) as i32);
+    }
+
+    fn on_scroll(self) {
+        if let Some(el) = self.el.get_untracked() {
+            self.scroll_top.set(el.scroll_top() as f64);
+            self.height.set(el.client_height() as f64);
+        }
+    }
+
+    fn reset_scroll(self) {
+        if let Some(el) = self.el.get_untracked() {
+            el.set_scroll_top(0);
+        }
+        self.scroll_top.set(0.0);
+    }
+
+    /// A drag starts on the background (not on a box).
+    fn drag_start(self, ev: &web_sys::PointerEvent) {
+        let on_background = ev
+            .target()
+            .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
+            .is_some_and(|e| e.closest(".box, .compact").ok().flatten().is_none());
+        if ev.button() != 0 || !on_background {
+            return;
+        }
+        if let Some(el) = self.el.get_untracked() {
+            self.drag.set_value(Some((
+                ev.client_x() as f64,
+                ev.client_y() as f64,
+                el.scroll_left() as f64,
+                el.scroll_top() as f64,
+            )));
+            el.class_list().add_1("dragging").ok();
+        }
+    }
+
+    fn drag_move(self, ev: &web_sys::PointerEvent) {
+        if let (Some((x0, y0, left, top)), Some(el)) =
+            (self.drag.get_value(), self.el.get_untracked())
+        {
+            el.set_scroll_left((left - (ev.client_x() as f64 - x0)) as i32);
+            el.set_scroll_top((top - (ev.client_y() as f64 - y0)) as i32);
+        }
+    }
+
+    fn drag_end(self) {
+        self.drag.set_value(None);
+        if let Some(el) = self.el.get_untracked() {
+            el.class_list().remove_1("dragging").ok();
+        }
+    }
+}
+
 /// The map of one node, with its own filters, zoom and scroll.
 #[component]
 pub fn NodeMap(node: NodeInfo) -> impl IntoView {
@@ -140,28 +279,7 @@ pub fn NodeMap(node: NodeInfo) -> impl IntoView {
     let namespace = RwSignal::new(None::<String>);
     let search = RwSignal::new(String::new());
     let ip = RwSignal::new(String::new());
-    let scale = RwSignal::new(1.0_f64);
-    let scroll_top = RwSignal::new(0.0_f64);
-    let viewport_h = RwSignal::new(560.0_f64);
-    // Where to put the scroll bar once the next view (of a new height) arrives: a fraction of the list.
-    let pending_fraction = StoredValue::new(None::<f64>);
-    let pending_highlight = StoredValue::new(false);
-    let drag = StoredValue::new(None::<(f64, f64, f64, f64)>);
-    let viewport = NodeRef::<leptos::html::Div>::new();
-
-    let detail = Memo::new(move |_| {
-        if scale.get() < COMPACT_BELOW {
-            Detail::Compact
-        } else {
-            Detail::Full
-        }
-    });
-    // Zoomed out, the compact lines are drawn at their own size: the level of detail is the zoom.
-    let render = Memo::new(move |_| match detail.get() {
-        Detail::Compact => 1.0,
-        Detail::Full => scale.get(),
-    });
-    let range = Memo::new(move |_| window(scroll_top.get(), viewport_h.get(), render.get()));
+    let vp = Viewport::new();
     let filter = Memo::new(move |_| Filter {
         namespace: namespace.get(),
         name: search.get(),
@@ -169,15 +287,15 @@ pub fn NodeMap(node: NodeInfo) -> impl IntoView {
     });
     Effect::new(move |_| {
         state.highlight.track();
-        pending_highlight.set_value(true);
+        vp.pending_highlight.set_value(true);
     });
     let node_name = node.name.clone();
     let view_res = LocalResource::new(move || {
-        let (y_from, y_to) = range.get();
+        let (y_from, y_to) = vp.range.get();
         let query = Query {
             node: node_name.clone(),
             filter: filter.get(),
-            detail: detail.get(),
+            detail: vp.detail.get(),
             y_from,
             y_to,
             highlight: state.highlight.get(),
@@ -191,52 +309,17 @@ pub fn NodeMap(node: NodeInfo) -> impl IntoView {
         }
     });
     let current = Memo::new(move |_| view_res.get().flatten());
-
-    // After a zoom that changed the list's height, or a new highlight, move the scroll bar.
     Effect::new(move |_| {
-        let Some(v) = current.get() else { return };
-        let Some(el) = viewport.get() else { return };
-        let s = render.get_untracked();
-        if let Some(fraction) = pending_fraction.get_value() {
-            pending_fraction.set_value(None);
-            let top = fraction * v.height * s - el.client_height() as f64 / 2.0;
-            el.set_scroll_top(top.max(0.0) as i32);
-        }
-        if pending_highlight.get_value() {
-            if let Some((_, y)) = v.first_highlight {
-                pending_highlight.set_value(false);
-                el.set_scroll_top(((y - 20.0) * s).max(0.0) as i32);
-            } else if state.highlight.with_untracked(Vec::is_empty) {
-                pending_highlight.set_value(false);
-            }
+        if let Some(v) = current.get() {
+            vp.arrived(&v, state.highlight.with_untracked(Vec::is_empty));
         }
     });
 
     let set_scale = move |next: f64| {
-        let Some(el) = viewport.get_untracked() else {
-            scale.set(next);
-            return;
-        };
-        if (next - scale.get_untracked()).abs() < 1e-9 {
-            return;
-        }
-        let old = render.get_untracked();
-        let height = current.get_untracked().map_or(1.0, |v| v.height.max(1.0));
-        let center = (el.scroll_top() as f64 + el.client_height() as f64 / 2.0) / old;
-        pending_fraction.set_value(Some(center / height));
-        let center_x = (el.scroll_left() as f64 + el.client_width() as f64 / 2.0) / old;
-        scale.set(next);
-        let new = render.get_untracked();
-        el.set_scroll_left((center_x * new - el.client_width() as f64 / 2.0).max(0.0) as i32);
+        let height = current.get_untracked().map_or(1.0, |v| v.height);
+        vp.set_scale(next, height);
     };
-    let zoom = move |zoom_in: bool| set_scale(zoom_step(scale.get_untracked(), zoom_in));
-
-    let on_scroll = move |_| {
-        if let Some(el) = viewport.get_untracked() {
-            scroll_top.set(el.scroll_top() as f64);
-            viewport_h.set(el.client_height() as f64);
-        }
-    };
+    let zoom = move |zoom_in: bool| set_scale(zoom_step(vp.scale.get_untracked(), zoom_in));
     let on_wheel = move |ev: web_sys::WheelEvent| {
         if ev.ctrl_key() || ev.meta_key() {
             ev.prevent_default();
@@ -267,93 +350,14 @@ pub fn NodeMap(node: NodeInfo) -> impl IntoView {
             _ => {}
         }
     };
-    let on_pointer_down = move |ev: web_sys::PointerEvent| {
-        let on_background = ev
-            .target()
-            .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
-            .is_some_and(|e| e.closest(".box, .compact").ok().flatten().is_none());
-        if ev.button() != 0 || !on_background {
-            return;
-        }
-        if let Some(el) = viewport.get_untracked() {
-            drag.set_value(Some((
-                ev.client_x() as f64,
-                ev.client_y() as f64,
-                el.scroll_left() as f64,
-                el.scroll_top() as f64,
-            )));
-            el.class_list().add_1("dragging").ok();
-        }
-    };
-    let on_pointer_move = move |ev: web_sys::PointerEvent| {
-        if let (Some((x0, y0, left, top)), Some(el)) = (drag.get_value(), viewport.get_untracked())
-        {
-            el.set_scroll_left((left - (ev.client_x() as f64 - x0)) as i32);
-            el.set_scroll_top((top - (ev.client_y() as f64 - y0)) as i32);
-        }
-    };
-    let end_drag = move |_: web_sys::PointerEvent| {
-        drag.set_value(None);
-        if let Some(el) = viewport.get_untracked() {
-            el.class_list().remove_1("dragging").ok();
-        }
-    };
-    let reset_scroll = move || {
-        if let Some(el) = viewport.get_untracked() {
-            el.set_scroll_top(0);
-        }
-        scroll_top.set(0.0);
-    };
 
-    let namespaces = node.namespaces.clone();
     let total = node.services;
     let counts = move || match current.get() {
         Some(v) if v.matched != v.total => format!("{} of {} Service ports", v.matched, v.total),
         Some(v) => format!("{} Service ports", v.total),
         None => format!("{total} Service ports"),
     };
-    let drawing = move || {
-        let Some(v) = current.get() else {
-            return view! { <p class="empty">"Laying out…"</p> }.into_any();
-        };
-        let View {
-            width,
-            height,
-            y_from,
-            y_to,
-            columns,
-            blocks,
-            matched,
-            ..
-        } = v;
-        if matched == 0 {
-            return view! { <p class="empty" data-testid="map-empty">"No Service matches the filters."</p> }.into_any();
-        }
-        let s = render.get();
-        // The view's own range, not the newest one asked for: until its answer arrives, the blocks on screen are
-        // the previous window's and must stay where they belong.
-        let y_to = y_to.min(height).max(y_from + 1.0);
-        let compact = detail.get() == Detail::Compact;
-        view! {
-            <div class="map-spacer" style=format!("height:{:.0}px;width:{:.0}px", height * s, width * s)>
-                <svg class="graph" data-testid="graph" role="img" aria-label="Service routing map"
-                    style=format!("top:{:.0}px", y_from * s)
-                    width=format!("{:.0}", width * s) height=format!("{:.0}", (y_to - y_from) * s)
-                    viewBox=format!("0 {y_from:.1} {width:.1} {:.1}", y_to - y_from)>
-                    {columns.into_iter().map(|(t, x)| view! {
-                        <text class="col-title" x=format!("{:.1}", x + BOX_W / 2.0) y="30">{t}</text>
-                    }).collect_view()}
-                    {blocks.into_iter().map(|b| if compact {
-                        compact_block(state, b).into_any()
-                    } else {
-                        full_block(state, b).into_any()
-                    }).collect_view()}
-                </svg>
-            </div>
-        }
-        .into_any()
-    };
-
+    let namespaces = node.namespaces.clone();
     view! {
         <section class="node" data-testid="node" data-source=name.clone()>
             <div class="map-head">
@@ -365,7 +369,7 @@ pub fn NodeMap(node: NodeInfo) -> impl IntoView {
                     <select data-testid="filter-namespace" on:change=move |ev| {
                         let v = event_target_value(&ev);
                         namespace.set((!v.is_empty()).then(|| v.trim_start_matches('=').to_string()));
-                        reset_scroll();
+                        vp.reset_scroll();
                     }>
                         <option value="">"all"</option>
                         {namespaces.into_iter().map(|(ns, n)| {
@@ -377,31 +381,74 @@ pub fn NodeMap(node: NodeInfo) -> impl IntoView {
                 <label>"Service "
                     <input type="search" data-testid="filter-name" data-shortcut="search" placeholder="name" on:input=move |ev| {
                         search.set(event_target_value(&ev));
-                        reset_scroll();
+                        vp.reset_scroll();
                     }/>
                 </label>
                 <label>"Address "
                     <input type="search" data-testid="filter-ip" placeholder="VIP, endpoint, port" on:input=move |ev| {
                         ip.set(event_target_value(&ev));
-                        reset_scroll();
+                        vp.reset_scroll();
                     }/>
                 </label>
                 <span class="zoom">
                     <button data-testid="zoom-out" title="Zoom out (-)" aria-label="Zoom out" on:click=move |_| zoom(false)>"−"</button>
-                    <span class="zoom-level" data-testid="zoom-level">{move || format!("{:.0}%", scale.get() * 100.0)}</span>
+                    <span class="zoom-level" data-testid="zoom-level">{move || format!("{:.0}%", vp.scale.get() * 100.0)}</span>
                     <button data-testid="zoom-in" title="Zoom in (+)" aria-label="Zoom in" on:click=move |_| zoom(true)>"+"</button>
                     <button data-testid="zoom-reset" title="Actual size (0)" on:click=move |_| set_scale(1.0)>"100%"</button>
                 </span>
             </div>
-            <div class="map-viewport" node_ref=viewport tabindex="0" data-testid="map-viewport"
+            <div class="map-viewport" node_ref=vp.el tabindex="0" data-testid="map-viewport"
                 aria-label="Service map: scroll or drag to pan, + and - to zoom, 0 for actual size"
-                on:scroll=on_scroll on:wheel=on_wheel on:keydown=on_key
-                on:pointerdown=on_pointer_down on:pointermove=on_pointer_move
-                on:pointerup=end_drag on:pointerleave=end_drag>
-                {drawing}
+                on:scroll=move |_| vp.on_scroll() on:wheel=on_wheel on:keydown=on_key
+                on:pointerdown=move |ev| vp.drag_start(&ev) on:pointermove=move |ev| vp.drag_move(&ev)
+                on:pointerup=move |_| vp.drag_end() on:pointerleave=move |_| vp.drag_end()>
+                {move || drawing(state, vp, current.get())}
             </div>
         </section>
     }
+}
+
+/// The drawing of the view that arrived last (the blocks near the viewport, in a spacer as tall as the list).
+fn drawing(state: AppState, vp: Viewport, current: Option<View>) -> AnyView {
+    let Some(v) = current else {
+        return view! { <p class="empty">"Laying out…"</p> }.into_any();
+    };
+    let View {
+        width,
+        height,
+        y_from,
+        y_to,
+        columns,
+        blocks,
+        matched,
+        ..
+    } = v;
+    if matched == 0 {
+        return view! { <p class="empty" data-testid="map-empty">"No Service matches the filters."</p> }.into_any();
+    }
+    let s = vp.render.get();
+    // The view's own range, not the newest one asked for: until its answer arrives, the blocks on screen are
+    // the previous window's and must stay where they belong.
+    let y_to = y_to.min(height).max(y_from + 1.0);
+    let compact = vp.detail.get() == Detail::Compact;
+    view! {
+        <div class="map-spacer" style=format!("height:{:.0}px;width:{:.0}px", height * s, width * s)>
+            <svg class="graph" data-testid="graph" role="img" aria-label="Service routing map"
+                style=format!("top:{:.0}px", y_from * s)
+                width=format!("{:.0}", width * s) height=format!("{:.0}", (y_to - y_from) * s)
+                viewBox=format!("0 {y_from:.1} {width:.1} {:.1}", y_to - y_from)>
+                {columns.into_iter().map(|(t, x)| view! {
+                    <text class="col-title" x=format!("{:.1}", x + BOX_W / 2.0) y="30">{t}</text>
+                }).collect_view()}
+                {blocks.into_iter().map(|b| if compact {
+                    compact_block(state, b).into_any()
+                } else {
+                    full_block(state, b).into_any()
+                }).collect_view()}
+            </svg>
+        </div>
+    }
+    .into_any()
 }
 
 #[cfg(test)]

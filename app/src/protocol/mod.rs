@@ -134,7 +134,7 @@ pub struct SourceInfo {
 
 /// A message from the page to the engine's worker.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "t", content = "c", rename_all = "snake_case")]
+#[serde(rename_all = "snake_case")]
 pub enum ToEngine {
     /// The first message, read by `worker.js` before the engine runs: where to load it from (the page's glue
     /// JavaScript and wasm, as absolute URLs).
@@ -165,7 +165,7 @@ pub enum ToEngine {
 
 /// A message from the engine's worker to the page.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "t", content = "c", rename_all = "snake_case")]
+#[serde(rename_all = "snake_case")]
 pub enum FromEngine {
     /// Where a request's long work has got to (sent from inside the analysis, so the page hears it while the
     /// worker works).
@@ -190,12 +190,12 @@ pub enum FromEngine {
 }
 
 /// The request number an envelope's JSON text carries, read from its start (so even a text too large to read whole
-/// can be answered): `{"t":"reply","c":{"id":12,…` → 12. `None` for an envelope without one (`init`, `put`,
+/// can be answered): `{"reply":{"id":12,…` → 12. `None` for an envelope without one (`init`, `put`,
 /// `forget`, `fatal`).
 pub fn request_id(json: &str) -> Option<u32> {
     let rest = ["call", "progress", "reply"]
         .iter()
-        .find_map(|t| json.strip_prefix(&format!(r#"{{"t":"{t}","c":{{"id":"#)))?;
+        .find_map(|t| json.strip_prefix(&format!(r#"{{"{t}":{{"id":"#)))?;
     let digits = rest
         .find(|c: char| !c.is_ascii_digit())
         .unwrap_or(rest.len());
@@ -210,16 +210,13 @@ mod tests {
     fn the_envelope_is_tagged_and_carries_its_payload() {
         let put = ToEngine::Put { id: 7 };
         let json = serde_json::to_string(&put).unwrap();
-        assert_eq!(json, r#"{"t":"put","c":{"id":7}}"#);
+        assert_eq!(json, r#"{"put":{"id":7}}"#);
         let call = ToEngine::Call {
             id: 3,
             request: Request::Export(ExportFormat::Json),
         };
         let json = serde_json::to_string(&call).unwrap();
-        assert_eq!(
-            json,
-            r#"{"t":"call","c":{"id":3,"request":{"Export":"Json"}}}"#
-        );
+        assert_eq!(json, r#"{"call":{"id":3,"request":{"Export":"Json"}}}"#);
         assert_eq!(serde_json::from_str::<ToEngine>(&json).unwrap(), call);
         let reply = FromEngine::Reply {
             id: 3,
@@ -257,7 +254,7 @@ mod tests {
         assert_eq!(request_id(&serde_json::to_string(&call).unwrap()), Some(7));
         let put = serde_json::to_string(&ToEngine::Put { id: 3 }).unwrap();
         assert_eq!(request_id(&put), None);
-        assert_eq!(request_id(r#"{"t":"reply","c":{"id":"#), None);
+        assert_eq!(request_id(r#"{"reply":{"id":"#), None);
     }
 
     /// `worker.js` reads the `init` envelope and writes the `fatal` one itself: its spelling must be the envelope's.
@@ -269,20 +266,16 @@ mod tests {
             wasm: String::new(),
         })
         .unwrap();
-        assert_eq!(init["t"], "init");
-        assert!(init["c"]["js"].is_string() && init["c"]["wasm"].is_string());
-        assert!(script.contains(r#"t !== "init""#), "{script}");
-        assert!(script.contains("message.c.js") && script.contains("message.c.wasm"));
+        assert!(init["init"]["js"].is_string() && init["init"]["wasm"].is_string());
+        assert!(script.contains("?.init;"), "{script}");
+        assert!(script.contains("import(init.js)") && script.contains("module_or_path: init.wasm"));
         let fatal = FromEngine::Fatal {
             message: "boom".into(),
         };
         assert_eq!(
             serde_json::to_string(&fatal).unwrap(),
-            r#"{"t":"fatal","c":{"message":"boom"}}"#
+            r#"{"fatal":{"message":"boom"}}"#
         );
-        assert!(
-            script.contains(r#"{ t: "fatal", c: { message: "#),
-            "{script}"
-        );
+        assert!(script.contains("{ fatal: { message: "), "{script}");
     }
 }
