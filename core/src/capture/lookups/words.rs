@@ -455,6 +455,23 @@ mod tests {
             fits: vec![Resolver::Glibc, Resolver::Musl],
             two_sockets: false,
         };
+        let ordered = Reason::Order(Order::NoSearchList {
+            conf: "pod.conf".into(),
+            as_is: "db.".into(),
+        });
+        let then = Reason::Step(Step::ThenTyped {
+            before: Some(Summary::One(
+                "db.default.svc.".into(),
+                heard(Got::ServFail, &[1]),
+            )),
+            as_is: "db.".into(),
+            last: heard(Got::NoData, &[2, 3]),
+        });
+        assert_eq!(
+            render(&[ordered, then]),
+            "pod.conf has no search list, so `db.` is the only name to ask. `db.default.svc.` got SERVFAIL (frame 1). \
+             Then `db.` got NODATA (NOERROR without records) (frames 2, 3)."
+        );
         assert_eq!(
             render(&[fit, Reason::AllFit]),
             "Of the modelled resolvers only glibc and musl send exactly this. glibc, musl and Go all send exactly this."
