@@ -1,6 +1,7 @@
-//! Files in and out of the page: an input's bytes read from its `Blob` into JavaScript's memory (capped; never into
-//! this wasm's, so they can be transferred to the engine), a text kept as a `Blob`, and a text handed to the browser
-//! as a download through an object URL revoked once used.
+//! Files in and out of the page: inputs read into JavaScript's memory, texts kept as `Blob`s, downloads.
+//!
+//! An input's bytes are read from its `Blob` capped, and never into this wasm's memory, so they can be transferred to
+//! the engine; a download goes through an object URL revoked once used.
 
 use gloo_file::{Blob, ObjectUrl};
 use wasm_bindgen::JsCast;

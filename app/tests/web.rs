@@ -124,3 +124,21 @@ async fn the_page_lets_go_of_its_listeners_when_it_goes() {
     leptos::task::tick().await;
     assert_eq!(dnatlas_app::owned::held(), before);
 }
+
+#[wasm_bindgen_test]
+fn an_inputs_buffer_is_transferred_when_the_bytes_own_it() {
+    use dnatlas_app::protocol::{wire, ToEngine};
+    let bytes = js_sys::Uint8Array::new_with_length(64);
+    let (message, transfer) = wire::pack(&ToEngine::Put { id: 3 }, Some(&bytes)).unwrap();
+    assert_eq!(transfer.length(), 1);
+    assert!(js_sys::Object::is(&transfer.get(0), &bytes.buffer()));
+    assert_eq!(
+        wire::json(&message).and_then(|j| j.as_string()).as_deref(),
+        Some(r#"{"put":{"id":3}}"#)
+    );
+    assert!(wire::bytes(&message).is_some_and(|b| b.length() == 64));
+    // A view of part of a buffer is copied: the rest of the buffer is not the input's to give away.
+    let part = bytes.subarray(8, 16);
+    let (_, transfer) = wire::pack(&ToEngine::Put { id: 4 }, Some(&part)).unwrap();
+    assert_eq!(transfer.length(), 0);
+}

@@ -1,5 +1,6 @@
-//! One Service port's block: its boxes and edges at full detail, or its one line when zoomed out, with the boxes
-//! lint found a problem on drawn as problems.
+//! One Service port's block: its boxes and edges at full detail, or its one line when zoomed out.
+//!
+//! The boxes lint found a problem on are drawn as problems.
 
 use dnatlas_core::lint::map::{problems, MapProblem, MapProblemKind, NoEndpoints};
 use dnatlas_core::model::services::{Endpoint, EntryPoint};

@@ -1,5 +1,4 @@
-//! The words on the map: a Service port's label and marks, a way in's name, the compact line, the shares, and the
-//! problems the core's lint found, each as the map writes it.
+//! The words on the map: labels, marks, ways in, the compact line, shares, and the problems lint found.
 
 use dnatlas_core::diagnostic::thousands;
 use dnatlas_core::lint::map::{MapProblem, MapProblemKind, NoEndpoints};

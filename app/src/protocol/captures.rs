@@ -1,5 +1,7 @@
-//! The captures view's questions and answers: the overview sent with every summary, the filters, the timeline
-//! (marks or bins), the histogram, windows of the transaction table and one transaction in full.
+//! The captures view's questions and answers.
+//!
+//! The overview sent with every summary, the filters, the timeline (marks or bins), the histogram, windows of the
+//! transaction table and one transaction in full.
 
 use std::sync::Arc;
 

@@ -1,5 +1,7 @@
-//! The map's questions and answers: each node's overview, the filters, and windows of a node's Services laid out as
-//! boxes and edges in SVG coordinates (the page draws the numbers it gets and measures nothing).
+//! The map's questions and answers: each node's overview, the filters, and windows of its Services laid out.
+//!
+//! A window's Services come as boxes and edges in SVG coordinates: the page draws the numbers it gets and measures
+//! nothing.
 
 use dnatlas_core::Evidence;
 use serde::{Deserialize, Serialize};

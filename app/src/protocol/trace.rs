@@ -1,5 +1,6 @@
-//! The trace player's questions and answers: the pods a trace can start from, what to trace, and the trace with the
-//! steps the player animates over a focused map.
+//! The trace player's questions and answers: the pods to start from, what to trace, the trace and its steps.
+//!
+//! The steps are what the player animates over a focused map.
 
 use dnatlas_core::dns::plan::Resolver;
 use dnatlas_core::trace::{HopKind, Trace};

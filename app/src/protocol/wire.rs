@@ -1,5 +1,7 @@
-//! How an envelope travels between the page and the worker: a plain object `{json}`, with an input's bytes beside it
-//! as `bytes`, their buffer transferred (not copied) when they own all of it.
+//! How an envelope travels between the page and the worker: as JSON text, an input's bytes beside it.
+//!
+//! A message is a plain object `{json}`, with an input's bytes beside the envelope as `bytes`, their buffer
+//! transferred (not copied) when they own all of it.
 
 use js_sys::{Array, JsString, Object, Reflect, Uint8Array};
 use serde::Serialize;

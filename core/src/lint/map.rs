@@ -1,4 +1,4 @@
-//! The map's problems: what is wrong with each part of a Service port's routing, decided here and drawn red by the map.
+//! The map's problems: what is wrong with each part of a Service port's routing, as the map draws it red.
 //!
 //! [`problems`] lists them in the order the map names them: the Service port as a whole (no endpoints, a foreign
 //! chain name, connections that fall through), then each endpoint, then each other way in. Every problem carries the

@@ -1,6 +1,7 @@
-//! The captures' timeline (latency against time, coloured by rcode, retries ringed, unanswered crossed in their
-//! own band; or binned) and latency histogram with p50/p90/p99: their geometry as plain functions, tested natively,
-//! and their SVG.
+//! The captures' timeline and latency histogram: their geometry (plain functions, tested natively) and their SVG.
+//!
+//! The timeline draws latency against time, coloured by rcode, retries ringed, unanswered crossed in their own band
+//! (or binned); the histogram marks p50/p90/p99.
 
 use dnatlas_core::capture::{Bucket, Latency};
 use leptos::prelude::*;

@@ -1,5 +1,6 @@
-//! One transaction in full — its frames, answer, replies from a wrong source and how it fits the resolver's plan —
-//! and the replies that answer no transaction.
+//! One transaction in full, and the replies that answer no transaction.
+//!
+//! A transaction's frames, answer, replies from a wrong source and how it fits the resolver's plan.
 
 use dnatlas_core::capture::StrayReply;
 use leptos::prelude::*;

@@ -1,5 +1,7 @@
-//! The captures' overview (counts, percentiles, each capture) and the filters (capture, client, name, rcode,
-//! retried) that every other part of the view follows.
+//! The captures' overview and the filters that every other part of the view follows.
+//!
+//! The overview counts, gives percentiles and lists each capture; the filters are capture, client, name, rcode and
+//! retried.
 
 use leptos::prelude::*;
 

@@ -1,7 +1,8 @@
-//! The captures view: what the DNS captures show happened — the overview and filters ([`filters`]), a timeline of
-//! the transactions and the latency histogram ([`chart`]), a window of the transactions as a keyboard-driven table
-//! ([`table`]), and the selected transaction's frames, answer and resolver-plan fit ([`detail`]). The engine filters,
-//! bins and windows; these files only ask and draw.
+//! The captures view: what the DNS captures show happened.
+//!
+//! The overview and filters ([`filters`]), a timeline of the transactions and the latency histogram ([`chart`]), a
+//! window of the transactions as a keyboard-driven table ([`table`]), and the selected transaction's frames, answer
+//! and resolver-plan fit ([`detail`]). The engine filters, bins and windows; these files only ask and draw.
 
 mod chart;
 mod detail;

@@ -1,5 +1,6 @@
-//! The captures' transaction table: a window of the filtered transactions, paged, and driven by the keyboard (↑/↓
-//! move the selection and page at the window's ends, Enter opens the detail).
+//! The captures' transaction table: a paged window of the filtered transactions, driven by the keyboard.
+//!
+//! ↑/↓ move the selection and page at the window's ends; Enter opens the detail.
 
 use leptos::prelude::*;
 use wasm_bindgen::JsCast;
