@@ -4,9 +4,8 @@
 
 use std::sync::Arc;
 
-use dnatlas_core::dns::answer::{
-    Answer, ClusterDns, Config, PodsMode, RData, Rcode, RecordType, Response,
-};
+use dnatlas_core::dns::answer::{Answer, ClusterDns, Config, RData, Rcode, RecordType, Response};
+use dnatlas_core::source::corefile::PodsMode;
 use dnatlas_core::KubeSource;
 
 fn source(name: &str, bytes: &[u8]) -> KubeSource {
