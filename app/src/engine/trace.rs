@@ -8,7 +8,7 @@
 
 use dnatlas_core::dns::plan::Resolver;
 use dnatlas_core::simulate::netfilter::Action;
-use dnatlas_core::trace::{Branch, Hop, HopKind, Request as TraceRequest, Trace};
+use dnatlas_core::trace::{Branch, Hop, HopKind, Request as TraceRequest, Trace, Via};
 use dnatlas_core::Evidence;
 use serde::{Deserialize, Serialize};
 
@@ -524,7 +524,11 @@ pub fn play(trace: &Trace, seed: u64) -> (Scene, Vec<Step>) {
             "box vip",
             2,
             conn_top,
-            format!("{}/{}", address(&c.ip, Some(c.port)), c.protocol),
+            format!(
+                "{}/{}",
+                address(&c.ip.to_string(), Some(c.port)),
+                c.protocol
+            ),
             c.service.clone().unwrap_or_else(|| "address".into()),
         );
         b.edge(pod, vip, String::new());
@@ -536,7 +540,7 @@ pub fn play(trace: &Trace, seed: u64) -> (Scene, Vec<Step>) {
             .find(|c| c.starts_with("KUBE-SVC-") || c.starts_with("KUBE-SVL-"))
             .map_or_else(
                 || {
-                    if c.via == "node-rules" {
+                    if c.via == Via::NodeRules {
                         "node rules".to_string()
                     } else {
                         "kubectl endpoints".to_string()

@@ -135,7 +135,16 @@ impl ClusterDns {
             // Anything else is an invalid request: NXDOMAIN.
             _ => Found::nx(Vec::new(), Vec::new()),
         };
-        Answer::Cluster(self.format(&fqdn, qtype, found, depth))
+        let response = self.format(&fqdn, qtype, found, depth);
+        if self.config.fallthrough && response.rcode == Some(Rcode::NxDomain) {
+            // The plugin's name error goes to the next plugin (kubernetes.go `ServeDNS`, `Fall.Through`).
+            return Answer::Upstream {
+                name: fqdn,
+                reason: "the kubernetes plugin has no such name and its `fallthrough` passes it to the next plugin"
+                    .to_string(),
+            };
+        }
+        Answer::Cluster(response)
     }
 
     /// The labels in front of the zone, if the name is in it.

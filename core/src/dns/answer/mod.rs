@@ -58,6 +58,10 @@ pub struct Config {
     /// `fallthrough in-addr.arpa ip6.arpa`: a reverse name the cluster does not know goes upstream rather than
     /// getting NXDOMAIN.
     pub reverse_fallthrough: bool,
+    /// `fallthrough` covering the cluster zone: a name of the zone that does not exist (NXDOMAIN) is passed to the
+    /// next plugin (the `forward` plugin's upstream) instead (docs/domain/coredns.md §3).
+    #[serde(default)]
+    pub fallthrough: bool,
     /// Which server answers: CoreDNS, or the legacy kube-dns.
     pub server: Server,
 }
@@ -98,6 +102,7 @@ impl Default for Config {
             ignore_empty_service: false,
             reverse_zones: true,
             reverse_fallthrough: true,
+            fallthrough: false,
             server: Server::CoreDns,
         }
     }
