@@ -7,7 +7,7 @@ use dnatlas_core::dns::answer::Rcode;
 use dnatlas_core::dns::plan::{QueryType, Resolver};
 use dnatlas_core::format::{self, percent};
 use dnatlas_core::simulate::netfilter::{Outcome, Packet, Verdict, STEPS_HEAD};
-use dnatlas_core::trace::Trace;
+use dnatlas_core::trace::{Trace, Via};
 use dnatlas_core::{Analysis, Diagnostic, Service, SourceReport};
 
 /// How a service port is named in reports: `ns/name:port`, or `ns/name` for an unnamed port.
@@ -415,7 +415,7 @@ pub fn trace(t: &Trace) -> String {
                 }
             };
             let mut answers: Vec<String> = l.cnames.iter().map(|c| format!("CNAME {c}")).collect();
-            answers.extend(l.answers.iter().cloned());
+            answers.extend(l.answers.iter().map(ToString::to_string));
             if l.upstream_target.is_some() {
                 answers.push("-> upstream".to_string());
             }
@@ -451,16 +451,16 @@ pub fn trace(t: &Trace) -> String {
     }
 
     if let Some(c) = &t.connection {
-        let via = match c.via.as_str() {
-            "node-rules" => "from the node's rules",
-            "kubectl" => "from kubectl's endpoints",
-            "direct" => "not rewritten",
-            _ => "unknown",
+        let via = match c.via {
+            Via::NodeRules => "from the node's rules",
+            Via::Kubectl => "from kubectl's endpoints",
+            Via::Direct => "not rewritten",
+            Via::None => "unknown",
         };
         let _ = writeln!(
             out,
             "\nConnection {}/{}{}: {} branch{} ({via})",
-            address(Some(&c.ip), Some(c.port)),
+            address(Some(&c.ip.to_string()), Some(c.port)),
             c.protocol,
             c.service
                 .as_deref()

@@ -4,9 +4,8 @@
 
 use std::sync::Arc;
 
-use dnatlas_core::dns::answer::{
-    Answer, ClusterDns, Config, PodsMode, RData, Rcode, RecordType, Response,
-};
+use dnatlas_core::dns::answer::{Answer, ClusterDns, Config, RData, Rcode, RecordType, Response};
+use dnatlas_core::source::corefile::PodsMode;
 use dnatlas_core::KubeSource;
 
 fn source(name: &str, bytes: &[u8]) -> KubeSource {
@@ -843,4 +842,58 @@ fn two_inputs_saying_the_same_give_one_record_with_both_lines() {
     let r = ask(&dns, "1.0.180.10.in-addr.arpa.", RecordType::Ptr);
     assert_eq!(answers(&r), ["Ptr 10-180-0-1.svc1.ns1.svc.cluster.local."]);
     assert_eq!(evidence(&r), ["a.json:250", "b.json:250"]);
+}
+
+/// A Corefile as CoreDNS reads it (docs/domain/coredns.md §3–§4): a query goes to the server block whose zone is
+/// its longest suffix; there the `kubernetes` plugin answers its own zones with its own options and the next
+/// plugin (`forward`) everything else; with no block for the name, CoreDNS refuses it.
+#[test]
+fn a_corefile_routes_each_name_to_its_server_block_and_plugin() {
+    use dnatlas_core::dns::corefile::{cluster_zones, CorefileDns};
+    use dnatlas_core::source::inputs::{CorefileRead, CorefileSource};
+    let corefile = |text: &str| {
+        CorefileSource::new(
+            &Arc::from("Corefile"),
+            CorefileRead {
+                config_map: None,
+                string_line: None,
+                corefile: dnatlas_core::source::corefile::parse(text.as_bytes()).value,
+            },
+        )
+    };
+    let objects = [fixture("seed-004-collapsed", "input.txt")];
+    // The cluster zone in its own block (TTL 30 there), everything else forwarded from the root block.
+    let split = corefile(
+        "cluster.local:53 {\n    kubernetes {\n       ttl 30\n    }\n}\n.:53 {\n    forward . 8.8.8.8\n}\n",
+    );
+    assert_eq!(cluster_zones(&split), ["cluster.local"]);
+    let dns = CorefileDns::new(&split, &objects);
+    let Answer::Cluster(nginx) = dns.answer("nginx.default.svc.cluster.local.", RecordType::A)
+    else {
+        panic!("nginx went upstream")
+    };
+    assert_eq!(answers(&nginx), ["A 10.109.102.230"]);
+    assert!(nginx.answers.iter().all(|r| r.ttl == 30));
+    assert!(
+        evidence(&nginx).contains(&"Corefile:2".to_string()),
+        "{:?}",
+        evidence(&nginx)
+    );
+    match dns.answer("example.com.", RecordType::A) {
+        Answer::Upstream { reason, .. } => assert!(reason.contains("line 7"), "{reason}"),
+        other => panic!("{other:?}"),
+    }
+    // No block for the name: REFUSED.
+    let only = corefile("cluster.local:53 {\n    kubernetes\n}\n");
+    match CorefileDns::new(&only, &objects).answer("example.com.", RecordType::A) {
+        Answer::Cluster(r) => assert_eq!(r.rcode, Some(Rcode::Refused)),
+        other => panic!("{other:?}"),
+    }
+    // Without `pods`, the plugin's own default is `pods disabled`: every pod name is NXDOMAIN.
+    let pods = CorefileDns::new(&only, &objects)
+        .answer("10-244-0-3.default.pod.cluster.local.", RecordType::A);
+    match pods {
+        Answer::Cluster(r) => assert_nxdomain(&r),
+        other => panic!("{other:?}"),
+    }
 }

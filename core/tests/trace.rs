@@ -293,3 +293,151 @@ fn hops_and_branches_carry_their_rules_as_data() {
         "{rules} rule hops, {forked} on a branch"
     );
 }
+
+/// The inputs of a trace case plus `more` (name, bytes).
+fn with(case: &str, more: &[(&str, &str)]) -> Vec<(String, Vec<u8>)> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../fixtures/trace")
+        .join(case);
+    let mut files = inputs(&dir);
+    files.extend(
+        more.iter()
+            .map(|(n, b)| (n.to_string(), b.as_bytes().to_vec())),
+    );
+    files
+}
+
+fn glibc(to: &str) -> Request {
+    Request {
+        from: "10.244.0.20".to_string(),
+        to: to.to_string(),
+        resolver: dnatlas_core::dns::plan::Resolver::Glibc,
+    }
+}
+
+/// A Corefile configures the answers: its `kubernetes` plugin answers only the names of its own zones
+/// (docs/domain/coredns.md §1, §4). With `kubernetes cluster.example`, the pod's search names under
+/// `cluster.local` are not the plugin's: the next plugin (`forward . /etc/resolv.conf`) sends the first candidate
+/// upstream, so glibc's plan ends there, unknown. Without the Corefile the same inputs connect.
+#[test]
+fn a_corefile_with_another_cluster_domain_passes_the_pods_names_on() {
+    let corefile = ".:53 {\n    errors\n    kubernetes cluster.example in-addr.arpa ip6.arpa {\n       pods insecure\n    }\n    forward . /etc/resolv.conf\n}\n";
+    let t = run(
+        &with("seed-004", &[("Corefile", corefile)]),
+        &glibc("nginx:80"),
+    );
+    assert_eq!(
+        t.status,
+        dnatlas_core::trace::Status::Upstream,
+        "{:?}",
+        t.notes
+    );
+    let names: Vec<&str> = t.lookups.iter().map(|l| l.name.as_str()).collect();
+    assert_eq!(
+        names,
+        [
+            "nginx.default.svc.cluster.local.",
+            "nginx.default.svc.cluster.local."
+        ]
+    );
+    assert!(t.lookups.iter().all(|l| l.upstream && l.rcode.is_none()));
+    assert!(t.connection.is_none());
+    let upstream = t
+        .hops
+        .iter()
+        .find(|h| serde_json::to_value(h.kind).unwrap() == "upstream")
+        .unwrap();
+    assert!(
+        upstream.label.contains("cluster.example") && upstream.label.contains("forward"),
+        "{}",
+        upstream.label
+    );
+    let plain = run(&with("seed-004", &[]), &glibc("nginx:80"));
+    assert_eq!(plain.status, dnatlas_core::trace::Status::Connected);
+}
+
+/// With no resolv.conf, kubelet's ClusterFirst file is rebuilt for the cluster domain: the Corefile's zone, when
+/// it names one (its `kubernetes corp.internal` serves it), instead of `cluster.local`.
+#[test]
+fn a_corefile_names_the_zone_of_a_rebuilt_resolv_conf() {
+    let corefile = ".:53 {\n    kubernetes corp.internal in-addr.arpa ip6.arpa\n    forward . /etc/resolv.conf\n}\n";
+    let mut files = with("seed-004", &[("Corefile", corefile)]);
+    files.retain(|(n, _)| n != "resolv.conf");
+    let t = run(&files, &glibc("nginx:80"));
+    let used = t.resolv_conf.as_ref().unwrap();
+    assert_eq!(used.zone, "corp.internal");
+    assert_eq!(used.search[0], "default.svc.corp.internal");
+    assert_eq!(t.lookups[0].name, "nginx.default.svc.corp.internal.");
+    assert_eq!(
+        t.lookups[0].answers,
+        ["10.109.102.230".parse::<std::net::IpAddr>().unwrap()]
+    );
+    // The answer rests on the Service's line and on the plugin's line in the Corefile.
+    assert!(t.lookups[0]
+        .evidence
+        .iter()
+        .any(|e| &*e.source == "Corefile" && e.line_number() == Some(2)));
+    assert_eq!(t.status, dnatlas_core::trace::Status::Connected);
+    files.retain(|(n, _)| n != "Corefile");
+    let plain = run(&files, &glibc("nginx:80"));
+    assert_eq!(plain.resolv_conf.unwrap().zone, "cluster.local");
+}
+
+/// `pods disabled` (the plugin's own default) answers every pod name NXDOMAIN (docs/domain/coredns.md §2), where
+/// kubeadm's `pods insecure` — what a trace assumes without a Corefile — answers the address in the name. The
+/// same holds for a Corefile read from the CoreDNS ConfigMap in kubectl output.
+#[test]
+fn pods_disabled_in_a_corefile_makes_pod_names_not_found() {
+    let to = "10-244-0-3.default.pod.cluster.local.:80";
+    let plain = run(&with("seed-004", &[]), &glibc(to));
+    assert_eq!(
+        plain.lookups[0].answers,
+        ["10.244.0.3".parse::<std::net::IpAddr>().unwrap()]
+    );
+    let corefile = ".:53 {\n    kubernetes cluster.local in-addr.arpa ip6.arpa {\n       pods disabled\n    }\n    forward . /etc/resolv.conf\n}\n";
+    let config_map = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: coredns\n  namespace: kube-system\ndata:\n  Corefile: |\n    .:53 {\n        kubernetes cluster.local in-addr.arpa ip6.arpa {\n           pods disabled\n        }\n        forward . /etc/resolv.conf\n    }\n";
+    for extra in [("Corefile", corefile), ("coredns.yaml", config_map)] {
+        let t = run(&with("seed-004", &[extra]), &glibc(to));
+        assert_eq!(
+            t.status,
+            dnatlas_core::trace::Status::NotFound,
+            "{}: {:?}",
+            extra.0,
+            t.notes
+        );
+        assert!(
+            t.lookups
+                .iter()
+                .all(|l| l.rcode == Some(dnatlas_core::dns::answer::Rcode::NxDomain)),
+            "{}",
+            extra.0
+        );
+        assert!(
+            t.notes.iter().any(|n| n.contains("configures it")),
+            "{:?}",
+            t.notes
+        );
+    }
+}
+
+/// `fallthrough` covering the cluster zone hands the plugin's NXDOMAIN to the next plugin (docs/domain/coredns.md
+/// §3): a Service no input lists is then answered upstream, unknown, instead of not found.
+#[test]
+fn fallthrough_in_a_corefile_passes_unknown_names_upstream() {
+    let to = "nosuch.default.svc.cluster.local.:80";
+    let plain = run(&with("seed-004", &[]), &glibc(to));
+    assert_eq!(plain.status, dnatlas_core::trace::Status::NotFound);
+    let corefile = ".:53 {\n    kubernetes cluster.local in-addr.arpa ip6.arpa {\n       fallthrough\n    }\n    forward . 8.8.8.8\n}\n";
+    let t = run(&with("seed-004", &[("Corefile", corefile)]), &glibc(to));
+    assert_eq!(
+        t.status,
+        dnatlas_core::trace::Status::Upstream,
+        "{:?}",
+        t.notes
+    );
+    assert!(t.lookups.iter().all(|l| l.upstream), "{:?}", t.lookups);
+    // kubeadm's fallthrough covers only the reverse zones: the name stays NXDOMAIN.
+    let kubeadm = ".:53 {\n    kubernetes cluster.local in-addr.arpa ip6.arpa {\n       pods insecure\n       fallthrough in-addr.arpa ip6.arpa\n       ttl 30\n    }\n    forward . /etc/resolv.conf\n}\n";
+    let t = run(&with("seed-004", &[("Corefile", kubeadm)]), &glibc(to));
+    assert_eq!(t.status, dnatlas_core::trace::Status::NotFound);
+}

@@ -7,7 +7,7 @@
 //! so no label is read apart.
 
 use dnatlas_core::simulate::netfilter::Action;
-use dnatlas_core::trace::{Branch, Hop, HopKind, Request as TraceRequest, Trace};
+use dnatlas_core::trace::{Branch, Connection, Hop, HopKind, Request as TraceRequest, Trace, Via};
 use dnatlas_core::Evidence;
 
 use super::Session;
@@ -292,11 +292,42 @@ fn fork_steps(
 
 /// The focused map and the steps along it, following the branches `seed` rolls.
 pub fn play(trace: &Trace, seed: u64) -> (Scene, Vec<Step>) {
+    let (scene, places) = layout(trace);
+    let steps = steps(trace, &places, seed);
+    (scene, steps)
+}
+
+/// Where the steps are drawn: the boxes of the focused map.
+struct Places {
+    /// The client.
+    pod: usize,
+    /// Per lookup (its index), the candidate's box.
+    cand_boxes: Vec<(usize, usize)>,
+    /// The DNS Service's address (the client when no query is sent).
+    dns_vip: usize,
+    /// The DNS Service's chain.
+    dns_chain: usize,
+    /// The DNS pods, one per branch.
+    dns_pods: Vec<usize>,
+    /// Where names the cluster DNS passes on go.
+    upstream: Option<usize>,
+    /// The target's address.
+    svc_vip: Option<usize>,
+    /// The target Service's chain.
+    svc_chain: Option<usize>,
+    /// The endpoints, one per branch.
+    svc_pods: Vec<usize>,
+}
+
+/// Rows start here.
+const TOP: f64 = 40.0;
+
+/// The focused map: the client column, the DNS Service's block and the target Service's block.
+fn layout(trace: &Trace) -> (Scene, Places) {
     let mut b = Builder {
         scene: Scene::default(),
     };
-    let node = trace.node.as_deref();
-    let top = 40.0;
+    let top = TOP;
 
     // Candidates: the first hop of each lookup pair.
     let candidates: Vec<(usize, &Hop)> = trace
@@ -307,8 +338,10 @@ pub fn play(trace: &Trace, seed: u64) -> (Scene, Vec<Step>) {
         .collect();
     let dns_lookup = trace.lookups.iter().find(|l| l.server.is_some());
     let dns_branches: &[Branch] = dns_lookup.map_or(&[], |l| l.server_endpoints.as_slice());
-    let conn = trace.connection.as_ref();
-    let conn_branches: &[Branch] = conn.map_or(&[], |c| c.branches.as_slice());
+    let conn_branches: &[Branch] = trace
+        .connection
+        .as_ref()
+        .map_or(&[], |c| c.branches.as_slice());
 
     let cand_rows = candidates.len().max(1);
     let dns_rows = dns_branches.len().max(1) + 1;
@@ -338,8 +371,17 @@ pub fn play(trace: &Trace, seed: u64) -> (Scene, Vec<Step>) {
         pod_label,
     );
 
-    // DNS block.
-    let mut cand_boxes: Vec<(usize, usize)> = Vec::new();
+    let mut places = Places {
+        pod,
+        cand_boxes: Vec::new(),
+        dns_vip: pod,
+        dns_chain: pod,
+        dns_pods: Vec::new(),
+        upstream: None,
+        svc_vip: None,
+        svc_chain: None,
+        svc_pods: Vec::new(),
+    };
     for (i, (lookup, hop)) in candidates.iter().enumerate() {
         let name = trace
             .lookups
@@ -353,113 +395,147 @@ pub fn play(trace: &Trace, seed: u64) -> (Scene, Vec<Step>) {
             format!("query {} of {}", i + 1, candidates.len()),
         );
         b.edge(pod, id, String::new());
-        cand_boxes.push((*lookup, id));
+        places.cand_boxes.push((*lookup, id));
     }
-    let mut dns_vip = pod;
-    let mut dns_chain = pod;
-    let mut dns_pods: Vec<usize> = Vec::new();
-    let mut upstream = None;
     if !candidates.is_empty() {
-        let server = dns_lookup
-            .and_then(|l| l.server.clone())
-            .unwrap_or_else(|| "nameserver".to_string());
-        dns_vip = b.add("box vip", 2, top, server, "DNS Service VIP".into());
-        for (_, c) in &cand_boxes {
-            b.edge(*c, dns_vip, String::new());
-        }
-        let chain_name = dns_branches
-            .first()
-            .and_then(|_| {
-                trace.hops.iter().find_map(|h| {
-                    let c = rule_chain(h)?;
-                    (h.kind == HopKind::NetfilterRule
-                        && h.lookup.is_some()
-                        && (c.starts_with("KUBE-SVC-") || c.starts_with("KUBE-SVL-")))
-                    .then(|| c.to_string())
-                })
-            })
-            .unwrap_or_else(|| "DNS Service".to_string());
-        dns_chain = b.add("box svc", 3, top, chain_name, "cluster DNS".into());
-        b.edge(dns_vip, dns_chain, String::new());
-        for (i, br) in dns_branches.iter().enumerate() {
-            let id = b.add(
-                "box pod",
-                4,
-                top + i as f64 * ROW,
-                address(&br.ip, br.port),
-                br.chain.clone().unwrap_or_else(|| "DNS pod".into()),
-            );
-            b.edge(dns_chain, id, percent(br.probability));
-            dns_pods.push(id);
-        }
-        if trace.hops.iter().any(|h| h.kind == HopKind::Upstream) {
-            let id = b.add(
-                "box ext",
-                4,
-                top + dns_branches.len() as f64 * ROW,
-                "upstream".into(),
-                "outside the cluster zone".into(),
-            );
-            b.edge(dns_chain, id, String::new());
-            upstream = Some(id);
-        }
+        dns_block(&mut b, trace, dns_branches, &mut places);
     }
-
-    // Target Service block.
-    let mut svc_vip = None;
-    let mut svc_chain = None;
-    let mut svc_pods: Vec<usize> = Vec::new();
-    if let Some(c) = conn {
-        let vip = b.add(
-            "box vip",
-            2,
-            conn_top,
-            format!("{}/{}", address(&c.ip, Some(c.port)), c.protocol),
-            c.service.clone().unwrap_or_else(|| "address".into()),
-        );
-        b.edge(pod, vip, String::new());
-        let chain_name = trace
-            .hops
-            .iter()
-            .filter(|h| h.lookup.is_none() && h.kind == HopKind::NetfilterRule)
-            .filter_map(rule_chain)
-            .find(|c| c.starts_with("KUBE-SVC-") || c.starts_with("KUBE-SVL-"))
-            .map_or_else(
-                || {
-                    if c.via == "node-rules" {
-                        "node rules".to_string()
-                    } else {
-                        "kubectl endpoints".to_string()
-                    }
-                },
-                str::to_string,
-            );
-        let chain = b.add(
-            "box svc",
-            3,
-            conn_top,
-            chain_name,
-            format!("{} branches", c.branches.len()),
-        );
-        b.edge(vip, chain, String::new());
-        for (i, br) in c.branches.iter().enumerate() {
-            let id = b.add(
-                "box pod",
-                4,
-                conn_top + i as f64 * ROW,
-                address(&br.ip, br.port),
-                br.chain.clone().unwrap_or_else(|| "endpoint".into()),
-            );
-            b.edge(chain, id, percent(br.probability));
-            svc_pods.push(id);
-        }
-        svc_vip = Some(vip);
-        svc_chain = Some(chain);
+    if let Some(c) = &trace.connection {
+        service_block(&mut b, trace, c, conn_top, &mut places);
     }
     b.scene.width = COL[4] + W + 16.0;
     b.scene.height = height.max(top + ROW);
+    (b.scene, places)
+}
 
-    // Steps.
+/// The DNS Service's block: its address, its chain, its pods (and the upstream, when a name goes there).
+fn dns_block(b: &mut Builder, trace: &Trace, dns_branches: &[Branch], places: &mut Places) {
+    let top = TOP;
+    let dns_lookup = trace.lookups.iter().find(|l| l.server.is_some());
+    let server = dns_lookup
+        .and_then(|l| l.server.clone())
+        .unwrap_or_else(|| "nameserver".to_string());
+    let dns_vip = b.add("box vip", 2, top, server, "DNS Service VIP".into());
+    for (_, c) in &places.cand_boxes {
+        b.edge(*c, dns_vip, String::new());
+    }
+    let chain_name = dns_branches
+        .first()
+        .and_then(|_| {
+            trace.hops.iter().find_map(|h| {
+                let c = rule_chain(h)?;
+                (h.kind == HopKind::NetfilterRule
+                    && h.lookup.is_some()
+                    && (c.starts_with("KUBE-SVC-") || c.starts_with("KUBE-SVL-")))
+                .then(|| c.to_string())
+            })
+        })
+        .unwrap_or_else(|| "DNS Service".to_string());
+    let dns_chain = b.add("box svc", 3, top, chain_name, "cluster DNS".into());
+    b.edge(dns_vip, dns_chain, String::new());
+    for (i, br) in dns_branches.iter().enumerate() {
+        let id = b.add(
+            "box pod",
+            4,
+            top + i as f64 * ROW,
+            address(&br.ip, br.port),
+            br.chain.clone().unwrap_or_else(|| "DNS pod".into()),
+        );
+        b.edge(dns_chain, id, percent(br.probability));
+        places.dns_pods.push(id);
+    }
+    if trace.hops.iter().any(|h| h.kind == HopKind::Upstream) {
+        let id = b.add(
+            "box ext",
+            4,
+            top + dns_branches.len() as f64 * ROW,
+            "upstream".into(),
+            "outside the cluster zone".into(),
+        );
+        b.edge(dns_chain, id, String::new());
+        places.upstream = Some(id);
+    }
+    places.dns_vip = dns_vip;
+    places.dns_chain = dns_chain;
+}
+
+/// The target's block, from `conn_top` down: its address, its Service's chain, its endpoints.
+fn service_block(
+    b: &mut Builder,
+    trace: &Trace,
+    c: &Connection,
+    conn_top: f64,
+    places: &mut Places,
+) {
+    let vip = b.add(
+        "box vip",
+        2,
+        conn_top,
+        format!(
+            "{}/{}",
+            address(&c.ip.to_string(), Some(c.port)),
+            c.protocol
+        ),
+        c.service.clone().unwrap_or_else(|| "address".into()),
+    );
+    b.edge(places.pod, vip, String::new());
+    let chain_name = trace
+        .hops
+        .iter()
+        .filter(|h| h.lookup.is_none() && h.kind == HopKind::NetfilterRule)
+        .filter_map(rule_chain)
+        .find(|c| c.starts_with("KUBE-SVC-") || c.starts_with("KUBE-SVL-"))
+        .map_or_else(
+            || {
+                if c.via == Via::NodeRules {
+                    "node rules".to_string()
+                } else {
+                    "kubectl endpoints".to_string()
+                }
+            },
+            str::to_string,
+        );
+    let chain = b.add(
+        "box svc",
+        3,
+        conn_top,
+        chain_name,
+        format!("{} branches", c.branches.len()),
+    );
+    b.edge(vip, chain, String::new());
+    for (i, br) in c.branches.iter().enumerate() {
+        let id = b.add(
+            "box pod",
+            4,
+            conn_top + i as f64 * ROW,
+            address(&br.ip, br.port),
+            br.chain.clone().unwrap_or_else(|| "endpoint".into()),
+        );
+        b.edge(chain, id, percent(br.probability));
+        places.svc_pods.push(id);
+    }
+    places.svc_vip = Some(vip);
+    places.svc_chain = Some(chain);
+}
+
+/// The steps along the focused map, following the branches `seed` rolls.
+fn steps(trace: &Trace, places: &Places, seed: u64) -> Vec<Step> {
+    let Places {
+        pod,
+        ref cand_boxes,
+        dns_vip,
+        dns_chain,
+        ref dns_pods,
+        upstream,
+        svc_vip,
+        svc_chain,
+        ref svc_pods,
+    } = *places;
+    let node = trace.node.as_deref();
+    let conn_branches: &[Branch] = trace
+        .connection
+        .as_ref()
+        .map_or(&[], |c| c.branches.as_slice());
     let mut steps = Vec::new();
     let mut fork_index = 0u64;
     let mut i = 0;
@@ -555,7 +631,7 @@ pub fn play(trace: &Trace, seed: u64) -> (Scene, Vec<Step>) {
             }
         }
     }
-    (b.scene, steps)
+    steps
 }
 
 fn step(hop: &Hop, at: usize) -> Step {

@@ -65,13 +65,51 @@ pub struct Service {
     pub internal_policy_local: bool,
 }
 
+/// What kind of way into a Service port an [`EntryPoint`] is; in JSON its kebab-case name (`node-port`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum EntryKind {
+    /// A NodePort (`KUBE-NODEPORTS`).
+    NodePort,
+    /// An external IP (`KUBE-SERVICES`, comment `… external IP`).
+    ExternalIp,
+    /// A load-balancer IP (`KUBE-SERVICES`, comment `… loadbalancer IP`, or a jump to `KUBE-FW-…`).
+    LoadBalancerIp,
+    /// A `KUBE-SERVICES` rule without a comment that jumps to `KUBE-EXT-…`: an external IP or a load-balancer IP
+    /// without source ranges (the rule does not say which).
+    ExternalAddress,
+}
+
+impl EntryKind {
+    /// The name used in JSON and text.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EntryKind::NodePort => "node-port",
+            EntryKind::ExternalIp => "external-ip",
+            EntryKind::LoadBalancerIp => "load-balancer-ip",
+            EntryKind::ExternalAddress => "external-address",
+        }
+    }
+}
+
+impl std::fmt::Display for EntryKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.pad(self.as_str())
+    }
+}
+
+/// Compares with the JSON name (`kind == "node-port"`).
+impl PartialEq<&str> for EntryKind {
+    fn eq(&self, other: &&str) -> bool {
+        self.as_str() == *other
+    }
+}
+
 /// One way into a Service port besides its cluster IP, and where it really goes.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct EntryPoint {
-    /// `node-port`, `external-ip` or `load-balancer-ip`; `external-address` for a `KUBE-SERVICES` rule without a
-    /// comment that jumps to `KUBE-EXT-…` (an external IP or a load-balancer IP without source ranges: the rule
-    /// does not say which).
-    pub kind: String,
+    /// A NodePort, an external IP, a load-balancer IP, or an external address the rule does not say more of.
+    pub kind: EntryKind,
     /// The address matched (`None` for a NodePort on every node address; `127.0.0.0/8` for localhost NodePorts).
     pub ip: Option<String>,
     /// The port matched.
@@ -122,9 +160,9 @@ pub struct EntryPoint {
 }
 
 impl EntryPoint {
-    fn new(kind: &str, ip: Option<String>, port: Option<u16>, chain: &str, line: u32) -> Self {
+    fn new(kind: EntryKind, ip: Option<String>, port: Option<u16>, chain: &str, line: u32) -> Self {
         Self {
-            kind: kind.to_string(),
+            kind,
             ip,
             port,
             chain: chain.to_string(),
@@ -465,11 +503,11 @@ fn entry_rules(nat: &TableView<'_>) -> Vec<EntryRule> {
             let (spn, kind) = match comment.as_deref() {
                 Some(c) => {
                     if let Some(spn) = c.strip_suffix(" external IP") {
-                        (Some(spn), "external-ip")
+                        (Some(spn), EntryKind::ExternalIp)
                     } else if let Some(spn) = c.strip_suffix(" loadbalancer IP") {
-                        (Some(spn), "load-balancer-ip")
+                        (Some(spn), EntryKind::LoadBalancerIp)
                     } else if node_ports {
-                        (Some(c), "node-port")
+                        (Some(c), EntryKind::NodePort)
                     } else {
                         masq = None;
                         continue;
@@ -477,9 +515,9 @@ fn entry_rules(nat: &TableView<'_>) -> Vec<EntryRule> {
                 }
                 // Comment-less rules are joined by their chain's hash suffix. A KUBE-SVC jump in KUBE-SERVICES
                 // reads as a cluster IP; only the external chains are ways in.
-                None if node_ports => (None, "node-port"),
-                None if target.starts_with("KUBE-FW-") => (None, "load-balancer-ip"),
-                None if target.starts_with("KUBE-EXT-") => (None, "external-address"),
+                None if node_ports => (None, EntryKind::NodePort),
+                None if target.starts_with("KUBE-FW-") => (None, EntryKind::LoadBalancerIp),
+                None if target.starts_with("KUBE-EXT-") => (None, EntryKind::ExternalAddress),
                 None => {
                     masq = None;
                     continue;

@@ -5,8 +5,9 @@ use std::net::IpAddr;
 use std::sync::Arc;
 
 use crate::analysis::{Analysis, SourceReport};
+use crate::dns::corefile::cluster_zones;
 use crate::evidence::Evidence;
-use crate::source::inputs::ResolvSource;
+use crate::source::inputs::{CorefileSource, ResolvSource};
 use crate::source::resolv_conf::{Nameserver, ResolvConf};
 use crate::source::Kind;
 
@@ -135,6 +136,38 @@ pub(super) fn choose_node<'a>(
         }
     };
     Some(chosen)
+}
+
+/// The Corefile that configures the cluster DNS: the first whose `kubernetes` plugin serves a zone on port 53,
+/// else the first; a note says which when several are given.
+pub(super) fn choose_corefile<'a>(
+    analysis: &'a Analysis,
+    notes: &mut Vec<String>,
+) -> Option<&'a CorefileSource> {
+    let all = &analysis.corefiles;
+    let chosen = all
+        .iter()
+        .find(|c| !cluster_zones(c).is_empty())
+        .or_else(|| all.first())?;
+    if all.len() > 1 {
+        note(
+            notes,
+            format!(
+                "{} Corefiles are given; the answers follow {}",
+                all.len(),
+                corefile_name(chosen)
+            ),
+        );
+    }
+    Some(chosen)
+}
+
+/// `the Corefile NAME`, or `the Corefile of ConfigMap NS/NAME in INPUT`.
+pub(super) fn corefile_name(corefile: &CorefileSource) -> String {
+    match &corefile.value.config_map {
+        Some(map) => format!("the Corefile of ConfigMap {map} in {}", corefile.source),
+        None => format!("the Corefile {}", corefile.source),
+    }
 }
 
 /// The zone from a ClusterFirst search list (`<ns>.svc.<zone> svc.<zone> <zone>`).

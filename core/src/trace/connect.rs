@@ -10,7 +10,7 @@ use super::hops::{first_branch, host_port, percent, rule_hops, stopped_hop};
 use super::inputs::{note, push_unique, ServiceInfo};
 use super::route::{walk_node, Route};
 use super::run::Tracer;
-use super::{Branch, Connection, Hop, HopKind, Status};
+use super::{Branch, Connection, Hop, HopKind, Status, Via};
 
 impl Tracer<'_> {
     /// The connection to the answer: the port, then where the node's rules (or kubectl) send it.
@@ -61,13 +61,13 @@ impl Tracer<'_> {
             Status::Connected
         } else if route.blocked.is_some() {
             Status::NoEndpoints
-        } else if route.via == "none" && is_vip {
+        } else if route.via == Via::None && is_vip {
             // kubectl lists the Service's endpoints and none is ready, or nothing says where it goes.
             Status::Resolved
         } else {
             Status::NoEndpoints
         };
-        if route.via == "kubectl" && route.branches.is_empty() {
+        if route.via == Via::Kubectl && route.branches.is_empty() {
             note(
                 &mut self.notes,
                 format!(
@@ -79,12 +79,12 @@ impl Tracer<'_> {
             );
         }
         self.t.connection = Some(Connection {
-            ip: ip_text,
+            ip,
             port,
             protocol,
             service: service.as_ref().map(ServiceInfo::label),
             branches: route.branches,
-            via: route.via.to_string(),
+            via: route.via,
         });
     }
 
@@ -137,7 +137,7 @@ impl Tracer<'_> {
         let node = self.node;
         let mut route = match node {
             Some(node) => walk_node(node, self.from, ip, port, protocol, self.host_network),
-            None => Route::empty("none"),
+            None => Route::empty(Via::None),
         };
         let not_rewritten = route.blocked.is_none()
             && route.stopped.is_none()
@@ -164,7 +164,7 @@ impl Tracer<'_> {
                     );
                     route = Route {
                         branches,
-                        ..Route::empty("kubectl")
+                        ..Route::empty(Via::Kubectl)
                     };
                 }
                 None => {
@@ -177,7 +177,7 @@ impl Tracer<'_> {
                     );
                     route = Route {
                         steps: route.steps,
-                        ..Route::empty("none")
+                        ..Route::empty(Via::None)
                     };
                 }
             }
@@ -193,10 +193,10 @@ impl Tracer<'_> {
                     jump: None,
                     dnat: None,
                 }],
-                ..Route::empty("direct")
+                ..Route::empty(Via::Direct)
             };
         } else if not_rewritten && !route.branches.is_empty() {
-            route.via = "direct";
+            route.via = Via::Direct;
         }
         route
     }
@@ -276,7 +276,7 @@ impl Tracer<'_> {
             ));
         }
         if let Some(node) = self.node {
-            if route.via == "node-rules" || route.via == "direct" || route.branches.is_empty() {
+            if matches!(route.via, Via::NodeRules | Via::Direct) || route.branches.is_empty() {
                 self.t
                     .hops
                     .extend(rule_hops(&route.steps, &node.name, None, &route.branches));

@@ -12,7 +12,7 @@ use crate::source::resolv_conf::ResolvConf;
 use super::inputs::{push_unique, Inputs};
 use super::nameserver::Dns;
 use super::route::{round9, Stopped};
-use super::{Branch, BranchRef, Hop, HopKind, Lookup, RuleRef};
+use super::{Branch, BranchRef, Hop, HopKind, Lookup, RuleRef, Via};
 
 /// A share as a percentage with one decimal (`33.3%`).
 pub(super) fn percent(p: f64) -> String {
@@ -118,6 +118,8 @@ pub(super) struct Queries<'a> {
     pub(super) protocol: &'static str,
     /// The cluster zone.
     pub(super) zone: &'a str,
+    /// Whether a Corefile configures the cluster DNS: then the answers say which names it passes on.
+    pub(super) corefile: bool,
 }
 
 impl Queries<'_> {
@@ -183,8 +185,8 @@ impl Queries<'_> {
         &self,
         inputs: &Inputs<'_>,
         hops: &mut Vec<Hop>,
-        index: usize,
-        q: &plan::Query,
+        (index, q): (usize, &plan::Query),
+        passed_on: Option<&str>,
     ) {
         let dns = self.dns;
         let (why, evidence) = self.why(q);
@@ -210,7 +212,7 @@ impl Queries<'_> {
             dns.server_evidence.clone(),
         ));
         if let Some(node) = self.node {
-            if dns.route.via == "node-rules" {
+            if dns.route.via == Via::NodeRules {
                 hops.extend(rule_hops(
                     &dns.route.steps,
                     node,
@@ -226,7 +228,7 @@ impl Queries<'_> {
             return;
         }
         if dns.cluster {
-            self.cluster_hops(inputs, hops, index, q);
+            self.cluster_hops(inputs, hops, (index, q), passed_on);
         } else {
             hops.push(Hop::new(
                 HopKind::Upstream,
@@ -242,8 +244,8 @@ impl Queries<'_> {
         &self,
         inputs: &Inputs<'_>,
         hops: &mut Vec<Hop>,
-        index: usize,
-        q: &plan::Query,
+        (index, q): (usize, &plan::Query),
+        passed_on: Option<&str>,
     ) {
         let (dns, zone) = (self.dns, self.zone);
         if let Some(first) = dns.route.branches.first() {
@@ -267,6 +269,18 @@ impl Queries<'_> {
                 branch: first_branch(&dns.route.branches),
                 ..Hop::new(HopKind::CorednsPod, label, Some(index), evidence)
             });
+        }
+        if self.corefile {
+            // The Corefile decides which names the cluster DNS passes on, and says why.
+            if let Some(reason) = passed_on {
+                hops.push(Hop::new(
+                    HopKind::Upstream,
+                    format!("{}: {reason}; its answer is unknown", q.name),
+                    Some(index),
+                    Vec::new(),
+                ));
+            }
+            return;
         }
         let in_zone = {
             let lower = q.name.trim_end_matches('.').to_ascii_lowercase();
@@ -297,7 +311,7 @@ pub(super) fn answer_hop(hops: &mut Vec<Hop>, index: usize, lookup: &Lookup, dns
     for c in &lookup.cnames {
         what.push(format!("CNAME {c}"));
     }
-    what.extend(lookup.answers.iter().cloned());
+    what.extend(lookup.answers.iter().map(ToString::to_string));
     if let Some(target) = &lookup.upstream_target {
         what.push(format!("{target} resolved upstream (unknown)"));
     }

@@ -4,10 +4,11 @@
 use std::net::IpAddr;
 
 use crate::dns::answer::{Answer, ClusterDns, Config, RData, Rcode, RecordType, Response};
+use crate::dns::corefile::CorefileDns;
 use crate::dns::plan::{self, Outcome, QueryType, Resolver};
 use crate::evidence::Evidence;
 
-use super::choose::ResolvChoice;
+use super::choose::{corefile_name, ResolvChoice};
 use super::hops::{answer_hop, Queries};
 use super::inputs::{note, ns_of, services_from_dumps, ServiceInfo};
 use super::nameserver::Dns;
@@ -29,6 +30,23 @@ enum End {
     Unknown,
 }
 
+/// Who answers the queries that reach the cluster DNS.
+enum ClusterAnswers {
+    /// kubeadm's `kubernetes` plugin for the zone (no Corefile is given).
+    Defaults(ClusterDns),
+    /// CoreDNS as the given Corefile configures it.
+    Corefile(CorefileDns),
+}
+
+impl ClusterAnswers {
+    fn answer(&self, name: &str, qtype: RecordType) -> Answer {
+        match self {
+            ClusterAnswers::Defaults(dns) => dns.answer(name, qtype),
+            ClusterAnswers::Corefile(dns) => dns.answer(name, qtype),
+        }
+    }
+}
+
 /// The resolver's plan, run against the answers.
 struct Asked {
     walk: plan::Walk,
@@ -38,12 +56,12 @@ struct Asked {
     end: Option<End>,
 }
 
-fn addresses(response: &Response) -> Vec<String> {
+fn addresses(response: &Response) -> Vec<IpAddr> {
     response
         .answers
         .iter()
         .filter_map(|r| match &r.data {
-            RData::Address(ip) => Some(ip.to_string()),
+            RData::Address(ip) => Some(*ip),
             _ => None,
         })
         .collect()
@@ -130,13 +148,25 @@ impl Tracer<'_> {
                     .to_string(),
             );
         }
-        let cluster = ClusterDns::new(
-            &kubernetes,
-            Config {
-                zone: zone.to_string(),
-                ..Config::default()
-            },
-        );
+        let cluster = match self.corefile {
+            Some(corefile) => {
+                note(
+                    &mut self.notes,
+                    format!(
+                        "the cluster DNS answers as {} configures it",
+                        corefile_name(corefile)
+                    ),
+                );
+                ClusterAnswers::Corefile(CorefileDns::new(corefile, &kubernetes))
+            }
+            None => ClusterAnswers::Defaults(ClusterDns::new(
+                &kubernetes,
+                Config {
+                    zone: zone.to_string(),
+                    ..Config::default()
+                },
+            )),
+        };
         let types: &[QueryType] = if self.resolver == Resolver::Glibc && conf.options.no_aaaa {
             &[QueryType::A]
         } else {
@@ -199,6 +229,7 @@ impl Tracer<'_> {
             node: node_name,
             protocol: if conf.options.use_vc { "tcp" } else { "udp" },
             zone,
+            corefile: self.corefile.is_some(),
         };
         let mut previous_candidate = None;
         for q in &asked.walk.queries {
@@ -214,7 +245,19 @@ impl Tracer<'_> {
             let first_of_pair = previous_candidate != Some(q.candidate);
             previous_candidate = Some(q.candidate);
             if first_of_pair {
-                queries.candidate_hops(self.inputs, &mut self.t.hops, index, q);
+                // Why the cluster DNS passes the candidate on, when it does.
+                let passed_on = asked
+                    .asked
+                    .iter()
+                    .rev()
+                    .find(|a| a.name == q.name)
+                    .and_then(|a| {
+                        a.answers.iter().find_map(|(_, a)| match a {
+                            Answer::Upstream { reason, .. } => Some(reason.as_str()),
+                            Answer::Cluster(_) => None,
+                        })
+                    });
+                queries.candidate_hops(self.inputs, &mut self.t.hops, (index, q), passed_on);
             }
             answer_hop(&mut self.t.hops, index, &lookup, dns);
             self.t.lookups.push(lookup);
@@ -301,7 +344,7 @@ impl Tracer<'_> {
         zone: &str,
     ) -> Option<(IpAddr, Option<ServiceInfo>)> {
         let last = asked.asked.iter().rev().find(|a| a.name == name);
-        let mut all: Vec<String> = Vec::new();
+        let mut all: Vec<IpAddr> = Vec::new();
         for qtype in [QueryType::A, QueryType::Aaaa] {
             if let Some((_, Answer::Cluster(r))) = last
                 .into_iter()
@@ -311,7 +354,7 @@ impl Tracer<'_> {
                 all.extend(addresses(r));
             }
         }
-        let Some(ip) = all.first().and_then(|a| a.parse::<IpAddr>().ok()) else {
+        let Some(&ip) = all.first() else {
             self.t.status = Status::Unknown;
             return None;
         };

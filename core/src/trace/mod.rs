@@ -7,9 +7,13 @@
 //!    is the input file whose search list or comments match the pod (else the first, with a note); with none, the
 //!    kubelet's ClusterFirst file is rebuilt from the pod's namespace and the cluster DNS Service (docs/domain/resolvers.md §6).
 //! 2. **Lookups.** [`crate::dns::plan::walk`] sends the candidates in the resolver's order and stops where glibc,
-//!    musl or Go stop, asking [`crate::dns::answer::ClusterDns`] how each A/AAAA query is answered (docs/domain/coredns.md §1–§3, docs/domain/resolvers.md §2–§5). A name outside the
-//!    cluster zone, a nameserver that is not the cluster DNS, and an ExternalName pointing outside the zone are
-//!    answered upstream: the answer is unknown and the plan ends there. Where each query goes — the nameserver VIP
+//!    musl or Go stop, asking the cluster DNS how each A/AAAA query is answered (docs/domain/coredns.md §1–§4,
+//!    docs/domain/resolvers.md §2–§5): CoreDNS as a given Corefile (or CoreDNS ConfigMap) configures it
+//!    ([`crate::dns::corefile::CorefileDns`]: its zones, `pods`, `ttl`, `fallthrough`), else kubeadm's
+//!    `kubernetes` plugin for the zone ([`crate::dns::answer::ClusterDns`]). The zone is the resolv.conf's, else
+//!    the Corefile's, else `cluster.local`. A name the cluster DNS passes on (outside its zones, or a name error
+//!    `fallthrough` covers), a nameserver that is not the cluster DNS, and an ExternalName pointing outside the
+//!    zone are answered upstream: the answer is unknown and the plan ends there. Where each query goes — the nameserver VIP
 //!    DNATed to a CoreDNS pod — comes from the netfilter walk of the pod's node dump, else from kubectl's endpoints.
 //! 3. **Connection.** To the first address of the answer (or the IP given), on the given port or the Service's only
 //!    port: the node's rules give the branches with their probabilities (kubectl endpoints without a dump).
@@ -18,6 +22,8 @@
 //!    DNAT, and the kubectl lines behind each DNS answer.
 //!
 //! Nothing is guessed: what the inputs do not say is a note, and the [`Status`] says how far the trace got.
+
+use std::net::IpAddr;
 
 use serde::{Deserialize, Serialize};
 
@@ -168,7 +174,7 @@ pub struct Lookup {
     /// The response code; `None` when answered upstream, unanswered, or not decided by the inputs.
     pub rcode: Option<Rcode>,
     /// The addresses in the answer, in order.
-    pub answers: Vec<String>,
+    pub answers: Vec<IpAddr>,
     /// The name is answered by a resolver dnatlas cannot see (the `forward` plugin's upstream, or a nameserver
     /// that is not the cluster DNS).
     pub upstream: bool,
@@ -218,7 +224,7 @@ pub struct Branch {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Connection {
     /// The address connected to.
-    pub ip: String,
+    pub ip: IpAddr,
     /// The port.
     pub port: u16,
     /// `tcp`, `udp` or `sctp`.
@@ -227,8 +233,34 @@ pub struct Connection {
     pub service: Option<String>,
     /// Where a new connection goes, with probabilities, in the order of the node's rules.
     pub branches: Vec<Branch>,
-    /// Where the branches come from: `node-rules`, `kubectl`, `direct` (an address no rule rewrites), or `none`.
-    pub via: String,
+    /// Where the branches come from.
+    pub via: Via,
+}
+
+/// Where a connection's (or a query's) branches come from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Via {
+    /// The walk through the node's rules.
+    NodeRules,
+    /// kubectl's endpoints of the Service, each with an equal share.
+    Kubectl,
+    /// The address itself: no rule rewrites it.
+    Direct,
+    /// Nothing the inputs show.
+    None,
+}
+
+impl Via {
+    /// The name used in JSON and text.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Via::NodeRules => "node-rules",
+            Via::Kubectl => "kubectl",
+            Via::Direct => "direct",
+            Via::None => "none",
+        }
+    }
 }
 
 /// The pod the trace starts from.

@@ -11,6 +11,7 @@ use super::hops::percent;
 use super::inputs::{note, push_unique, DnsService};
 use super::route::{walk_node, Route};
 use super::run::Tracer;
+use super::Via;
 
 /// NodeLocal DNSCache's link-local address (docs/domain/resolvers.md §8): it forwards the cluster zone to the cluster DNS.
 const NODE_LOCAL_DNS: &str = "169.254.20.10";
@@ -53,7 +54,7 @@ impl Tracer<'_> {
             server_evidence: Vec::new(),
             service: None,
             cluster: false,
-            route: Route::empty("none"),
+            route: Route::empty(Via::None),
             unreachable: false,
             stopped: false,
         };
@@ -211,7 +212,7 @@ impl Tracer<'_> {
             );
             Some(Route {
                 branches,
-                ..Route::empty("kubectl")
+                ..Route::empty(Via::Kubectl)
             })
         };
         match route {
@@ -259,7 +260,7 @@ impl Tracer<'_> {
             }
             Some(route) => route,
             None => kubectl_route(&mut self.notes, "no node dump is given")
-                .unwrap_or_else(|| Route::empty("none")),
+                .unwrap_or_else(|| Route::empty(Via::None)),
         }
     }
 }

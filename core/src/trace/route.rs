@@ -11,7 +11,7 @@ use crate::simulate::netfilter::{
 use crate::source::iptables::RulesetView;
 use crate::source::Kind;
 
-use super::{Branch, RuleRef};
+use super::{Branch, RuleRef, Via};
 
 /// The node dump chosen for the pod, as the parser reads it (no owned copy of its rules).
 pub(super) struct NodeRules<'a> {
@@ -45,7 +45,7 @@ pub(super) struct Route {
     /// The REJECT or DROP that ends every walk, when nothing is accepted.
     pub(super) blocked: Option<String>,
     /// Where the branches come from.
-    pub(super) via: &'static str,
+    pub(super) via: Via,
     /// The shares of the walk that were dropped or rejected while others went through.
     pub(super) lost_share: f64,
     /// Where and why the walk stopped before a verdict, for the first branch that did.
@@ -54,7 +54,7 @@ pub(super) struct Route {
 
 impl Route {
     /// A route with no branches and no rules, from `via`.
-    pub(super) fn empty(via: &'static str) -> Self {
+    pub(super) fn empty(via: Via) -> Self {
         Route {
             branches: Vec::new(),
             steps: Vec::new(),
@@ -121,7 +121,7 @@ pub(super) fn walk_node(
         let lb: Vec<u32> = b.steps.iter().map(|s| s.line).collect();
         la.cmp(&lb)
     });
-    let mut route = Route::empty("node-rules");
+    let mut route = Route::empty(Via::NodeRules);
     for o in &outcomes {
         match &o.verdict {
             Verdict::Accept => {

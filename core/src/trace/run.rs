@@ -8,13 +8,15 @@ use crate::evidence::Evidence;
 use crate::source::resolv_conf::MAX_NAMESERVERS;
 
 use super::choose::{
-    choose_node, choose_resolv_conf, find_pod, kubelet_resolv_conf, namespace_of_search, zone_of,
-    ResolvChoice, KUBELET_NDOTS,
+    choose_corefile, choose_node, choose_resolv_conf, find_pod, kubelet_resolv_conf,
+    namespace_of_search, zone_of, ResolvChoice, KUBELET_NDOTS,
 };
 use super::inputs::{note, DnsService, Inputs, ServiceInfo, DEFAULT_NAMESPACE};
 use super::route::NodeRules;
 use super::target::{parse_target, shown, Target};
 use super::{Hop, HopKind, Pod, Request, ResolvUsed, Status, Trace};
+use crate::dns::corefile::cluster_zones;
+use crate::source::inputs::CorefileSource;
 
 /// The zone when no input names one.
 const DEFAULT_ZONE: &str = crate::dns::answer::DEFAULT_ZONE;
@@ -34,6 +36,8 @@ pub(super) struct Tracer<'r> {
     pub(super) host_network: bool,
     /// The rules of the pod's node, when a dump is given.
     pub(super) node: Option<&'r NodeRules<'r>>,
+    /// The Corefile that configures the cluster DNS, when one is given.
+    pub(super) corefile: Option<&'r CorefileSource>,
     /// The trace being built.
     pub(super) t: &'r mut Trace,
     /// What the trace had to choose or could not know, in order.
@@ -67,6 +71,7 @@ pub(super) fn run(inputs: &Inputs<'_>, request: &Request, t: &mut Trace) {
         .zip(bytes.as_deref())
         .and_then(|(c, bytes)| NodeRules::read(&c.name, bytes, c.kind));
     t.node = node.as_ref().map(|n| n.name.to_string());
+    let corefile = choose_corefile(inputs.analysis, &mut notes);
     let mut tracer = Tracer {
         inputs,
         target,
@@ -74,6 +79,7 @@ pub(super) fn run(inputs: &Inputs<'_>, request: &Request, t: &mut Trace) {
         from,
         host_network,
         node: node.as_ref(),
+        corefile,
         t,
         notes,
     };
@@ -158,9 +164,14 @@ impl Tracer<'_> {
                 .as_ref()
                 .and_then(|c| namespace_of_search(&c.conf.search))
         });
+        // The resolv.conf's zone, else the one the Corefile's kubernetes plugin serves.
         let zone = chosen
             .as_ref()
             .and_then(|c| zone_of(&c.conf.search))
+            .or_else(|| {
+                self.corefile
+                    .and_then(|c| cluster_zones(c).into_iter().find(|z| !z.is_empty()))
+            })
             .unwrap_or_else(|| DEFAULT_ZONE.to_string());
         let choice = match chosen {
             Some(c) => c,
