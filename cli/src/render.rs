@@ -7,7 +7,7 @@ use dnatlas_core::dns::answer::Rcode;
 use dnatlas_core::dns::plan::{QueryType, Resolver};
 use dnatlas_core::format::{self, percent};
 use dnatlas_core::simulate::netfilter::{Outcome, Packet, Verdict, STEPS_HEAD};
-use dnatlas_core::trace::{Trace, Via};
+use dnatlas_core::trace::{Connection, Trace, Via};
 use dnatlas_core::{Analysis, Diagnostic, Service, SourceReport};
 
 /// How a service port is named in reports: `ns/name:port`, or `ns/name` for an unnamed port.
@@ -382,125 +382,15 @@ pub fn trace(t: &Trace) -> String {
     }
 
     if !t.lookups.is_empty() {
-        let _ = writeln!(out, "\nLookups ({})", t.lookups.len());
-        let mut rows: Vec<[String; 7]> = vec![[
-            "#".into(),
-            "TYPE".into(),
-            "NAME".into(),
-            "SERVER".into(),
-            "DNS ENDPOINTS".into(),
-            "RCODE".into(),
-            "ANSWERS".into(),
-        ]];
-        for (i, l) in t.lookups.iter().enumerate() {
-            let endpoints: Vec<String> = l
-                .server_endpoints
-                .iter()
-                .map(|b| {
-                    format!(
-                        "{} {}",
-                        address(Some(&b.ip), b.port),
-                        percent(b.probability)
-                    )
-                })
-                .collect();
-            let rcode = if l.upstream {
-                "upstream".to_string()
-            } else {
-                match l.rcode {
-                    Some(Rcode::NoError) => "NOERROR".into(),
-                    Some(Rcode::NxDomain) => "NXDOMAIN".into(),
-                    Some(Rcode::Refused) => "REFUSED".into(),
-                    None => "-".into(),
-                }
-            };
-            let mut answers: Vec<String> = l.cnames.iter().map(|c| format!("CNAME {c}")).collect();
-            answers.extend(l.answers.iter().map(ToString::to_string));
-            if l.upstream_target.is_some() {
-                answers.push("-> upstream".to_string());
-            }
-            let answers = if let Some(failure) = &l.failure {
-                failure.clone()
-            } else if l.upstream {
-                "unknown".to_string()
-            } else if answers.is_empty() && l.rcode == Some(Rcode::NoError) {
-                "(no records)".to_string()
-            } else if answers.is_empty() {
-                "-".to_string()
-            } else {
-                answers.join(" ")
-            };
-            rows.push([
-                (i + 1).to_string(),
-                match l.qtype {
-                    QueryType::A => "A".into(),
-                    QueryType::Aaaa => "AAAA".into(),
-                },
-                l.name.clone(),
-                l.server.clone().unwrap_or_else(|| "-".into()),
-                if endpoints.is_empty() {
-                    "-".into()
-                } else {
-                    endpoints.join(", ")
-                },
-                rcode,
-                answers,
-            ]);
-        }
-        table(&mut out, &rows);
+        lookups(&mut out, t);
     }
 
     if let Some(c) = &t.connection {
-        let via = match c.via {
-            Via::NodeRules => "from the node's rules",
-            Via::Kubectl => "from kubectl's endpoints",
-            Via::Direct => "not rewritten",
-            Via::None => "unknown",
-        };
-        let _ = writeln!(
-            out,
-            "\nConnection {}/{}{}: {} branch{} ({via})",
-            address(Some(&c.ip.to_string()), Some(c.port)),
-            c.protocol,
-            c.service
-                .as_deref()
-                .map(|s| format!(" ({s})"))
-                .unwrap_or_default(),
-            c.branches.len(),
-            if c.branches.len() == 1 { "" } else { "es" }
-        );
-        let rows: Vec<[String; 3]> = c
-            .branches
-            .iter()
-            .map(|b| {
-                [
-                    percent(b.probability),
-                    address(Some(&b.ip), b.port),
-                    b.chain.clone().unwrap_or_else(|| "-".into()),
-                ]
-            })
-            .collect();
-        table(&mut out, &rows);
+        connection(&mut out, c);
     }
 
     if !t.hops.is_empty() {
-        let _ = writeln!(out, "\nHops ({})", t.hops.len());
-        let width = t.hops.len().to_string().len();
-        for (i, h) in t.hops.iter().enumerate() {
-            let kind = serde_json::to_value(h.kind)
-                .ok()
-                .and_then(|v| v.as_str().map(str::to_string))
-                .unwrap_or_default();
-            let _ = writeln!(out, "  {:>width$}. {kind:<18} {}", i + 1, h.label);
-            if !h.evidence.is_empty() {
-                let lines: Vec<String> = h
-                    .evidence
-                    .iter()
-                    .map(|e| format!("{}:{}", e.source, e.line_number().unwrap_or(0)))
-                    .collect();
-                let _ = writeln!(out, "  {:>width$}  {:<18} --> {}", "", "", lines.join(", "));
-            }
-        }
+        hops(&mut out, t);
     }
 
     if !t.notes.is_empty() {
@@ -512,6 +402,131 @@ pub fn trace(t: &Trace) -> String {
     let sources: Vec<&SourceReport> = t.sources.iter().collect();
     out.push_str(&diagnostics_section(&sources, false));
     out
+}
+
+/// The trace's lookups, one row each.
+fn lookups(out: &mut String, t: &Trace) {
+    let _ = writeln!(out, "\nLookups ({})", t.lookups.len());
+    let mut rows: Vec<[String; 7]> = vec![[
+        "#".into(),
+        "TYPE".into(),
+        "NAME".into(),
+        "SERVER".into(),
+        "DNS ENDPOINTS".into(),
+        "RCODE".into(),
+        "ANSWERS".into(),
+    ]];
+    for (i, l) in t.lookups.iter().enumerate() {
+        let endpoints: Vec<String> = l
+            .server_endpoints
+            .iter()
+            .map(|b| {
+                format!(
+                    "{} {}",
+                    address(Some(&b.ip), b.port),
+                    percent(b.probability)
+                )
+            })
+            .collect();
+        let rcode = if l.upstream {
+            "upstream".to_string()
+        } else {
+            match l.rcode {
+                Some(Rcode::NoError) => "NOERROR".into(),
+                Some(Rcode::NxDomain) => "NXDOMAIN".into(),
+                Some(Rcode::Refused) => "REFUSED".into(),
+                None => "-".into(),
+            }
+        };
+        let mut answers: Vec<String> = l.cnames.iter().map(|c| format!("CNAME {c}")).collect();
+        answers.extend(l.answers.iter().map(ToString::to_string));
+        if l.upstream_target.is_some() {
+            answers.push("-> upstream".to_string());
+        }
+        let answers = if let Some(failure) = &l.failure {
+            failure.clone()
+        } else if l.upstream {
+            "unknown".to_string()
+        } else if answers.is_empty() && l.rcode == Some(Rcode::NoError) {
+            "(no records)".to_string()
+        } else if answers.is_empty() {
+            "-".to_string()
+        } else {
+            answers.join(" ")
+        };
+        rows.push([
+            (i + 1).to_string(),
+            match l.qtype {
+                QueryType::A => "A".into(),
+                QueryType::Aaaa => "AAAA".into(),
+            },
+            l.name.clone(),
+            l.server.clone().unwrap_or_else(|| "-".into()),
+            if endpoints.is_empty() {
+                "-".into()
+            } else {
+                endpoints.join(", ")
+            },
+            rcode,
+            answers,
+        ]);
+    }
+    table(out, &rows);
+}
+
+/// The connection the trace makes: its address, how it is rewritten, and its branches.
+fn connection(out: &mut String, c: &Connection) {
+    let via = match c.via {
+        Via::NodeRules => "from the node's rules",
+        Via::Kubectl => "from kubectl's endpoints",
+        Via::Direct => "not rewritten",
+        Via::None => "unknown",
+    };
+    let _ = writeln!(
+        out,
+        "\nConnection {}/{}{}: {} branch{} ({via})",
+        address(Some(&c.ip.to_string()), Some(c.port)),
+        c.protocol,
+        c.service
+            .as_deref()
+            .map(|s| format!(" ({s})"))
+            .unwrap_or_default(),
+        c.branches.len(),
+        if c.branches.len() == 1 { "" } else { "es" }
+    );
+    let rows: Vec<[String; 3]> = c
+        .branches
+        .iter()
+        .map(|b| {
+            [
+                percent(b.probability),
+                address(Some(&b.ip), b.port),
+                b.chain.clone().unwrap_or_else(|| "-".into()),
+            ]
+        })
+        .collect();
+    table(out, &rows);
+}
+
+/// The hops the trace animates, each with its evidence lines.
+fn hops(out: &mut String, t: &Trace) {
+    let _ = writeln!(out, "\nHops ({})", t.hops.len());
+    let width = t.hops.len().to_string().len();
+    for (i, h) in t.hops.iter().enumerate() {
+        let kind = serde_json::to_value(h.kind)
+            .ok()
+            .and_then(|v| v.as_str().map(str::to_string))
+            .unwrap_or_default();
+        let _ = writeln!(out, "  {:>width$}. {kind:<18} {}", i + 1, h.label);
+        if !h.evidence.is_empty() {
+            let lines: Vec<String> = h
+                .evidence
+                .iter()
+                .map(|e| format!("{}:{}", e.source, e.line_number().unwrap_or(0)))
+                .collect();
+            let _ = writeln!(out, "  {:>width$}  {:<18} --> {}", "", "", lines.join(", "));
+        }
+    }
 }
 
 /// Diagnostics printed per input under a walk or a trace; the rest are counted (`--format json` lists them).

@@ -314,13 +314,7 @@ impl<'a> LineIndex<'a> {
         let (bytes, starts) = self.starts.get_mut(i)?.get_or_insert_with(|| {
             let bytes = crate::text::normalise(raw);
             let starts = std::iter::once(0)
-                .chain(
-                    bytes
-                        .iter()
-                        .enumerate()
-                        .filter(|(_, b)| **b == b'\n')
-                        .map(|(i, _)| i + 1),
-                )
+                .chain(memchr::memchr_iter(b'\n', &bytes).map(|i| i + 1))
                 .collect();
             (bytes, starts)
         });

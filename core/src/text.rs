@@ -2,6 +2,10 @@
 
 use std::borrow::Cow;
 
+mod scan;
+
+use scan::find3;
+
 /// What [`normalise`] did to an input's bytes, for the note `analyze` gives.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Decoded {
@@ -106,15 +110,8 @@ fn utf16_order(bytes: &[u8]) -> Option<bool> {
 /// `bytes` with each carriage return that is not followed by a line feed replaced by one; borrowed when there is
 /// none (one pass over the input, a quick one when it has no carriage return at all).
 fn cr_line_ends(bytes: &[u8]) -> Cow<'_, [u8]> {
-    if !bytes.contains(&b'\r') {
-        return Cow::Borrowed(bytes);
-    }
     let lone = |i: usize| bytes.get(i + 1) != Some(&b'\n');
-    let mut crs = bytes
-        .iter()
-        .enumerate()
-        .filter(|(_, b)| **b == b'\r')
-        .map(|(i, _)| i);
+    let mut crs = memchr::memchr_iter(b'\r', bytes);
     let Some(first) = crs.find(|&i| lone(i)) else {
         return Cow::Borrowed(bytes);
     };
@@ -213,7 +210,7 @@ pub(crate) fn line_spans(bytes: &[u8]) -> impl Iterator<Item = LineSpan> + '_ {
         let start = next?;
         number = number.saturating_add(1);
         let rest = bytes.get(start..).unwrap_or_default();
-        let end = match find_newline(rest) {
+        let end = match memchr::memchr(b'\n', rest) {
             Some(i) => {
                 // A final empty line after the last terminator is not a line of its own.
                 next = Some(start + i + 1).filter(|&n| n < bytes.len());
@@ -231,25 +228,6 @@ pub(crate) fn line_spans(bytes: &[u8]) -> impl Iterator<Item = LineSpan> + '_ {
         };
         Some(LineSpan { number, start, end })
     })
-}
-
-/// The offset of the first `\n` in `bytes`, eight bytes at a time: lines are long and this runs over every byte.
-fn find_newline(bytes: &[u8]) -> Option<usize> {
-    let mut chunks = bytes.chunks_exact(8);
-    let mut offset = 0;
-    for chunk in &mut chunks {
-        let word = u64::from_le_bytes(<[u8; 8]>::try_from(chunk).unwrap_or_default());
-        let found = lanes_equal(word, b'\n');
-        if found != 0 {
-            return Some(offset + (found.trailing_zeros() / 8) as usize);
-        }
-        offset += 8;
-    }
-    chunks
-        .remainder()
-        .iter()
-        .position(|&b| b == b'\n')
-        .map(|i| offset + i)
 }
 
 /// Decodes a line as UTF-8. On invalid bytes returns the lossy text and the 1-based column of the first bad byte.
@@ -461,39 +439,6 @@ pub(crate) fn tokenize_into(
         });
     }
     error
-}
-
-const ONES: u64 = u64::from_le_bytes([1; 8]);
-const HIGHS: u64 = ONES << 7;
-
-/// The high bit of each byte of `word` that equals `byte` (exact for the lowest such byte; a borrow can only flag
-/// bytes above it).
-#[inline(always)]
-fn lanes_equal(word: u64, byte: u8) -> u64 {
-    let x = word ^ (ONES * u64::from(byte));
-    x.wrapping_sub(ONES) & !x & HIGHS
-}
-
-/// The number of bytes before the first `a`, `b` or `c` (all of them if there is none), eight bytes at a time:
-/// this is the tokenizer's inner loop.
-#[inline(always)]
-fn find3(bytes: &[u8], a: u8, b: u8, c: u8) -> usize {
-    let mut chunks = bytes.chunks_exact(8);
-    let mut offset = 0;
-    for chunk in &mut chunks {
-        let word = u64::from_le_bytes(<[u8; 8]>::try_from(chunk).unwrap_or_default());
-        let found = lanes_equal(word, a) | lanes_equal(word, b) | lanes_equal(word, c);
-        if found != 0 {
-            return offset + (found.trailing_zeros() / 8) as usize;
-        }
-        offset += 8;
-    }
-    let rest = chunks.remainder();
-    offset
-        + rest
-            .iter()
-            .position(|&x| x == a || x == b || x == c)
-            .unwrap_or(rest.len())
 }
 
 /// Characters in UTF-8 `bytes`: the bytes that do not continue a character.
@@ -773,24 +718,6 @@ mod tests {
             }
             assert_eq!(from_spans, expected, "prefix of {end} bytes");
         }
-    }
-
-    #[test]
-    fn find3_finds_the_first_of_three_bytes_at_every_position() {
-        for len in 0..20 {
-            for at in 0..=len {
-                let mut bytes = vec![b'x'; len];
-                if at < len {
-                    bytes[at] = b'"';
-                }
-                // A later match of another byte does not hide an earlier one.
-                if at + 1 < len {
-                    bytes[at + 1] = b' ';
-                }
-                assert_eq!(find3(&bytes, b' ', b'\t', b'"'), at, "len {len} at {at}");
-            }
-        }
-        assert_eq!(find3(b"\x80\x81\x80 ", b' ', b'\t', b'"'), 3);
     }
 
     #[test]

@@ -43,20 +43,8 @@ pub fn endpoint_hash_is(suffix: &str, spn: &str, protocol: &str, ip: &str, port:
         }
         None => return suffix == endpoint_hash(spn, protocol, &endpoint_string(ip, port)),
     };
-    let mut digits = [0u8; 5];
-    let mut n = port;
-    let mut start = digits.len();
-    loop {
-        start -= 1;
-        if let Some(d) = digits.get_mut(start) {
-            *d = b'0' + (n % 10) as u8;
-        }
-        n /= 10;
-        if n == 0 || start == 0 {
-            break;
-        }
-    }
-    let port = digits.get(start..).unwrap_or_default();
+    let mut digits = itoa::Buffer::new();
+    let port = digits.format(port).as_bytes();
     let v6 = ip.contains(':');
     let (open, close): (&[u8], &[u8]) = if v6 { (b"[", b"]:") } else { (b"", b":") };
     let mut out = [0u8; 16];

@@ -211,6 +211,16 @@ struct Sink<'g> {
 /// An IP address and port.
 type Addr = (IpAddr, u16);
 
+/// Where a DNS message was found: its frame and time, its transport, and its two sockets.
+#[derive(Debug, Clone, Copy)]
+struct Found {
+    frame: u32,
+    time: Option<Time>,
+    transport: Transport,
+    src: Addr,
+    dst: Addr,
+}
+
 /// One direction of a TCP connection.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 struct StreamKey {
@@ -251,7 +261,6 @@ fn after(a: u32, b: u32) -> bool {
 
 impl Stream {
     /// Takes one segment's data starting at `seq`.
-    #[allow(clippy::too_many_arguments)]
     fn segment(
         &mut self,
         key: StreamKey,
@@ -400,15 +409,14 @@ fn messages(
         let Some(message) = bytes.get(pos + 2..pos + 2 + len) else {
             break;
         };
-        sink.dns(
+        let found = Found {
             frame,
             time,
-            Transport::Tcp,
-            key.src,
-            key.dst,
-            message,
-            false,
-        );
+            transport: Transport::Tcp,
+            src: key.src,
+            dst: key.dst,
+        };
+        sink.dns(found, message, false);
         pos += 2 + len;
     }
     pos
@@ -511,18 +519,16 @@ fn name_text(out: &mut String, name: &hickory_proto::rr::Name) {
 }
 
 impl Sink<'_> {
-    /// Decodes one DNS message and gives it to the engine. `cut` says the capture did not keep all of it.
-    #[allow(clippy::too_many_arguments)]
-    fn dns(
-        &mut self,
-        frame: u32,
-        time: Option<Time>,
-        transport: Transport,
-        src: Addr,
-        dst: Addr,
-        message: &[u8],
-        cut: bool,
-    ) {
+    /// Decodes one DNS message, found as `found` says, and gives it to the engine. `cut` says the capture did not
+    /// keep all of it.
+    fn dns(&mut self, found: Found, message: &[u8], cut: bool) {
+        let Found {
+            frame,
+            time,
+            transport,
+            src,
+            dst,
+        } = found;
         if cut {
             self.diags.push(
                 Severity::Warning,
@@ -602,52 +608,14 @@ impl Sink<'_> {
                 },
             );
         }
-        // What the header's own count claims is not repeated as a broken record.
-        let undecodable = |diags: &mut Diags, what: String| {
-            if !overclaims {
-                undecodable(diags, what);
-            }
-        };
         let response = header.message_type == MessageType::Response;
-        let mut answers = Answers::None;
-        if response && header.counts.answers > 0 {
-            // Stops at the first question that is not there: the loop is bounded by the bytes, not the count.
-            for k in 1..header.counts.queries {
-                let Some(at) = after_questions else {
-                    break;
-                };
-                after_questions = crate::source::packet::skip_name(message, at)
-                    .map(|end| end + 4)
-                    .filter(|&end| end <= message.len());
-                if after_questions.is_none() {
-                    undecodable(
-                        &mut self.diags,
-                        format!(
-                            "question {} of {} runs past the end of the message",
-                            k + 1,
-                            header.counts.queries
-                        ),
-                    );
-                }
+        let answers = match after_questions {
+            Some(offset) if response && header.counts.answers > 0 => {
+                let report = !cut && !overclaims;
+                self.answers(frame, &header, message, offset, report)
             }
-            if let Some(offset) = after_questions {
-                let (whole, broken) = walk_records(message, offset, header.counts.answers);
-                if let Some(k) = broken {
-                    undecodable(
-                        &mut self.diags,
-                        format!(
-                            "answer record {k} of {} runs past the end of the message",
-                            header.counts.answers
-                        ),
-                    );
-                }
-                answers = Answers::Wire {
-                    message,
-                    offset,
-                    count: whole,
-                };
-            }
-        }
+            _ => Answers::None,
+        };
         let sock = |(ip, port): Addr| Sock {
             host: Host::Ip(ip),
             port: Some(port),
@@ -671,6 +639,68 @@ impl Sink<'_> {
         };
         self.grouper.push(&packet);
     }
+
+    /// The answer records of a response, from `offset` (the end of its first question): the other questions are
+    /// skipped, then the records are walked, bounded by the bytes, not the header's counts. A broken question or
+    /// record is reported when `report` (the message was not cut, and its header's counts are not what is wrong).
+    fn answers<'m>(
+        &mut self,
+        frame: u32,
+        header: &Header,
+        message: &'m [u8],
+        offset: usize,
+        report: bool,
+    ) -> Answers<'m> {
+        let mut undecodable = |what: String| {
+            if report {
+                self.diags.push(
+                    Severity::Warning,
+                    "dns-undecodable",
+                    frame,
+                    format!("DNS message could not be decoded: {what}"),
+                );
+            }
+        };
+        let mut after_questions = Some(offset);
+        // Stops at the first question that is not there: the loop is bounded by the bytes, not the count.
+        for k in 1..header.counts.queries {
+            let Some(at) = after_questions else {
+                break;
+            };
+            after_questions = crate::source::packet::skip_name(message, at)
+                .map(|end| end + 4)
+                .filter(|&end| end <= message.len());
+            if after_questions.is_none() {
+                undecodable(format!(
+                    "question {} of {} runs past the end of the message",
+                    k + 1,
+                    header.counts.queries
+                ));
+            }
+        }
+        let Some(offset) = after_questions else {
+            return Answers::None;
+        };
+        let (whole, broken) = walk_records(message, offset, header.counts.answers);
+        if let Some(k) = broken {
+            undecodable(format!(
+                "answer record {k} of {} runs past the end of the message",
+                header.counts.answers
+            ));
+        }
+        Answers::Wire {
+            message,
+            offset,
+            count: whole,
+        }
+    }
+}
+
+/// What a pcapng section has said so far: its byte order and its interfaces.
+#[derive(Debug, Default)]
+struct Section {
+    big_endian: bool,
+    interfaces: Vec<Interface>,
 }
 
 /// An interface of a pcapng section.
@@ -815,8 +845,7 @@ impl Reader<'_> {
 
     fn pcapng(&mut self, bytes: &[u8]) {
         let mut pos = 0usize;
-        let mut big_endian = false;
-        let mut interfaces: Vec<Interface> = Vec::new();
+        let mut section = Section::default();
         let mut frame: u32 = 0;
         while let Some(rest) = bytes.get(pos..).filter(|r| !r.is_empty()) {
             if rest.len() < 12 {
@@ -834,8 +863,8 @@ impl Reader<'_> {
             if rest.get(..4) == Some(&crate::text::PCAPNG_MAGIC[..]) {
                 match parse_sectionheaderblock(rest) {
                     Ok((remaining, shb)) => {
-                        big_endian = shb.big_endian();
-                        interfaces.clear();
+                        section.big_endian = shb.big_endian();
+                        section.interfaces.clear();
                         pos = bytes.len() - remaining.len();
                         continue;
                     }
@@ -861,8 +890,8 @@ impl Reader<'_> {
                     }
                 }
             }
-            let block_type = read_u32(rest, 0, big_endian).unwrap_or(0);
-            let block_len = read_u32(rest, 4, big_endian).unwrap_or(0);
+            let block_type = read_u32(rest, 0, section.big_endian).unwrap_or(0);
+            let block_len = read_u32(rest, 4, section.big_endian).unwrap_or(0);
             let is_packet = matches!(block_type, 2 | 3 | 6);
             let len = usize::try_from(block_len).unwrap_or(usize::MAX);
             if len < 12 || len % 4 != 0 {
@@ -897,7 +926,7 @@ impl Reader<'_> {
             if is_packet {
                 frame = frame.saturating_add(1);
             }
-            let parsed = if big_endian {
+            let parsed = if section.big_endian {
                 parse_block_be(block)
             } else {
                 parse_block_le(block)
@@ -917,93 +946,100 @@ impl Reader<'_> {
                     continue;
                 }
             };
-            match parsed {
-                Block::InterfaceDescription(idb) => {
-                    let tsoffset = idb
-                        .options
-                        .iter()
-                        .find(|o| o.code.0 == 14)
-                        .and_then(|o| <[u8; 8]>::try_from(o.value.get(..8)?).ok())
-                        .map_or(0, |b| {
-                            if big_endian {
-                                i64::from_be_bytes(b)
-                            } else {
-                                i64::from_le_bytes(b)
-                            }
-                        });
-                    interfaces.push(Interface {
-                        linktype: u16::try_from(idb.linktype.0).unwrap_or(u16::MAX),
-                        snaplen: idb.snaplen,
-                        tsresol: idb.if_tsresol,
-                        tsoffset,
+            self.pcapng_block(parsed, block_type, frame, &mut section);
+        }
+    }
+
+    /// One parsed block of a pcapng section: an interface description, or a packet read as a frame.
+    fn pcapng_block(
+        &mut self,
+        parsed: Block<'_>,
+        block_type: u32,
+        frame: u32,
+        section: &mut Section,
+    ) {
+        match parsed {
+            Block::InterfaceDescription(idb) => {
+                let tsoffset = idb
+                    .options
+                    .iter()
+                    .find(|o| o.code.0 == 14)
+                    .and_then(|o| <[u8; 8]>::try_from(o.value.get(..8)?).ok())
+                    .map_or(0, |b| {
+                        if section.big_endian {
+                            i64::from_be_bytes(b)
+                        } else {
+                            i64::from_le_bytes(b)
+                        }
                     });
-                }
-                Block::EnhancedPacket(epb) => {
-                    let Some(interface) = interfaces.get(epb.if_id as usize).copied() else {
-                        self.unknown_interface(frame, epb.if_id);
-                        continue;
-                    };
-                    let ts = (u64::from(epb.ts_high) << 32) | u64::from(epb.ts_low);
-                    let time =
-                        pcapng_micros(ts, interface.tsresol, interface.tsoffset).map(|micros| {
-                            Time {
-                                micros,
-                                time_of_day: false,
-                            }
-                        });
-                    self.frame(
-                        frame,
-                        interface.linktype,
-                        epb.packet_data(),
-                        epb.origlen,
-                        time,
-                    );
-                }
-                Block::SimplePacket(spb) => {
-                    let Some(interface) = interfaces.first().copied() else {
-                        self.unknown_interface(frame, 0);
-                        continue;
-                    };
-                    let mut keep = usize::try_from(spb.origlen).unwrap_or(usize::MAX);
-                    if interface.snaplen > 0 {
-                        keep = keep.min(usize::try_from(interface.snaplen).unwrap_or(usize::MAX));
-                    }
-                    let data = spb.data.get(..keep).unwrap_or(spb.data);
-                    self.frame(frame, interface.linktype, data, spb.origlen, None);
-                }
-                Block::Unknown(unknown) if block_type == 2 => {
-                    // The obsolete Packet Block: interface u16, drops u16, timestamp, captured and original length.
-                    let body = unknown.data;
-                    let field = |at| read_u32(body, at, big_endian);
-                    let if_id = match body.get(..2) {
-                        Some(&[a, b]) if big_endian => Some(u16::from_be_bytes([a, b])),
-                        Some(&[a, b]) => Some(u16::from_le_bytes([a, b])),
-                        _ => None,
-                    };
-                    let (Some(if_id), Some(high), Some(low), Some(caplen), Some(origlen)) =
-                        (if_id, field(4), field(8), field(12), field(16))
-                    else {
-                        continue;
-                    };
-                    let Some(interface) = interfaces.get(usize::from(if_id)).copied() else {
-                        self.unknown_interface(frame, u32::from(if_id));
-                        continue;
-                    };
-                    let caplen = usize::try_from(caplen).unwrap_or(usize::MAX);
-                    let data = body.get(20..).unwrap_or_default();
-                    let data = data.get(..caplen).unwrap_or(data);
-                    let ts = (u64::from(high) << 32) | u64::from(low);
-                    let time =
-                        pcapng_micros(ts, interface.tsresol, interface.tsoffset).map(|micros| {
-                            Time {
-                                micros,
-                                time_of_day: false,
-                            }
-                        });
-                    self.frame(frame, interface.linktype, data, origlen, time);
-                }
-                _ => {}
+                section.interfaces.push(Interface {
+                    linktype: u16::try_from(idb.linktype.0).unwrap_or(u16::MAX),
+                    snaplen: idb.snaplen,
+                    tsresol: idb.if_tsresol,
+                    tsoffset,
+                });
             }
+            Block::EnhancedPacket(epb) => {
+                let Some(interface) = section.interfaces.get(epb.if_id as usize).copied() else {
+                    self.unknown_interface(frame, epb.if_id);
+                    return;
+                };
+                let ts = (u64::from(epb.ts_high) << 32) | u64::from(epb.ts_low);
+                let time =
+                    pcapng_micros(ts, interface.tsresol, interface.tsoffset).map(|micros| Time {
+                        micros,
+                        time_of_day: false,
+                    });
+                self.frame(
+                    frame,
+                    interface.linktype,
+                    epb.packet_data(),
+                    epb.origlen,
+                    time,
+                );
+            }
+            Block::SimplePacket(spb) => {
+                let Some(interface) = section.interfaces.first().copied() else {
+                    self.unknown_interface(frame, 0);
+                    return;
+                };
+                let mut keep = usize::try_from(spb.origlen).unwrap_or(usize::MAX);
+                if interface.snaplen > 0 {
+                    keep = keep.min(usize::try_from(interface.snaplen).unwrap_or(usize::MAX));
+                }
+                let data = spb.data.get(..keep).unwrap_or(spb.data);
+                self.frame(frame, interface.linktype, data, spb.origlen, None);
+            }
+            Block::Unknown(unknown) if block_type == 2 => {
+                // The obsolete Packet Block: interface u16, drops u16, timestamp, captured and original length.
+                let body = unknown.data;
+                let field = |at| read_u32(body, at, section.big_endian);
+                let if_id = match body.get(..2) {
+                    Some(&[a, b]) if section.big_endian => Some(u16::from_be_bytes([a, b])),
+                    Some(&[a, b]) => Some(u16::from_le_bytes([a, b])),
+                    _ => None,
+                };
+                let (Some(if_id), Some(high), Some(low), Some(caplen), Some(origlen)) =
+                    (if_id, field(4), field(8), field(12), field(16))
+                else {
+                    return;
+                };
+                let Some(interface) = section.interfaces.get(usize::from(if_id)).copied() else {
+                    self.unknown_interface(frame, u32::from(if_id));
+                    return;
+                };
+                let caplen = usize::try_from(caplen).unwrap_or(usize::MAX);
+                let data = body.get(20..).unwrap_or_default();
+                let data = data.get(..caplen).unwrap_or(data);
+                let ts = (u64::from(high) << 32) | u64::from(low);
+                let time =
+                    pcapng_micros(ts, interface.tsresol, interface.tsoffset).map(|micros| Time {
+                        micros,
+                        time_of_day: false,
+                    });
+                self.frame(frame, interface.linktype, data, origlen, time);
+            }
+            _ => {}
         }
     }
 
@@ -1115,15 +1151,14 @@ impl Reader<'_> {
             let message = udp.payload();
             let declared = usize::from(udp.length()).saturating_sub(8);
             let cut = payload.incomplete || message.len() < declared;
-            self.sink.dns(
+            let found = Found {
                 frame,
                 time,
-                Transport::Udp,
-                (src, udp.source_port()),
-                (dst, udp.destination_port()),
-                message,
-                cut,
-            );
+                transport: Transport::Udp,
+                src: (src, udp.source_port()),
+                dst: (dst, udp.destination_port()),
+            };
+            self.sink.dns(found, message, cut);
         } else {
             let Ok(tcp) = TcpSlice::from_slice(payload.payload) else {
                 self.header_cut(frame);

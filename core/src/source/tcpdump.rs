@@ -740,7 +740,13 @@ fn addresses(
     } else if payload.starts_with("UDP,") || payload.starts_with("ICMP") || payload.is_empty() {
         return Ok(LineKind::Other);
     }
-    let dns = match message(line, payload_at, payload, n, warnings) {
+    let mut dns_text = DnsText {
+        line,
+        at: payload_at,
+        n,
+        warnings,
+    };
+    let dns = match dns_text.message(payload) {
         Ok(dns) => dns,
         Err((column, why)) => return Ok(LineKind::BadDns(column, why)),
     };
@@ -814,220 +820,288 @@ fn counts(w: &str) -> Option<SectionCounts> {
     })
 }
 
-/// Parses the DNS text `payload`, which starts at byte `at` of `line`.
-fn message(
-    line: &str,
+/// The words of a DNS text, as [`DnsText`]'s readers take them in turn.
+type Words<'s, 'a> = std::iter::Peekable<std::iter::Copied<std::slice::Iter<'s, Word<'a>>>>;
+
+/// The DNS text of one line being read: the line, where the text starts in it, the line's number, and the
+/// warnings found so far.
+struct DnsText<'l, 'w> {
+    line: &'l str,
     at: usize,
-    payload: &str,
     n: u32,
-    warnings: &mut Vec<Diagnostic>,
-) -> Result<Message, (u32, String)> {
-    let col = |offset: usize| text::column_of(line, at + offset);
-    let mut ws = words(payload);
-    let mut msg = Message::default();
-    // The tail: `(len)` and the snap-length marker.
-    if let Some(&(_, last)) = ws.last() {
-        if last == "[|domain]" {
-            msg.snapped = true;
-            ws.pop();
-        }
+    warnings: &'w mut Vec<Diagnostic>,
+}
+
+impl DnsText<'_, '_> {
+    /// The column of byte `offset` of the DNS text.
+    fn col(&self, offset: usize) -> u32 {
+        text::column_of(self.line, self.at + offset)
     }
-    if let Some(&(_, last)) = ws.last() {
-        if let Some(len) = last.strip_prefix('(').and_then(|l| l.strip_suffix(')')) {
-            if let Ok(len) = len.parse() {
-                msg.length = Some(len);
+
+    fn warn(&mut self, code: &str, offset: usize, message: impl Into<String>) {
+        let column = self.col(offset);
+        self.warnings.push(Diagnostic::new(
+            Severity::Warning,
+            code,
+            self.n,
+            column,
+            message,
+        ));
+    }
+
+    /// Parses the DNS text `payload`.
+    fn message(&mut self, payload: &str) -> Result<Message, (u32, String)> {
+        let mut ws = words(payload);
+        let mut msg = Message::default();
+        // The tail: `(len)` and the snap-length marker.
+        if let Some(&(_, last)) = ws.last() {
+            if last == "[|domain]" {
+                msg.snapped = true;
                 ws.pop();
             }
         }
-    }
-    let mut it = ws.iter().copied().peekable();
-    let Some((first_at, first)) = it.next() else {
-        return Err((col(0), "no DNS text".to_string()));
-    };
-    let digits = first.bytes().take_while(u8::is_ascii_digit).count();
-    let id = first.get(..digits).and_then(|d| d.parse::<u16>().ok());
-    let Some(id) = id else {
-        return Err((
-            col(first_at),
-            format!("`{first}` does not start with a DNS id"),
-        ));
-    };
-    msg.id = id;
-    let mut response: Option<bool> = None;
-    let mut flags = Flags {
-        recursion_available: true,
-        ..Flags::default()
-    };
-    let rest_of_first = first.get(digits..).unwrap_or_default();
-    if let Some(bad) = apply_flags(rest_of_first, &mut flags, &mut response) {
-        warnings.push(Diagnostic::new(
-            Severity::Warning,
-            "bad-dns-flags",
-            n,
-            col(first_at + digits + bad),
-            format!("`{first}`: unknown header flags"),
-        ));
-    }
-    // Opcode and rcode words, each possibly followed by flag characters.
-    while let Some(&(w_at, w)) = it.peek() {
-        let word_len = w
-            .char_indices()
-            .find(|&(_, c)| is_flag(c))
-            .map_or(w.len(), |(i, _)| i);
-        let word = w.get(..word_len).unwrap_or_default();
-        if word.is_empty()
-            || w.ends_with('?')
-            || !word.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
-            || !word.bytes().next().is_some_and(|b| b.is_ascii_alphabetic())
-        {
-            break;
-        }
-        // A query type followed by its class (`A CH?`) is not a header word.
-        if it
-            .clone()
-            .nth(1)
-            .is_some_and(|(_, next)| next.ends_with('?'))
-            && !is_opcode(word)
-        {
-            break;
-        }
-        if is_opcode(word) {
-            msg.opcode = Some(word.to_string());
-        } else if word.bytes().next().is_some_and(|b| b.is_ascii_uppercase()) {
-            msg.rcode = Some(rcode_name(word));
-            response = Some(true);
-        } else {
-            break;
-        }
-        let tail = w.get(word_len..).unwrap_or_default();
-        if let Some(bad) = apply_flags(tail, &mut flags, &mut response) {
-            warnings.push(Diagnostic::new(
-                Severity::Warning,
-                "bad-dns-flags",
-                n,
-                col(w_at + word_len + bad),
-                format!("`{w}`: unknown header flags"),
-            ));
-        }
-        it.next();
-    }
-    // Bracketed header notes: `[1au]`, `[b2&3=0x1]`, `[1q]`.
-    while let Some(&(_, w)) = it.peek() {
-        if !(w.starts_with('[') && w.ends_with(']')) {
-            break;
-        }
-        it.next();
-    }
-    let question =
-        |it: &mut std::iter::Peekable<std::iter::Copied<std::slice::Iter<'_, Word<'_>>>>,
-         qtype_at: usize,
-         qtype: &str,
-         warnings: &mut Vec<Diagnostic>|
-         -> Option<Question> {
-            let (qtype, class) = match qtype.split_once(' ') {
-                Some((t, c)) => (t, Some(c.to_string())),
-                None => (qtype, None),
-            };
-            match it.next() {
-                Some((_, name)) => Some(Question {
-                    name: name.to_string(),
-                    qtype: qtype.to_string(),
-                    class,
-                }),
-                None => {
-                    warnings.push(Diagnostic::new(
-                        Severity::Warning,
-                        "missing-qname",
-                        n,
-                        col(qtype_at),
-                        format!("`{qtype}?` without a name"),
-                    ));
-                    None
+        if let Some(&(_, last)) = ws.last() {
+            if let Some(len) = last.strip_prefix('(').and_then(|l| l.strip_suffix(')')) {
+                if let Ok(len) = len.parse() {
+                    msg.length = Some(len);
+                    ws.pop();
                 }
             }
+        }
+        let mut it = ws.iter().copied().peekable();
+        let Some((first_at, first)) = it.next() else {
+            return Err((self.col(0), "no DNS text".to_string()));
         };
-    let Some((w_at, w)) = it.next() else {
-        return Err((
-            col(payload.len()),
-            "a DNS id without a question or answer counts".to_string(),
-        ));
-    };
-    let mut class_type: Option<String> = None;
-    let (w_at, w) =
-        if !w.ends_with('?') && w != "q:" && it.peek().is_some_and(|(_, next)| next.ends_with('?'))
+        let digits = first.bytes().take_while(u8::is_ascii_digit).count();
+        let id = first.get(..digits).and_then(|d| d.parse::<u16>().ok());
+        let Some(id) = id else {
+            return Err((
+                self.col(first_at),
+                format!("`{first}` does not start with a DNS id"),
+            ));
+        };
+        msg.id = id;
+        let mut response: Option<bool> = None;
+        let mut flags = Flags {
+            recursion_available: true,
+            ..Flags::default()
+        };
+        let rest_of_first = first.get(digits..).unwrap_or_default();
+        if let Some(bad) = apply_flags(rest_of_first, &mut flags, &mut response) {
+            self.warn(
+                "bad-dns-flags",
+                first_at + digits + bad,
+                format!("`{first}`: unknown header flags"),
+            );
+        }
+        self.header_words(&mut it, &mut msg, &mut flags, &mut response);
+        // Bracketed header notes: `[1au]`, `[b2&3=0x1]`, `[1q]`.
+        while let Some(&(_, w)) = it.peek() {
+            if !(w.starts_with('[') && w.ends_with(']')) {
+                break;
+            }
+            it.next();
+        }
+        let Some((w_at, w)) = it.next() else {
+            return Err((
+                self.col(payload.len()),
+                "a DNS id without a question or answer counts".to_string(),
+            ));
+        };
+        let mut class_type: Option<String> = None;
+        let (w_at, w) = if !w.ends_with('?')
+            && w != "q:"
+            && it.peek().is_some_and(|(_, next)| next.ends_with('?'))
         {
             class_type = Some(w.to_string());
             it.next().unwrap_or((w_at, w))
         } else {
             (w_at, w)
         };
-    if let Some(q) = w.strip_suffix('?') {
-        // A query.
-        msg.response = false;
-        let qtype = match &class_type {
-            Some(t) => format!("{t} {q}"),
-            None => q.to_string(),
-        };
-        if let Some(q) = question(&mut it, w_at, &qtype, warnings) {
-            msg.questions.push(q);
+        if let Some(q) = w.strip_suffix('?') {
+            // A query.
+            msg.response = false;
+            let qtype = match &class_type {
+                Some(t) => format!("{t} {q}"),
+                None => q.to_string(),
+            };
+            if let Some(q) = self.question(&mut it, w_at, &qtype) {
+                msg.questions.push(q);
+            }
+            if response == Some(true) {
+                self.warn(
+                    "response-flags-on-query",
+                    first_at,
+                    "a question without answer counts, but with response flags; read as a query",
+                );
+            }
+            msg.rcode = None;
+            flags.recursion_available = false;
+            msg.flags = flags;
+            // Further questions and `-vv` sections are not needed.
+            return Ok(msg);
         }
-        if response == Some(true) {
-            warnings.push(Diagnostic::new(
-                Severity::Warning,
-                "response-flags-on-query",
-                n,
-                col(first_at),
-                "a question without answer counts, but with response flags; read as a query",
-            ));
-        }
-        msg.rcode = None;
-        flags.recursion_available = false;
         msg.flags = flags;
-        // Further questions and `-vv` sections are not needed.
-        return Ok(msg);
+        self.response(&mut it, (w_at, w), payload.len(), &mut msg)?;
+        Ok(msg)
     }
-    msg.response = true;
-    let mut w = (w_at, w);
-    if w.1 == "q:" {
+
+    /// Opcode and rcode words after the id, each possibly followed by flag characters.
+    fn header_words(
+        &mut self,
+        it: &mut Words<'_, '_>,
+        msg: &mut Message,
+        flags: &mut Flags,
+        response: &mut Option<bool>,
+    ) {
+        while let Some(&(w_at, w)) = it.peek() {
+            let word_len = w
+                .char_indices()
+                .find(|&(_, c)| is_flag(c))
+                .map_or(w.len(), |(i, _)| i);
+            let word = w.get(..word_len).unwrap_or_default();
+            if word.is_empty()
+                || w.ends_with('?')
+                || !word.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
+                || !word.bytes().next().is_some_and(|b| b.is_ascii_alphabetic())
+            {
+                break;
+            }
+            // A query type followed by its class (`A CH?`) is not a header word.
+            if it
+                .clone()
+                .nth(1)
+                .is_some_and(|(_, next)| next.ends_with('?'))
+                && !is_opcode(word)
+            {
+                break;
+            }
+            if is_opcode(word) {
+                msg.opcode = Some(word.to_string());
+            } else if word.bytes().next().is_some_and(|b| b.is_ascii_uppercase()) {
+                msg.rcode = Some(rcode_name(word));
+                *response = Some(true);
+            } else {
+                break;
+            }
+            let tail = w.get(word_len..).unwrap_or_default();
+            if let Some(bad) = apply_flags(tail, flags, response) {
+                self.warn(
+                    "bad-dns-flags",
+                    w_at + word_len + bad,
+                    format!("`{w}`: unknown header flags"),
+                );
+            }
+            it.next();
+        }
+    }
+
+    /// A question `qtype?` (at `qtype_at`, possibly with its class: `A CH`) and the name after it.
+    fn question(
+        &mut self,
+        it: &mut Words<'_, '_>,
+        qtype_at: usize,
+        qtype: &str,
+    ) -> Option<Question> {
+        let (qtype, class) = match qtype.split_once(' ') {
+            Some((t, c)) => (t, Some(c.to_string())),
+            None => (qtype, None),
+        };
         match it.next() {
-            Some((q_at, q)) if q.ends_with('?') => {
-                let qtype = q.strip_suffix('?').unwrap_or_default().to_string();
-                if let Some(q) = question(&mut it, q_at, &qtype, warnings) {
-                    msg.questions.push(q);
+            Some((_, name)) => Some(Question {
+                name: name.to_string(),
+                qtype: qtype.to_string(),
+                class,
+            }),
+            None => {
+                self.warn(
+                    "missing-qname",
+                    qtype_at,
+                    format!("`{qtype}?` without a name"),
+                );
+                None
+            }
+        }
+    }
+
+    /// A response from its word `w` on (`q: TYPE? name` with `-vv`, then the counts and the records); `end` is
+    /// the length of the DNS text.
+    fn response(
+        &mut self,
+        it: &mut Words<'_, '_>,
+        w: Word<'_>,
+        end: usize,
+        msg: &mut Message,
+    ) -> Result<(), (u32, String)> {
+        msg.response = true;
+        let mut w = w;
+        if w.1 == "q:" {
+            match it.next() {
+                Some((q_at, q)) if q.ends_with('?') => {
+                    let qtype = q.strip_suffix('?').unwrap_or_default().to_string();
+                    if let Some(q) = self.question(it, q_at, &qtype) {
+                        msg.questions.push(q);
+                    }
+                }
+                Some((q_at, q)) => {
+                    self.warn(
+                        "bad-question",
+                        q_at,
+                        format!("`{q}` is not `TYPE?` after `q:`"),
+                    );
+                }
+                None => {}
+            }
+            match it.next() {
+                Some(next) => w = next,
+                None => {
+                    return Err((
+                        self.col(end),
+                        "a response without answer counts".to_string(),
+                    ));
                 }
             }
-            Some((q_at, q)) => warnings.push(Diagnostic::new(
-                Severity::Warning,
-                "bad-question",
-                n,
-                col(q_at),
-                format!("`{q}` is not `TYPE?` after `q:`"),
-            )),
-            None => {}
         }
-        match it.next() {
-            Some(next) => w = next,
-            None => {
-                return Err((
-                    col(payload.len()),
-                    "a response without answer counts".to_string(),
-                ));
+        let Some(c) = counts(w.1) else {
+            return Err((
+                self.col(w.0),
+                format!("`{}` is not a question or `an/ns/ar` counts", w.1),
+            ));
+        };
+        msg.counts = Some(c);
+        msg.rcode = Some(msg.rcode.take().unwrap_or_else(|| "NOERROR".to_string()));
+        self.records(it, msg);
+        Ok(())
+    }
+
+    /// Resource records: words up to a trailing comma make one record; `ns:` and `ar:` start sections.
+    fn records(&mut self, it: &mut Words<'_, '_>, msg: &mut Message) {
+        let mut section = 0u8;
+        let mut current: Vec<Word<'_>> = Vec::new();
+        for (w_at, w) in it {
+            match w {
+                "ns:" => {
+                    self.record(&mut current, section, msg);
+                    section = 1;
+                }
+                "ar:" => {
+                    self.record(&mut current, section, msg);
+                    section = 2;
+                }
+                _ => match w.strip_suffix(',') {
+                    Some(w) => {
+                        current.push((w_at, w));
+                        self.record(&mut current, section, msg);
+                    }
+                    None => current.push((w_at, w)),
+                },
             }
         }
+        self.record(&mut current, section, msg);
     }
-    let Some(c) = counts(w.1) else {
-        return Err((
-            col(w.0),
-            format!("`{}` is not a question or `an/ns/ar` counts", w.1),
-        ));
-    };
-    msg.counts = Some(c);
-    msg.rcode = Some(msg.rcode.take().unwrap_or_else(|| "NOERROR".to_string()));
-    msg.flags = flags;
-    // Resource records: words up to a trailing comma make one record; `ns:` and `ar:` start sections.
-    let mut section = 0u8;
-    let mut current: Vec<Word<'_>> = Vec::new();
-    let mut flush = |current: &mut Vec<Word<'_>>, section: u8, msg: &mut Message| {
+
+    /// The record of the words in `current` (emptied), into section `section` of `msg`.
+    fn record(&mut self, current: &mut Vec<Word<'_>>, section: u8, msg: &mut Message) {
         if current.is_empty() {
             return;
         }
@@ -1037,37 +1111,14 @@ fn message(
                 1 => msg.authority.push(r),
                 _ => msg.additional.push(r),
             },
-            Err(offset) => warnings.push(Diagnostic::new(
-                Severity::Warning,
+            Err(offset) => self.warn(
                 "bad-record",
-                n,
-                col(offset),
+                offset,
                 "a resource record without a type and data; skipped",
-            )),
+            ),
         }
         current.clear();
-    };
-    for (w_at, w) in it {
-        match w {
-            "ns:" => {
-                flush(&mut current, section, &mut msg);
-                section = 1;
-            }
-            "ar:" => {
-                flush(&mut current, section, &mut msg);
-                section = 2;
-            }
-            _ => match w.strip_suffix(',') {
-                Some(w) => {
-                    current.push((w_at, w));
-                    flush(&mut current, section, &mut msg);
-                }
-                None => current.push((w_at, w)),
-            },
-        }
     }
-    flush(&mut current, section, &mut msg);
-    Ok(msg)
 }
 
 /// Reads `[<owner>.] [[<ttl>]] <TYPE> <data…>`; on failure returns the offset of its first word.
