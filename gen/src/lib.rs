@@ -712,93 +712,14 @@ fn write_service(
 
         // External entry points: external IP, load-balancer IP (through KUBE-FW with source ranges), node port.
         if externally_accessible {
-            if let Some(eip) = &spec.external_ip {
-                let comment = save_string(&format!("{spn} external IP"));
-                tables.nat(
-                    "KUBE-SERVICES",
-                    format!("-d {eip}/32 -p {proto} -m comment --comment {comment} -m {proto} --dport {dport} -j {ext}"),
-                );
-            }
-            if let Some(lb) = &spec.lb_ip {
-                let comment = save_string(&format!("{spn} loadbalancer IP"));
-                let target = if spec.source_ranges { &fw } else { &ext };
-                tables.nat(
-                    "KUBE-SERVICES",
-                    format!("-d {lb}/32 -p {proto} -m comment --comment {comment} -m {proto} --dport {dport} -j {target}"),
-                );
-                if spec.source_ranges {
-                    tables.nat(
-                        &fw,
-                        format!("-s 203.0.113.0/25 -m comment --comment {comment} -j {ext}"),
-                    );
-                    tables.nat(
-                        &fw,
-                        format!(
-                            "-m comment --comment {}",
-                            save_string(&format!(
-                                "other traffic to {spn} will be dropped by KUBE-PROXY-FIREWALL"
-                            ))
-                        ),
-                    );
-                    tables.filter(
-                        "KUBE-PROXY-FIREWALL",
-                        format!("-d {lb}/32 -p {proto} -m comment --comment {} -m {proto} --dport {dport} -j DROP", save_string(&format!("{spn} traffic not accepted by {fw}"))),
-                    );
-                }
-            }
-            if let Some(node_port) = port.node_port {
-                let comment = save_string(&spn);
-                tables.nat(
-                    "KUBE-NODEPORTS",
-                    format!("-d 127.0.0.0/8 -p {proto} -m comment --comment {comment} -m {proto} --dport {node_port} -m nfacct --nfacct-name  localhost_nps_accepted_pkts -j {ext}"),
-                );
-                tables.nat(
-                    "KUBE-NODEPORTS",
-                    format!("-p {proto} -m comment --comment {comment} -m {proto} --dport {node_port} -j {ext}"),
-                );
-            }
-            if let Some(hc) = spec.health_check_node_port {
-                tables.filter(
-                    "KUBE-NODEPORTS",
-                    format!(
-                        "-p tcp -m comment --comment {} -m tcp --dport {hc} -j ACCEPT",
-                        save_string(&format!("{spn} health check node port"))
-                    ),
-                );
-            }
-            if spec.external_local {
-                let pods = save_string(&format!("pod traffic for {spn} external destinations"));
-                let masq = save_string(&format!(
-                    "masquerade LOCAL traffic for {spn} external destinations"
-                ));
-                let route = save_string(&format!(
-                    "route LOCAL traffic for {spn} external destinations"
-                ));
-                tables.nat(
-                    &ext,
-                    format!("-s {CLUSTER_CIDR} -m comment --comment {pods} -j {svc}"),
-                );
-                tables.nat(&ext, format!("-m comment --comment {masq} -m addrtype --src-type LOCAL -j KUBE-MARK-MASQ"));
-                tables.nat(
-                    &ext,
-                    format!("-m comment --comment {route} -m addrtype --src-type LOCAL -j {svc}"),
-                );
-                if has_external_endpoints {
-                    tables.nat(&ext, format!("-j {svl}"));
-                } else {
-                    let comment = save_string(&format!("{spn} has no local endpoints"));
-                    external_filter_rules(spec, port, &comment, "DROP", tables);
-                }
-            } else {
-                let masq = save_string(&format!(
-                    "masquerade traffic for {spn} external destinations"
-                ));
-                tables.nat(
-                    &ext,
-                    format!("-m comment --comment {masq} -j KUBE-MARK-MASQ"),
-                );
-                tables.nat(&ext, format!("-j {svc}"));
-            }
+            let names = PortNames {
+                spn: &spn,
+                svc: &svc,
+                svl: &svl,
+                ext: &ext,
+                fw: &fw,
+            };
+            external_entry_points(spec, port, &names, has_external_endpoints, tables);
         }
 
         // The policy chains: the cluster chain over every endpoint, the local chain over this node's.
@@ -843,6 +764,127 @@ fn write_service(
             Some(internal_chain.clone()),
             reached.iter().map(|(ip, p, _)| (ip.clone(), *p)).collect(),
         ));
+    }
+}
+
+/// The names one Service port's rules are written with.
+struct PortNames<'a> {
+    spn: &'a str,
+    svc: &'a str,
+    svl: &'a str,
+    ext: &'a str,
+    fw: &'a str,
+}
+
+/// The nat and filter rules of a Service port's external entry points: external IP, load-balancer IP (through
+/// KUBE-FW with source ranges), node port, health check node port, and the external chain.
+fn external_entry_points(
+    spec: &ServiceSpec,
+    port: &PortSpec,
+    names: &PortNames<'_>,
+    has_external_endpoints: bool,
+    tables: &mut Tables,
+) {
+    let PortNames {
+        spn,
+        svc,
+        svl,
+        ext,
+        fw,
+    } = *names;
+    let proto = port.protocol;
+    let dport = port.port;
+    if let Some(eip) = &spec.external_ip {
+        let comment = save_string(&format!("{spn} external IP"));
+        tables.nat(
+            "KUBE-SERVICES",
+            format!("-d {eip}/32 -p {proto} -m comment --comment {comment} -m {proto} --dport {dport} -j {ext}"),
+        );
+    }
+    if let Some(lb) = &spec.lb_ip {
+        let comment = save_string(&format!("{spn} loadbalancer IP"));
+        let target = if spec.source_ranges { &fw } else { &ext };
+        tables.nat(
+            "KUBE-SERVICES",
+            format!("-d {lb}/32 -p {proto} -m comment --comment {comment} -m {proto} --dport {dport} -j {target}"),
+        );
+        if spec.source_ranges {
+            tables.nat(
+                fw,
+                format!("-s 203.0.113.0/25 -m comment --comment {comment} -j {ext}"),
+            );
+            tables.nat(
+                fw,
+                format!(
+                    "-m comment --comment {}",
+                    save_string(&format!(
+                        "other traffic to {spn} will be dropped by KUBE-PROXY-FIREWALL"
+                    ))
+                ),
+            );
+            tables.filter(
+                "KUBE-PROXY-FIREWALL",
+                format!("-d {lb}/32 -p {proto} -m comment --comment {} -m {proto} --dport {dport} -j DROP", save_string(&format!("{spn} traffic not accepted by {fw}"))),
+            );
+        }
+    }
+    if let Some(node_port) = port.node_port {
+        let comment = save_string(spn);
+        tables.nat(
+            "KUBE-NODEPORTS",
+            format!("-d 127.0.0.0/8 -p {proto} -m comment --comment {comment} -m {proto} --dport {node_port} -m nfacct --nfacct-name  localhost_nps_accepted_pkts -j {ext}"),
+        );
+        tables.nat(
+            "KUBE-NODEPORTS",
+            format!(
+                "-p {proto} -m comment --comment {comment} -m {proto} --dport {node_port} -j {ext}"
+            ),
+        );
+    }
+    if let Some(hc) = spec.health_check_node_port {
+        tables.filter(
+            "KUBE-NODEPORTS",
+            format!(
+                "-p tcp -m comment --comment {} -m tcp --dport {hc} -j ACCEPT",
+                save_string(&format!("{spn} health check node port"))
+            ),
+        );
+    }
+    if spec.external_local {
+        let pods = save_string(&format!("pod traffic for {spn} external destinations"));
+        let masq = save_string(&format!(
+            "masquerade LOCAL traffic for {spn} external destinations"
+        ));
+        let route = save_string(&format!(
+            "route LOCAL traffic for {spn} external destinations"
+        ));
+        tables.nat(
+            ext,
+            format!("-s {CLUSTER_CIDR} -m comment --comment {pods} -j {svc}"),
+        );
+        tables.nat(
+            ext,
+            format!("-m comment --comment {masq} -m addrtype --src-type LOCAL -j KUBE-MARK-MASQ"),
+        );
+        tables.nat(
+            ext,
+            format!("-m comment --comment {route} -m addrtype --src-type LOCAL -j {svc}"),
+        );
+        if has_external_endpoints {
+            tables.nat(ext, format!("-j {svl}"));
+        } else {
+            let comment = save_string(&format!("{spn} has no local endpoints"));
+            external_filter_rules(spec, port, &comment, "DROP", tables);
+        }
+    } else {
+        let masq = save_string(&format!(
+            "masquerade traffic for {spn} external destinations"
+        ));
+        tables.nat(
+            ext,
+            format!("-m comment --comment {masq} -j KUBE-MARK-MASQ"),
+        );
+        tables.nat(ext, format!("-j {svc}"));
     }
 }
 

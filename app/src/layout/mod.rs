@@ -68,18 +68,8 @@ pub fn width(entry_chains: bool) -> f64 {
         .map_or(0.0, |(_, x)| x + BOX_W + MARGIN)
 }
 
-/// `ip:port`, with brackets for IPv6.
-pub fn address(ip: &str, port: Option<u16>) -> String {
-    let host = if ip.contains(':') {
-        format!("[{ip}]")
-    } else {
-        ip.to_string()
-    };
-    match port {
-        Some(p) => format!("{host}:{p}"),
-        None => host,
-    }
-}
+/// `ip:port`, with brackets for IPv6 (the core's one form).
+pub use dnatlas_core::format::address;
 
 /// Whether an entry point's way passes chains of its own before the service chain.
 pub(crate) fn has_entry_chain(s: &Service, e: &EntryPoint) -> bool {

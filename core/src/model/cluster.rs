@@ -296,14 +296,22 @@ fn candidates(kubernetes: &[KubeSource]) -> (Vec<Candidate>, HashMap<String, usi
     (list, by_hash)
 }
 
-/// The endpoint string kube-proxy hashes: `ip:port`, or `[v6]:port`.
+/// One endpoint as an Endpoints object or an EndpointSlice lists it.
+struct Listed<'a> {
+    /// The Service's namespace and name.
+    service: (&'a str, &'a str),
+    ports: &'a [EndpointPort],
+    ip: &'a str,
+    /// ready, serving, terminating; `None` where the listing does not say.
+    conditions: (Option<bool>, Option<bool>, Option<bool>),
+    node: Option<&'a String>,
+    pod: Option<&'a String>,
+    evidence: Evidence,
+}
+
+/// The endpoint string kube-proxy hashes: `ip:port`, or `[v6]:port`; port 0 when unknown.
 fn endpoint_string(ip: &str, port: Option<u16>) -> String {
-    let port = port.unwrap_or(0);
-    if ip.contains(':') {
-        format!("[{ip}]:{port}")
-    } else {
-        format!("{ip}:{port}")
-    }
+    hash::endpoint_string(ip, port.unwrap_or(0))
 }
 
 /// Names the unnamed Service ports of every node through the chain hash, then merges all inputs: [`name`]
@@ -771,17 +779,16 @@ impl Merge {
     }
 
     /// Adds an endpoint kubectl lists to the ports it serves.
-    #[allow(clippy::too_many_arguments)]
-    fn kube_endpoint(
-        &mut self,
-        (ns, name): (&str, &str),
-        ports: &[EndpointPort],
-        ip: &str,
-        conditions: (Option<bool>, Option<bool>, Option<bool>),
-        node: Option<&String>,
-        pod: Option<&String>,
-        evidence: Evidence,
-    ) {
+    fn kube_endpoint(&mut self, listed: Listed<'_>) {
+        let Listed {
+            service: (ns, name),
+            ports,
+            ip,
+            conditions,
+            node,
+            pod,
+            evidence,
+        } = listed;
         let unknown = [EndpointPort {
             name: None,
             port: None,
@@ -828,15 +835,15 @@ impl Merge {
                 ] {
                     for a in addresses {
                         let pod = a.target.as_ref().and_then(|t| t.name.as_ref());
-                        self.kube_endpoint(
-                            (ns, &e.name),
-                            &subset.ports,
-                            &a.ip,
-                            (Some(ready), None, None),
-                            a.node_name.as_ref(),
+                        self.kube_endpoint(Listed {
+                            service: (ns, &e.name),
+                            ports: &subset.ports,
+                            ip: &a.ip,
+                            conditions: (Some(ready), None, None),
+                            node: a.node_name.as_ref(),
                             pod,
-                            Evidence::line(&k.source, a.line),
-                        );
+                            evidence: Evidence::line(&k.source, a.line),
+                        });
                     }
                 }
             }
@@ -857,15 +864,15 @@ impl Merge {
                     _ => Some(e.ready.unwrap_or(true)),
                 };
                 let pod = e.target.as_ref().and_then(|t| t.name.as_ref());
-                self.kube_endpoint(
-                    (ns, service),
-                    &s.ports,
+                self.kube_endpoint(Listed {
+                    service: (ns, service),
+                    ports: &s.ports,
                     ip,
-                    (ready, e.serving, e.terminating),
-                    e.node_name.as_ref(),
+                    conditions: (ready, e.serving, e.terminating),
+                    node: e.node_name.as_ref(),
                     pod,
-                    Evidence::line(&k.source, e.line),
-                );
+                    evidence: Evidence::line(&k.source, e.line),
+                });
             }
         }
     }

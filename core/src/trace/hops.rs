@@ -14,23 +14,11 @@ use super::nameserver::Dns;
 use super::route::{round9, Stopped};
 use super::{Branch, BranchRef, Hop, HopKind, Lookup, RuleRef, Via};
 
-/// A share as a percentage with one decimal (`33.3%`).
-pub(super) fn percent(p: f64) -> String {
-    format!("{:.1}%", p * 100.0)
-}
+/// A share as a percentage with one decimal (`33.3%`), as hop labels write it.
+pub(super) use crate::format::percent_one_decimal as percent;
 
 /// `ip:port` (`[ip]:port` for IPv6), or the address alone without a port.
-pub(super) fn host_port(ip: &str, port: Option<u16>) -> String {
-    let host = if ip.contains(':') {
-        format!("[{ip}]")
-    } else {
-        ip.to_string()
-    };
-    match port {
-        Some(p) => format!("{host}:{p}"),
-        None => host,
-    }
-}
+pub(super) use crate::format::address as host_port;
 
 fn qtype_name(q: QueryType) -> &'static str {
     match q {

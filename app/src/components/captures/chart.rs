@@ -59,16 +59,8 @@ pub fn bin_rect(bin: &Bin) -> (f64, f64, f64, f64) {
     }
 }
 
-/// A latency for people: `110 µs`, `4.20 ms`, `5.001 s`.
-pub fn fmt_us(us: u64) -> String {
-    if us < 1_000 {
-        format!("{us} µs")
-    } else if us < 1_000_000 {
-        format!("{:.2} ms", us as f64 / 1e3)
-    } else {
-        format!("{:.3} s", us as f64 / 1e6)
-    }
-}
+/// A latency for people: `110 µs`, `4.20 ms`, `5.001 s` (the core's one form for the captures view).
+pub use dnatlas_core::format::latency_fine as fmt_us;
 
 /// A position on the x axis: `+2.513 s` (or `+207 µs`) since the capture's first query, or `#12` in capture order.
 pub fn fmt_x(x: u64, axis: Axis) -> String {

@@ -153,14 +153,7 @@ pub(crate) fn examples(signal: &Signal, write: impl Fn(&Example) -> String) -> S
     text.join("; ")
 }
 
-/// A duration in seconds with one decimal (`5.0 s`), or in milliseconds below one second.
-pub(crate) fn duration(us: u64) -> String {
-    if us >= 1_000_000 {
-        format!("{:.1} s", us as f64 / 1e6)
-    } else {
-        format!("{:.1} ms", us as f64 / 1e3)
-    }
-}
+pub(crate) use crate::format::duration;
 
 #[cfg(test)]
 mod tests {

@@ -74,7 +74,7 @@ impl Rule for ProbabilitySkew {
                     let shares: Vec<String> = s
                         .endpoints
                         .iter()
-                        .map(|e| format!("{:.1}%", e.probability * 100.0))
+                        .map(|e| crate::format::percent_one_decimal(e.probability))
                         .collect();
                     out.push(DOC.finding(
                         format!(
