@@ -126,6 +126,22 @@ impl From<Evidence> for Wire {
     }
 }
 
+/// Adds each of `more` to `list` unless it is already there (evidence lists keep their first order).
+pub(crate) fn push_unique<T: PartialEq + Clone>(list: &mut Vec<T>, more: &[T]) {
+    for e in more {
+        if !list.contains(e) {
+            list.push(e.clone());
+        }
+    }
+}
+
+/// Adds `item` to `list` unless it is already there (a note said once).
+pub(crate) fn push_new<T: PartialEq>(list: &mut Vec<T>, item: T) {
+    if !list.contains(&item) {
+        list.push(item);
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

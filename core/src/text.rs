@@ -514,6 +514,14 @@ pub fn capitalize(s: &str) -> String {
     }
 }
 
+/// `text` cut to its first `max` characters, with `…` when something was cut.
+pub fn shorten(text: &str, max: usize) -> String {
+    match text.char_indices().nth(max) {
+        Some((end, _)) => format!("{}…", &text[..end]),
+        None => text.to_string(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -725,5 +733,14 @@ mod tests {
         let (text, column) = decode(b"ab\xffc");
         assert_eq!(column, Some(3));
         assert!(text.starts_with("ab"));
+    }
+
+    #[test]
+    fn shorten_cuts_at_characters_and_marks_the_cut() {
+        assert_eq!(shorten("abc", 3), "abc");
+        assert_eq!(shorten("abcd", 3), "abc…");
+        assert_eq!(shorten("ééé", 2), "éé…");
+        assert_eq!(shorten("", 0), "");
+        assert_eq!(shorten("a", 0), "…");
     }
 }

@@ -28,21 +28,7 @@ pub(super) struct DnsService {
     pub(super) evidence: Vec<Evidence>,
 }
 
-/// Adds each of `more` to `list` unless it is already there.
-pub(super) fn push_unique(list: &mut Vec<Evidence>, more: &[Evidence]) {
-    for e in more {
-        if !list.contains(e) {
-            list.push(e.clone());
-        }
-    }
-}
-
-/// Adds a note unless it is already there.
-pub(super) fn note(notes: &mut Vec<String>, text: String) {
-    if !notes.contains(&text) {
-        notes.push(text);
-    }
-}
+pub(super) use crate::evidence::{push_new as note, push_unique};
 
 /// The namespace of a kubectl object, kubectl's default when the input does not say.
 pub(super) fn ns_of(namespace: &Option<String>) -> String {

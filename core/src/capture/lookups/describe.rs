@@ -318,8 +318,8 @@ fn evidence(group: &Group<'_>) -> Vec<QueryEvidence> {
         .collect()
 }
 
-/// Builds the lookup of a DNS server's own query (a forward upstream).
-pub(super) fn describe_forward(group: &Group<'_>, index: &Index<'_>) -> Lookup {
+/// A DNS server's own query: its first name with the queries sent for it, and the server that sent them.
+pub(super) fn forwarded<'a>(group: &Group<'a>) -> (String, Vec<&'a Sent<'a>>, String) {
     let named = by_name(&group.sent);
     let (name, sent) = named
         .first()
@@ -329,6 +329,12 @@ pub(super) fn describe_forward(group: &Group<'_>, index: &Index<'_>) -> Lookup {
         .first()
         .map(|s| s.client.to_string())
         .unwrap_or_default();
+    (name, sent, client)
+}
+
+/// Builds the lookup of a DNS server's own query (a forward upstream).
+pub(super) fn describe_forward(group: &Group<'_>, index: &Index<'_>) -> Lookup {
+    let (name, sent, client) = forwarded(group);
     let explanation = words::render(&[explain::own_upstream(group, index)]);
     Lookup {
         client,

@@ -354,15 +354,7 @@ pub(super) fn reverse(group: &Group<'_>) -> Reason {
 
 /// A DNS server's own query: the server, the client query it forwards, and what it got.
 pub(super) fn own_upstream(group: &Group<'_>, index: &Index<'_>) -> Reason {
-    let named = by_name(&group.sent);
-    let (name, sent) = named
-        .first()
-        .map_or((String::new(), Vec::new()), |(n, s)| (n.clone(), s.clone()));
-    let client = group
-        .sent
-        .first()
-        .map(|s| s.client.to_string())
-        .unwrap_or_default();
+    let (name, sent, client) = super::describe::forwarded(group);
     let server = group
         .sent
         .first()

@@ -63,20 +63,7 @@ pub(super) struct PodInfo {
     pub(super) evidence: Evidence,
 }
 
-pub(super) fn add_evidence(list: &mut Vec<Evidence>, more: &[Evidence]) {
-    for e in more {
-        if !list.contains(e) {
-            list.push(e.clone());
-        }
-    }
-}
-
-/// Adds a note unless it is already there.
-pub(super) fn note(notes: &mut Vec<String>, text: String) {
-    if !notes.contains(&text) {
-        notes.push(text);
-    }
-}
+pub(super) use crate::evidence::{push_new as note, push_unique as add_evidence};
 
 fn parse_ip(text: &str) -> Option<IpAddr> {
     text.trim().parse().ok()

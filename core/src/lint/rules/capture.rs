@@ -144,6 +144,11 @@ pub(crate) fn counted(n: u64, one: &str, many: &str) -> String {
     }
 }
 
+/// One example query as the capture findings' messages name it: `name type from client to server`.
+pub(crate) fn query(e: &Example) -> String {
+    format!("{} {} from {} to {}", e.name, e.qtype, e.client, e.server)
+}
+
 /// The examples, each written by `write`, then `…` when there are more.
 pub(crate) fn examples(signal: &Signal, write: impl Fn(&Example) -> String) -> String {
     let mut text: Vec<String> = signal.examples.iter().map(write).collect();

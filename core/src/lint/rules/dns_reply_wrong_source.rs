@@ -2,7 +2,7 @@
 
 use crate::capture::engine::signals::Signal;
 use crate::diagnostic::Severity;
-use crate::lint::rules::capture::{counted, examples};
+use crate::lint::rules::capture::{counted, examples, query};
 use crate::lint::RuleDoc;
 
 pub(super) static DOC: RuleDoc = RuleDoc {
@@ -19,11 +19,8 @@ pub(super) static DOC: RuleDoc = RuleDoc {
 pub(super) fn message(signal: &Signal) -> String {
     let list = examples(signal, |e| {
         format!(
-            "{} {} from {} to {}, answered by {}",
-            e.name,
-            e.qtype,
-            e.client,
-            e.server,
+            "{}, answered by {}",
+            query(e),
             e.other.as_deref().unwrap_or("?")
         )
     });

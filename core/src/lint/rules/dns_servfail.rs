@@ -2,7 +2,7 @@
 
 use crate::capture::engine::signals::Signal;
 use crate::diagnostic::Severity;
-use crate::lint::rules::capture::{counted, examples};
+use crate::lint::rules::capture::{counted, examples, query};
 use crate::lint::RuleDoc;
 
 pub(super) static DOC: RuleDoc = RuleDoc {
@@ -18,14 +18,7 @@ pub(super) static DOC: RuleDoc = RuleDoc {
 /// The message: how many, the first examples.
 pub(super) fn message(signal: &Signal) -> String {
     let list = examples(signal, |e| {
-        format!(
-            "{} {} from {} to {}: {}",
-            e.name,
-            e.qtype,
-            e.client,
-            e.server,
-            e.other.as_deref().unwrap_or("?")
-        )
+        format!("{}: {}", query(e), e.other.as_deref().unwrap_or("?"))
     });
     format!(
         "{} SERVFAIL or REFUSED ({list})",

@@ -2,7 +2,7 @@
 
 use crate::capture::engine::signals::Signal;
 use crate::diagnostic::Severity;
-use crate::lint::rules::capture::{counted, duration, examples};
+use crate::lint::rules::capture::{counted, duration, examples, query};
 use crate::lint::RuleDoc;
 
 pub(super) static DOC: RuleDoc = RuleDoc {
@@ -22,10 +22,7 @@ pub(super) fn message(signal: &Signal) -> String {
             .gap_us
             .map(|g| format!(", re-sent after {}", duration(g)))
             .unwrap_or_default();
-        format!(
-            "{} {} from {} to {}{gap}",
-            e.name, e.qtype, e.client, e.server
-        )
+        format!("{}{gap}", query(e))
     });
     let race = match signal.race {
             0 => String::new(),

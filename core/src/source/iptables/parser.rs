@@ -687,12 +687,7 @@ fn parse_counters(text: &str) -> Option<Counters> {
     })
 }
 
+/// A line's text quoted in a message: its first 40 characters, `…` after a cut.
 pub(super) fn shorten(text: &str) -> String {
-    if text.chars().count() > 40 {
-        let mut s: String = text.chars().take(40).collect();
-        s.push('…');
-        s
-    } else {
-        text.to_string()
-    }
+    crate::text::shorten(text, 40)
 }

@@ -104,12 +104,7 @@ pub fn shown(text: &str) -> String {
         && !text
             .chars()
             .any(|c| c.is_whitespace() || c.is_control() || c == '"');
-    let cut: String = text.chars().take(60).collect();
-    let cut = if cut.len() < text.len() {
-        format!("{cut}…")
-    } else {
-        cut
-    };
+    let cut = crate::text::shorten(text, 60);
     if plain {
         cut
     } else {
