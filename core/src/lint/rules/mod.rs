@@ -16,6 +16,7 @@ mod dns_single_endpoint;
 mod dns_timeout_retry;
 mod dns_truncated_no_tcp;
 mod dns_unanswered;
+mod input_excerpt;
 mod kube_view;
 mod masquerade_missing;
 mod missing_endpoint;
@@ -44,6 +45,7 @@ pub(crate) static ALL: &[&dyn Rule] = &[
     &orphan_chain::OrphanChain,
     &userspace_proxy_residue::UserspaceProxyResidue,
     &masquerade_missing::MasqueradeMissing,
+    &input_excerpt::InputExcerpt,
     &dns_service_unreachable::DnsServiceUnreachable,
     &dns_single_endpoint::DnsSingleEndpoint,
     &nameserver_not_cluster_dns::NameserverNotClusterDns,
@@ -105,10 +107,10 @@ pub(crate) const BUILTIN_TARGETS: &[&str] = &[
     "CLUSTERIP",
 ];
 
-/// Whether a table was read from a complete dump section (`*table` … `COMMIT`) rather than pasted rules:
-/// only a complete dump can prove that something is absent.
+/// Whether a table was read whole (a dump's `*table` … `COMMIT`, a listing of every chain) rather than as an
+/// excerpt: only a whole table can prove that something is absent.
 pub(crate) fn complete(table: &crate::source::iptables::TableView<'_>) -> bool {
-    table.line().is_some()
+    table.excerpt().is_none()
 }
 
 /// Whether a Service port is cluster DNS.

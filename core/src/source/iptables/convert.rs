@@ -70,6 +70,7 @@ impl RulesetView<'_> {
                 Table {
                     name: self.text(t.name).to_string(),
                     line: t.line,
+                    excerpt: t.excerpt,
                     chains,
                     index,
                 }
@@ -90,6 +91,7 @@ impl RulesetView<'_> {
             let mut rec = TableRec {
                 name,
                 line: table.line,
+                excerpt: table.excerpt,
                 chains: Vec::with_capacity(table.chains.len()),
                 index: ChainIndex::default(),
             };

@@ -21,7 +21,9 @@ mod rule;
 pub mod values;
 mod view;
 
-pub use owned::{Chain, Counters, Match, Opt, Rule, Ruleset, Table, Target};
+pub use owned::{
+    builtin_chains, Chain, Counters, Excerpt, Match, Opt, Rule, Ruleset, Table, Target,
+};
 pub(crate) use parser::parse_view;
 pub(crate) use view::{ChainView, OptView, RuleView, RulesetView, TableView};
 

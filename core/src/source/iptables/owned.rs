@@ -163,6 +163,28 @@ pub struct Chain {
     pub rules: Vec<Rule>,
 }
 
+/// Why a table is only part of what the node had, so that it cannot prove something absent.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Excerpt {
+    /// Rules without their `*table` header: `iptables-save | grep …`, or lines copied out of a dump.
+    NoHeader,
+    /// A `*table` section without its `COMMIT`: the dump was cut short.
+    NoCommit,
+    /// A listing without some of the table's built-in chains: `iptables -L CHAIN`, or a few chains pasted.
+    SomeChains,
+}
+
+/// The built-in chains of an iptables table, which `iptables -t TABLE -L` always lists first.
+pub fn builtin_chains(table: &str) -> &'static [&'static str] {
+    match table {
+        "filter" | "security" => &["INPUT", "FORWARD", "OUTPUT"],
+        "nat" => &["PREROUTING", "INPUT", "OUTPUT", "POSTROUTING"],
+        "mangle" => &["PREROUTING", "INPUT", "FORWARD", "OUTPUT", "POSTROUTING"],
+        "raw" => &["PREROUTING", "OUTPUT"],
+        _ => &[],
+    }
+}
+
 /// One table (`*nat`, `*filter`, …).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Table {
@@ -171,6 +193,9 @@ pub struct Table {
     /// Line of `*name`; `None` for rules pasted without a table header.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub line: Option<u32>,
+    /// Why the table is only an excerpt of the node's; `None` for a whole table.
+    #[serde(skip)]
+    pub excerpt: Option<Excerpt>,
     /// Chains in the order they were declared or first used.
     pub chains: Vec<Chain>,
     #[serde(skip)]
@@ -188,6 +213,7 @@ impl Table {
         Self {
             name: name.to_string(),
             line,
+            excerpt: None,
             chains,
             index,
         }

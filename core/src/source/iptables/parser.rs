@@ -1,7 +1,7 @@
 //! The `iptables-save` parser: lines, tables, chain declarations and commands, into a [`RulesetView`].
 
 use super::index::ChainIndex;
-use super::owned::Counters;
+use super::owned::{Counters, Excerpt};
 use super::values::Family;
 use super::view::{
     text_of, ChainRec, OptRec, RuleList, RulesetView, Span, TableRec, MAX_ADDRESSABLE, NAT,
@@ -103,6 +103,9 @@ pub(crate) fn parse_view(bytes: &[u8]) -> Parsed<RulesetView<'_>> {
         p.line(line.number, &mut input);
     }
     if p.explicit {
+        if let Some(table) = p.current.and_then(|i| p.view.tables.get_mut(i)) {
+            table.excerpt = Some(Excerpt::NoCommit);
+        }
         if let Some(name) = p.current_table_name() {
             let line = p
                 .current
@@ -350,6 +353,7 @@ impl Parser<'_> {
                 self.view.tables.push(TableRec {
                     name: span,
                     line: Some(number),
+                    excerpt: None,
                     chains: Vec::new(),
                     index: ChainIndex::default(),
                 });
@@ -386,6 +390,7 @@ impl Parser<'_> {
                 self.view.tables.push(TableRec {
                     name: NAT,
                     line: None,
+                    excerpt: Some(Excerpt::NoHeader),
                     chains: Vec::new(),
                     index: ChainIndex::default(),
                 });

@@ -3,7 +3,7 @@
 use std::borrow::Cow;
 
 use super::index::ChainIndex;
-use super::owned::Counters;
+use super::owned::{Counters, Excerpt};
 
 // The parser builds a compact ruleset that borrows its text from the input: every name and value is a `Span` (eight
 // bytes) into the input, and rules, matches, options and values each live in one flat vector. That keeps a 30 MB
@@ -145,6 +145,7 @@ impl RuleList {
 pub(super) struct TableRec {
     pub(super) name: Span,
     pub(super) line: Option<u32>,
+    pub(super) excerpt: Option<Excerpt>,
     pub(super) chains: Vec<ChainRec>,
     /// The chains by name.
     pub(super) index: ChainIndex,
@@ -314,6 +315,11 @@ impl<'v> TableView<'v> {
     /// Line of the `*table` header; `None` for rules pasted without one (as [`Table::line`]).
     pub(crate) fn line(&self) -> Option<u32> {
         self.table.line
+    }
+
+    /// Why the table is only an excerpt of the node's (as [`Table::excerpt`]); `None` for a whole table.
+    pub(crate) fn excerpt(&self) -> Option<Excerpt> {
+        self.table.excerpt
     }
 
     /// Every chain in declaration order, deleted ones included, with its position (what [`Self::position`] gives).

@@ -8,7 +8,7 @@ use super::tables::{Listed, Run};
 use super::tail::shorten;
 use crate::diagnostic::{Diagnostic, Parsed, Severity};
 use crate::source::iptables::values::Family;
-use crate::source::iptables::{Chain, Ruleset, Table};
+use crate::source::iptables::{builtin_chains, Chain, Excerpt, Ruleset, Table};
 use crate::text;
 
 #[derive(Debug, Default)]
@@ -230,7 +230,17 @@ impl Parser {
                 generated_by: None,
                 tables: tables
                     .into_iter()
-                    .map(|(name, line, chains)| Table::from_chains(&name, line, chains))
+                    .map(|(name, line, chains)| {
+                        let mut table = Table::from_chains(&name, line, chains);
+                        // `iptables -t TABLE -L` lists every built-in chain; without one, it is some chains.
+                        let whole = builtin_chains(&name)
+                            .iter()
+                            .all(|b| table.chains.iter().any(|c| c.name == *b));
+                        if !whole {
+                            table.excerpt = Some(Excerpt::SomeChains);
+                        }
+                        table
+                    })
                     .collect(),
             },
             diagnostics: self.diagnostics,
