@@ -78,7 +78,7 @@ pub fn nodes(session: &Session) -> Vec<NodeInfo> {
         by_source.entry(s.source.as_str()).or_default().push(s);
     }
     for report in &analysis.sources {
-        if report.kind != dnatlas_core::Kind::IptablesSave {
+        if !report.kind.is_node_rules() {
             continue;
         }
         let Some(node) = session.node_of(&report.name) else {
@@ -277,6 +277,26 @@ mod tests {
             nodes[0].namespaces,
             [("default".to_string(), 2), ("kube-system".to_string(), 2)]
         );
+    }
+
+    /// `iptables -t nat -L -n -v` of the seed node draws the map its `iptables-save` does.
+    #[test]
+    fn a_listing_draws_the_map_of_its_dump() {
+        const LISTED: &str =
+            include_str!("../../../fixtures/iptables-list/kube-proxy-nat-n-v/input.txt");
+        let drawn = |name: &str, text: &str| {
+            let s = session(&[(name, text)]);
+            let nodes = nodes(&s);
+            assert_eq!(nodes.len(), 1, "{name}");
+            query(&s, &all(&nodes[0].name))
+                .blocks
+                .into_iter()
+                .map(|b| (b.label, b.shares))
+                .collect::<Vec<_>>()
+        };
+        let listed = drawn("listed.txt", LISTED);
+        assert_eq!(listed.len(), 4);
+        assert_eq!(listed, drawn("saved.txt", SEED_004));
     }
 
     #[test]

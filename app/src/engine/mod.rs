@@ -147,7 +147,7 @@ impl Session {
             .sources
             .iter()
             .find(|r| r.name == name)?;
-        (report.kind == dnatlas_core::Kind::IptablesSave).then(|| name.to_string())
+        report.kind.is_node_rules().then(|| name.to_string())
     }
 
     /// Answers one request; `progress` hears about long work as it goes.

@@ -74,6 +74,12 @@ impl Kind {
             Kind::Unknown => "unknown",
         }
     }
+
+    /// Whether an input of this kind is one node's Service rules (a dump or a listing), which the map draws as
+    /// that node's Services.
+    pub fn is_node_rules(self) -> bool {
+        matches!(self, Kind::IptablesSave | Kind::IptablesList)
+    }
 }
 
 /// What a binary input that no reader takes looks like, from its first bytes: a compressed file or an archive
