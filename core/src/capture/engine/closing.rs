@@ -59,6 +59,7 @@ impl Grouper {
             other: None,
             gap_us: None,
             race: false,
+            unanswered: false,
         };
         self.signals.truncated_no_tcp.add(judge, example, &[p.at]);
         self.names.release(key.name);
@@ -88,6 +89,21 @@ impl Grouper {
                 if !at_end || judge.went_on_after(last, self.end()) {
                     let example = self.example(&s, None);
                     self.signals.unanswered.add(judge, example, &[s.first]);
+                }
+                // Re-sent and still not answered: the resend shows a timeout whether or not the capture went on.
+                if s.queries_sent > 1 {
+                    let gap_us = match (s.first_time, s.resend_time) {
+                        (Some(a), Some(b)) => b.checked_sub(a),
+                        _ => None,
+                    };
+                    let example = Example {
+                        gap_us,
+                        unanswered: true,
+                        ..self.example(&s, None)
+                    };
+                    let mut places = vec![s.first];
+                    places.extend(s.resend);
+                    self.signals.retried.add(judge, example, &places);
                 }
             }
         }

@@ -113,7 +113,6 @@ impl Grouper {
             self.summary.responses += 1;
             self.response(packet, time);
         } else {
-            self.summary.queries += 1;
             self.query(packet, time);
         }
     }
@@ -141,6 +140,7 @@ impl Grouper {
             other,
             gap_us: None,
             race: false,
+            unanswered: false,
         }
     }
 
@@ -186,6 +186,7 @@ impl Grouper {
 
     fn query(&mut self, packet: &Packet<'_>, time: Option<u64>) {
         let Some(q) = packet.question else {
+            self.summary.queries += 1;
             return;
         };
         let name = {
@@ -213,6 +214,14 @@ impl Grouper {
             tail = cur;
             cur = s.next;
         }
+        if let (Some(s), Some(now)) = (self.slot(found), time) {
+            let since = s.last_time.and_then(|last| now.checked_sub(last));
+            if since.is_some_and(|gap| gap < self.limits.copy_window_us) {
+                self.summary.copies += 1;
+                return;
+            }
+        }
+        self.summary.queries += 1;
         let deadline = self.clock.now.saturating_add(self.limits.window_us);
         if self.resent(found, packet, time, deadline) {
             return;

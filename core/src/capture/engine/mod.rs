@@ -58,6 +58,10 @@ pub struct Limits {
     /// Capture time after its answer for which a transaction is kept (so that a late duplicate answer still
     /// finds it, and a resent query with the same key still counts as answered).
     pub answered_window_us: u64,
+    /// A copy of a query this soon after the previous one is the same packet seen again — on a second interface of
+    /// a `tcpdump -i any` capture (a pod's veth and the bridge, the bridge and the uplink) — not a retransmission:
+    /// resolvers wait at least a second (glibc's and musl's `timeout:1` is the shortest) before re-sending.
+    pub copy_window_us: u64,
 }
 
 impl Default for Limits {
@@ -67,6 +71,7 @@ impl Default for Limits {
             max_strays: 10_000,
             window_us: 30_000_000,
             answered_window_us: 5_000_000,
+            copy_window_us: 10_000,
         }
     }
 }

@@ -72,6 +72,8 @@ pub(crate) struct Example {
     pub(crate) gap_us: Option<u64>,
     /// For a retried query: whether it is one of an A/AAAA pair sent together, the other one answered.
     pub(crate) race: bool,
+    /// For a retried query: whether it was never answered in the capture.
+    pub(crate) unanswered: bool,
 }
 
 /// One kind of signal in one capture: how often, the earliest examples and the earliest places.
@@ -81,6 +83,8 @@ pub(crate) struct Signal {
     pub(crate) count: u64,
     /// How many of them match the conntrack race signature (retries only).
     pub(crate) race: u64,
+    /// How many of them were never answered (retries only).
+    pub(crate) unanswered: u64,
     /// The earliest examples (by their place), at most [`Judge::examples`].
     pub(crate) examples: Vec<Example>,
     /// The earliest places, at most [`Judge::places`].
@@ -92,6 +96,7 @@ impl Signal {
     pub(super) fn add(&mut self, judge: &dyn Judge, example: Example, places: &[Stamp]) {
         self.count += 1;
         self.race += u64::from(example.race);
+        self.unanswered += u64::from(example.unanswered);
         self.examples.push(example);
         if self.examples.len() > 2 * judge.examples() {
             self.examples.sort_by_key(|e| e.at);

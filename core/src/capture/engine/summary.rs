@@ -11,8 +11,12 @@ pub struct Summary {
     pub packets: u64,
     /// DNS messages read (a TCP segment may carry several, or a part of one).
     pub dns_messages: u64,
-    /// Of those, queries.
+    /// Of those, queries (a copy of one seen again on a second interface counted once).
     pub queries: u64,
+    /// Query copies seen again within [`super::Limits::copy_window_us`] of the first: the same packet on a second
+    /// interface of a `-i any` capture, counted neither as a query nor as a retransmission.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub copies: u64,
     /// Of those, responses.
     pub responses: u64,
     /// DNS transactions (a query and its retransmissions).
@@ -213,6 +217,7 @@ impl Summary {
         self.packets += other.packets;
         self.dns_messages += other.dns_messages;
         self.queries += other.queries;
+        self.copies += other.copies;
         self.responses += other.responses;
         self.transactions += other.transactions;
         self.listed += other.listed;
@@ -231,6 +236,10 @@ impl Summary {
         self.latency.merge(&other.latency);
         self.latency.settle();
     }
+}
+
+fn is_zero(n: &u64) -> bool {
+    *n == 0
 }
 
 #[cfg(test)]
