@@ -2,6 +2,8 @@
 
 use std::borrow::Cow;
 
+use crate::diagnostic::{Diagnostic, Severity};
+
 mod scan;
 
 use scan::find3;
@@ -512,6 +514,39 @@ pub fn capitalize(s: &str) -> String {
         Some(c) => c.to_uppercase().chain(chars).collect(),
         None => String::new(),
     }
+}
+
+/// A line's text for a reader that goes line by line: `None`, with a `line-too-long` error, for a line over `max`
+/// bytes (skipped); else its text, with an `invalid-utf8` warning at the first bad byte's column when it had one.
+pub fn readable<'a>(
+    line: &Line<'a>,
+    max: usize,
+    diagnostics: &mut Vec<Diagnostic>,
+) -> Option<Cow<'a, str>> {
+    if line.bytes.len() > max {
+        diagnostics.push(Diagnostic::new(
+            Severity::Error,
+            "line-too-long",
+            line.number,
+            1,
+            format!(
+                "line of {} bytes is longer than the {max} bytes read; skipped",
+                line.bytes.len()
+            ),
+        ));
+        return None;
+    }
+    let (content, bad) = decode(line.bytes);
+    if let Some(column) = bad {
+        diagnostics.push(Diagnostic::new(
+            Severity::Warning,
+            "invalid-utf8",
+            line.number,
+            column,
+            "invalid UTF-8; the bad bytes are replaced",
+        ));
+    }
+    Some(content)
 }
 
 /// `text` cut to its first `max` characters, with `…` when something was cut.

@@ -170,30 +170,9 @@ pub fn parse(bytes: &[u8]) -> Parsed<ResolvConf> {
     let mut diagnostics = Vec::new();
     for line in text::lines(bytes) {
         let n = line.number;
-        if line.bytes.len() > MAX_LINE_BYTES {
-            diagnostics.push(Diagnostic::new(
-                Severity::Error,
-                "line-too-long",
-                n,
-                1,
-                format!(
-                    "line of {} bytes is longer than the {} bytes read; skipped",
-                    line.bytes.len(),
-                    MAX_LINE_BYTES
-                ),
-            ));
+        let Some(content) = text::readable(&line, MAX_LINE_BYTES, &mut diagnostics) else {
             continue;
-        }
-        let (content, bad) = text::decode(line.bytes);
-        if let Some(column) = bad {
-            diagnostics.push(Diagnostic::new(
-                Severity::Warning,
-                "invalid-utf8",
-                n,
-                column,
-                "invalid UTF-8; the bad bytes are replaced",
-            ));
-        }
+        };
         if content.trim().is_empty() || is_comment(&content) {
             continue;
         }

@@ -429,31 +429,10 @@ pub fn parse(bytes: &[u8]) -> Parsed<Capture> {
         std::collections::BTreeMap::new();
     for line in text::lines(bytes) {
         let n = line.number;
-        if line.bytes.len() > MAX_LINE_BYTES {
-            reader.diagnostics.push(Diagnostic::new(
-                Severity::Error,
-                "line-too-long",
-                n,
-                1,
-                format!(
-                    "line of {} bytes is longer than the {} bytes read; skipped",
-                    line.bytes.len(),
-                    MAX_LINE_BYTES
-                ),
-            ));
+        let Some(content) = text::readable(&line, MAX_LINE_BYTES, &mut reader.diagnostics) else {
             reader.pending = None;
             continue;
-        }
-        let (content, bad) = text::decode(line.bytes);
-        if let Some(column) = bad {
-            reader.diagnostics.push(Diagnostic::new(
-                Severity::Warning,
-                "invalid-utf8",
-                n,
-                column,
-                "invalid UTF-8; the bad bytes are replaced",
-            ));
-        }
+        };
         if content.trim().is_empty() {
             continue;
         }

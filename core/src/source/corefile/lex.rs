@@ -37,29 +37,9 @@ pub(super) fn lex(bytes: &[u8], diagnostics: &mut Vec<Diagnostic>) -> Vec<Tok> {
     for line in text::lines(bytes) {
         let n = line.number;
         last_line = n;
-        if line.bytes.len() > MAX_LINE_BYTES {
-            diagnostics.push(Diagnostic::new(
-                Severity::Error,
-                "line-too-long",
-                n,
-                1,
-                format!(
-                    "line of {} bytes is longer than the {MAX_LINE_BYTES} bytes read; skipped",
-                    line.bytes.len()
-                ),
-            ));
+        let Some(content) = text::readable(&line, MAX_LINE_BYTES, diagnostics) else {
             continue;
-        }
-        let (content, bad) = text::decode(line.bytes);
-        if let Some(column) = bad {
-            diagnostics.push(Diagnostic::new(
-                Severity::Warning,
-                "invalid-utf8",
-                n,
-                column,
-                "invalid UTF-8; the bad bytes are replaced",
-            ));
-        }
+        };
         let mut column = 0u32;
         for c in content.chars() {
             column = column.saturating_add(1);
